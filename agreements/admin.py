@@ -1,0 +1,99 @@
+from django.contrib import admin
+
+from .models import Agreement, DistrictMembership, EducationalAgency, StatusChange
+
+
+class DistrictMembershipInline(admin.TabularInline):
+    model = DistrictMembership
+    extra = 0
+    autocomplete_fields = ["user"]
+
+
+@admin.register(EducationalAgency)
+class EducationalAgencyAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "kind", "city", "breach_notice_email"]
+    list_filter = ["kind", "state"]
+    search_fields = ["name", "slug", "city", "breach_notice_name", "breach_notice_email", "complaint_email"]
+    prepopulated_fields = {"slug": ["name"]}
+    inlines = [DistrictMembershipInline]
+    fieldsets = [
+        (None, {"fields": ["name", "slug", "kind", "website"]}),
+        ("Address", {"fields": ["street_address", "city", "state", "postal_code"]}),
+        (
+            "Breach notices (DPA II.12)",
+            {
+                "fields": [
+                    "breach_notice_name",
+                    "breach_notice_title",
+                    "breach_notice_street_address",
+                    "breach_notice_city",
+                    "breach_notice_state",
+                    "breach_notice_postal_code",
+                    "breach_notice_email",
+                    "data_protection_office_name",
+                    "data_protection_office_email",
+                ]
+            },
+        ),
+        (
+            "Complaints (Exhibit A)",
+            {
+                "fields": [
+                    "complaint_contact_name",
+                    "complaint_email",
+                    "complaint_mail_address",
+                    "complaint_phone",
+                    "complaint_url",
+                ]
+            },
+        ),
+    ]
+
+
+@admin.register(DistrictMembership)
+class DistrictMembershipAdmin(admin.ModelAdmin):
+    list_display = ["user", "agency", "role", "created_at"]
+    list_filter = ["role", "agency"]
+    search_fields = ["user__email", "user__first_name", "user__last_name", "agency__name"]
+    list_select_related = ["user", "agency"]
+    autocomplete_fields = ["user", "agency"]
+
+
+class StatusChangeInline(admin.TabularInline):
+    model = StatusChange
+    extra = 0
+    can_delete = False
+    fields = ["created_at", "actor", "from_status", "to_status", "note"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        # The log is written only by the lifecycle service.
+        return False
+
+
+@admin.register(Agreement)
+class AgreementAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "agency", "contractor", "status", "kind", "contract_start", "contract_end"]
+    list_filter = ["status", "kind", "framework", "agency", "contractor"]
+    search_fields = ["agency__name", "contractor__legal_name", "products__name"]
+    list_select_related = ["agency", "contractor"]
+    date_hierarchy = "contract_end"
+    autocomplete_fields = ["agency", "contractor", "products", "previous"]
+    # Status moves only through the lifecycle service, which logs each step.
+    readonly_fields = ["status", "status_changed_at", "created_by", "created_at", "updated_at"]
+    inlines = [StatusChangeInline]
+
+
+@admin.register(StatusChange)
+class StatusChangeAdmin(admin.ModelAdmin):
+    list_display = ["agreement", "from_status", "to_status", "actor", "created_at"]
+    list_filter = ["to_status", "from_status"]
+    search_fields = ["agreement__agency__name", "agreement__contractor__legal_name", "actor__email", "note"]
+    list_select_related = ["agreement__agency", "agreement__contractor", "actor"]
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,84 @@
+from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
+
+from .models import (
+    BillOfRights,
+    BillOfRightsAcknowledgement,
+    CsfResponse,
+    Framework,
+    FrameworkCategory,
+    FrameworkFunction,
+    SecurityPlan,
+    SupplementalInformation,
+)
+
+
+class FrameworkFunctionInline(admin.TabularInline):
+    model = FrameworkFunction
+    extra = 0
+
+
+@admin.register(Framework)
+class FrameworkAdmin(admin.ModelAdmin):
+    list_display = ["name", "code", "version", "published"]
+    search_fields = ["name", "code", "version"]
+    inlines = [FrameworkFunctionInline]
+
+
+@admin.register(FrameworkFunction)
+class FrameworkFunctionAdmin(admin.ModelAdmin):
+    list_display = ["identifier", "name", "framework", "position"]
+    list_filter = ["framework"]
+    search_fields = ["identifier", "name"]
+
+
+@admin.register(FrameworkCategory)
+class FrameworkCategoryAdmin(admin.ModelAdmin):
+    list_display = ["identifier", "name", "function", "framework", "position"]
+    list_filter = ["framework", "function__name"]
+    search_fields = ["identifier", "name", "description"]
+    list_select_related = ["function", "framework"]
+
+
+@admin.register(BillOfRights)
+class BillOfRightsAdmin(admin.ModelAdmin):
+    list_display = ["agency", "version", "effective_date", "created_at"]
+    list_filter = ["agency"]
+    search_fields = ["agency__name", "preamble"]
+    list_select_related = ["agency"]
+
+    def get_readonly_fields(self, request, obj=None):
+        # A published version is never edited: a change is a new version.
+        return [f.name for f in self.model._meta.fields] if obj else []
+
+
+@admin.register(BillOfRightsAcknowledgement)
+class BillOfRightsAcknowledgementAdmin(admin.ModelAdmin):
+    list_display = ["agreement", "bill_of_rights", "acknowledged_by", "acknowledged_at"]
+    search_fields = ["agreement__agency__name", "agreement__contractor__legal_name", "acknowledged_by__email"]
+    list_select_related = ["agreement__agency", "agreement__contractor", "bill_of_rights", "acknowledged_by"]
+
+
+@admin.register(SupplementalInformation)
+class SupplementalInformationAdmin(SimpleHistoryAdmin):
+    list_display = ["agreement", "receives_student_pii", "receives_appr_data", "subcontractor_use", "updated_at"]
+    list_filter = ["receives_student_pii", "receives_appr_data", "subcontractor_use", "storage_third_party_cloud"]
+    search_fields = ["agreement__agency__name", "agreement__contractor__legal_name", "purposes"]
+    list_select_related = ["agreement__agency", "agreement__contractor"]
+    filter_horizontal = ["subcontractors"]
+
+
+@admin.register(SecurityPlan)
+class SecurityPlanAdmin(SimpleHistoryAdmin):
+    list_display = ["agreement", "updated_at"]
+    search_fields = ["agreement__agency__name", "agreement__contractor__legal_name"]
+    list_select_related = ["agreement__agency", "agreement__contractor"]
+
+
+@admin.register(CsfResponse)
+class CsfResponseAdmin(SimpleHistoryAdmin):
+    list_display = ["category", "agreement", "tier", "updated_at"]
+    list_filter = ["tier", "category__framework", "category__function__name"]
+    search_fields = ["category__identifier", "narrative", "agreement__contractor__legal_name"]
+    list_select_related = ["category", "agreement__agency", "agreement__contractor"]
+    autocomplete_fields = ["category"]

@@ -1,0 +1,291 @@
+"""The exhibits of the model DPA: A (Bill of Rights), B (supplemental information), C (plan), C.1 (NIST CSF)."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from simple_history.models import HistoricalRecords
+
+# --- Framework catalogues (reference data, versioned; see exhibits/catalogues.py) ---------------------------
+
+
+class Framework(models.Model):
+    """A version of a security framework whose categories Exhibit C.1 asks about, e.g. NIST CSF 1.1 or 2.0."""
+
+    code = models.SlugField(max_length=40)
+    version = models.CharField(max_length=20)
+    name = models.CharField(max_length=200)
+    published = models.DateField(null=True, blank=True)
+    source = models.URLField(blank=True)
+
+    class Meta:
+        ordering = ["code", "version"]
+        constraints = [models.UniqueConstraint(fields=["code", "version"], name="framework_code_version_unique")]
+
+    def __str__(self):
+        return self.name
+
+
+class FrameworkFunction(models.Model):
+    framework = models.ForeignKey(Framework, on_delete=models.CASCADE, related_name="functions")
+    identifier = models.CharField(max_length=10)
+    name = models.CharField(max_length=100)
+    description = models.TextField(blank=True)
+    position = models.PositiveSmallIntegerField()
+
+    class Meta:
+        ordering = ["framework", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["framework", "identifier"], name="framework_function_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.name} ({self.identifier})"
+
+
+class FrameworkCategory(models.Model):
+    # The framework is repeated here so that "one category identifier per framework" is a database constraint.
+    framework = models.ForeignKey(Framework, on_delete=models.CASCADE, related_name="categories")
+    function = models.ForeignKey(FrameworkFunction, on_delete=models.CASCADE, related_name="categories")
+    identifier = models.CharField(max_length=10)
+    name = models.CharField(max_length=200)
+    description = models.TextField()
+    position = models.PositiveSmallIntegerField()
+
+    class Meta:
+        ordering = ["framework", "position"]
+        verbose_name_plural = "framework categories"
+        constraints = [
+            models.UniqueConstraint(fields=["framework", "identifier"], name="framework_category_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.identifier} {self.name}"
+
+
+# --- Exhibit A: the Parents' Bill of Rights for Data Privacy and Security ----------------------------------
+
+
+class BillOfRights(models.Model):
+    """One published version of a district's Bill of Rights. Versions are never edited: a change is a new one."""
+
+    agency = models.ForeignKey("agreements.EducationalAgency", on_delete=models.CASCADE, related_name="bills_of_rights")
+    version = models.PositiveIntegerField()
+    title = models.CharField(max_length=200, default="Parents' Bill of Rights for Data Privacy and Security")
+    preamble = models.TextField()
+    # The numbered items, in order; the district's complaint contacts are written into them when published.
+    items = models.JSONField(default=list)
+    effective_date = models.DateField()
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["agency", "-version"]
+        verbose_name = "bill of rights (Exhibit A)"
+        verbose_name_plural = "bills of rights (Exhibit A)"
+        get_latest_by = "version"
+        constraints = [
+            models.UniqueConstraint(fields=["agency", "version"], name="bill_of_rights_version_unique"),
+            models.CheckConstraint(condition=Q(version__gte=1), name="bill_of_rights_version_positive"),
+        ]
+
+    def __str__(self):
+        return f"{self.agency} Bill of Rights v{self.version}"
+
+
+class BillOfRightsAcknowledgement(models.Model):
+    """The contractor's acknowledgement of the version of Exhibit A that is part of its agreement."""
+
+    agreement = models.OneToOneField(
+        "agreements.Agreement", on_delete=models.CASCADE, related_name="bill_of_rights_acknowledgement"
+    )
+    bill_of_rights = models.ForeignKey(BillOfRights, on_delete=models.PROTECT, related_name="acknowledgements")
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    acknowledged_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = "acknowledgement of Exhibit A"
+
+    def __str__(self):
+        return f"{self.agreement} acknowledges {self.bill_of_rights}"
+
+
+# --- Exhibit B: supplemental information about the agreement --------------------------------------------------
+
+
+class SupplementalInformation(models.Model):
+    """Exhibit B, which the district must post on its website (Ed Law 2-d, 8 NYCRR 121.3(c)).
+
+    The contract term lives on the Agreement; the fixed wording of Exhibit B (data transition, challenges to data
+    accuracy, encryption) is rendered from templates, and the fields here hold what the contractor answers.
+    """
+
+    class SubcontractorUse(models.TextChoices):
+        WILL_NOT_USE = "will_not_use", "Contractor will not utilize subcontractors."
+        WILL_USE = "will_use", "Contractor will utilize subcontractors."
+
+    agreement = models.OneToOneField(
+        "agreements.Agreement", on_delete=models.CASCADE, related_name="supplemental_information"
+    )
+    # 121.3(c)(1): the exclusive purposes for which the contractor receives the data.
+    purposes = models.TextField("purpose(s) for which Contractor will receive/access PII", blank=True)
+    # Type of PII, "check all that apply".
+    receives_student_pii = models.BooleanField("Student PII", default=False)
+    receives_appr_data = models.BooleanField("APPR Data", default=False)
+    # 121.3(c)(2): subcontractors and the written agreement requirement.
+    subcontractor_use = models.CharField(max_length=20, choices=SubcontractorUse.choices, blank=True)
+    subcontractors = models.ManyToManyField("vendors.Subcontractor", blank=True, related_name="exhibits_b")
+    # 121.3(c)(3): what happens to the data when the contract ends (the model wording plus any details).
+    data_transition_details = models.TextField("data transition and secure destruction: details", blank=True)
+    # 121.3(c)(4): challenges to accuracy; the contractor facilitates corrections within this many days.
+    correction_days = models.PositiveSmallIntegerField("days to facilitate a correction", default=21)
+    # 121.3(c)(5): where the data is stored, "check all that apply", and how it is protected.
+    storage_third_party_cloud = models.BooleanField(
+        "using a cloud or infrastructure owned and hosted by a third party", default=False
+    )
+    storage_contractor_hosted = models.BooleanField("using Contractor owned and hosted solution", default=False)
+    storage_other = models.BooleanField("other", default=False)
+    storage_other_description = models.TextField("other storage: describe", blank=True)
+    security_measures = models.TextField(
+        "how data security and privacy risks will be mitigated without compromising the security of the data",
+        blank=True,
+    )
+    # 121.3(c)(6): "Data will be encrypted while in motion and at rest." plus how.
+    encryption_details = models.TextField("encryption: details", blank=True)
+
+    updated_at = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "supplemental information (Exhibit B)"
+        verbose_name_plural = "supplemental information (Exhibit B)"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(storage_other=False) | ~Q(storage_other_description=""),
+                name="exhibit_b_other_storage_described",
+                violation_error_message="Describe the other storage option.",
+            ),
+            models.CheckConstraint(
+                condition=Q(correction_days__gte=1) & Q(correction_days__lte=365),
+                name="exhibit_b_correction_days_range",
+            ),
+        ]
+
+    def __str__(self):
+        return f"Exhibit B of {self.agreement}"
+
+
+# --- Exhibit C: the Contractor's Data Privacy and Security Plan ---------------------------------------------
+
+# The nine questions of the model DPA's Exhibit C (121.6(a)), in order: (field name, question).
+SECURITY_PLAN_QUESTIONS = [
+    (
+        "implementation",
+        "Outline how you will implement applicable data security and privacy contract requirements "
+        "over the life of the Contract.",
+    ),
+    (
+        "safeguards",
+        "Specify the administrative, operational and technical safeguards and practices that you have in "
+        "place to protect PII.",
+    ),
+    (
+        "training",
+        "Address the training received by your employees and any subcontractors engaged in the provision "
+        "of services under the Contract on the federal and state laws that govern the confidentiality of PII.",
+    ),
+    (
+        "subcontractor_contracts",
+        "Outline contracting processes that ensure that your employees and any "
+        "subcontractors are bound by written agreement to the requirements of the Contract, at a minimum.",
+    ),
+    (
+        "incident_management",
+        "Specify how you will manage any data security and privacy incidents that implicate PII "
+        "and describe any specific plans you have in place to identify breaches and/or unauthorized disclosures, and "
+        "to meet your obligations to report incidents to the EA.",
+    ),
+    (
+        "data_transition",
+        "Describe how data will be transitioned to the EA when no longer needed by you to meet your "
+        "contractual obligations, if applicable.",
+    ),
+    (
+        "secure_destruction",
+        "Describe your secure destruction practices and how certification will be provided to the EA.",
+    ),
+    (
+        "policy_alignment",
+        "Outline how your data security and privacy program/practices align with the EA's applicable policies.",
+    ),
+    (
+        "framework_alignment",
+        "Outline how your data security and privacy program/practices materially align with the "
+        "NIST CSF using the Framework chart below.",
+    ),
+]
+
+
+class SecurityPlan(models.Model):
+    """Exhibit C: the contractor's answers to the nine questions of the plan (121.6(a)(1)-(7))."""
+
+    agreement = models.OneToOneField("agreements.Agreement", on_delete=models.CASCADE, related_name="security_plan")
+    implementation = models.TextField(blank=True)
+    safeguards = models.TextField(blank=True)
+    training = models.TextField(blank=True)
+    subcontractor_contracts = models.TextField(blank=True)
+    incident_management = models.TextField(blank=True)
+    data_transition = models.TextField(blank=True)
+    secure_destruction = models.TextField(blank=True)
+    policy_alignment = models.TextField(blank=True)
+    framework_alignment = models.TextField(blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "data security and privacy plan (Exhibit C)"
+        verbose_name_plural = "data security and privacy plans (Exhibit C)"
+
+    def __str__(self):
+        return f"Exhibit C of {self.agreement}"
+
+    def answers(self) -> list[tuple[int, str, str]]:
+        """(number, question, answer) for the nine questions, in the DPA's order."""
+        return [(n, question, getattr(self, field)) for n, (field, question) in enumerate(SECURITY_PLAN_QUESTIONS, 1)]
+
+
+# --- Exhibit C.1: one response per framework category ------------------------------------------------------
+
+
+class CsfResponse(models.Model):
+    """Exhibit C.1: the contractor's response for one framework category, with an optional implementation tier."""
+
+    class Tier(models.IntegerChoices):
+        PARTIAL = 1, "Tier 1: Partial"
+        RISK_INFORMED = 2, "Tier 2: Risk Informed"
+        REPEATABLE = 3, "Tier 3: Repeatable"
+        ADAPTIVE = 4, "Tier 4: Adaptive"
+
+    agreement = models.ForeignKey("agreements.Agreement", on_delete=models.CASCADE, related_name="csf_responses")
+    category = models.ForeignKey(FrameworkCategory, on_delete=models.PROTECT, related_name="responses")
+    narrative = models.TextField(blank=True)
+    tier = models.PositiveSmallIntegerField(choices=Tier.choices, null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["agreement", "category__position"]
+        verbose_name = "NIST CSF response (Exhibit C.1)"
+        verbose_name_plural = "NIST CSF responses (Exhibit C.1)"
+        constraints = [
+            models.UniqueConstraint(fields=["agreement", "category"], name="csf_response_one_per_category"),
+            models.CheckConstraint(
+                condition=Q(tier__isnull=True) | (Q(tier__gte=1) & Q(tier__lte=4)), name="csf_response_tier_range"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.category.identifier} for {self.agreement}"
