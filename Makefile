@@ -1,0 +1,36 @@
+# The two commands of the README: `make run` (the portal on SQLite with demo data) and `make test` (the suite on
+# PostgreSQL and Redis). Both set up what they need on a fresh Debian machine with Python 3.11.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test lint format venv clean
+
+$(VENV)/.installed: pyproject.toml
+	PYTHON=$(PYTHON) scripts/bootstrap.sh
+	@touch $@
+
+venv: $(VENV)/.installed
+
+run: $(VENV)/.installed
+	scripts/system-deps.sh run
+	DJANGO_DEBUG=true $(PY) manage.py migrate --noinput
+	DJANGO_DEBUG=true $(PY) manage.py load_demo
+	DJANGO_DEBUG=true $(PY) manage.py runserver $(HOST):$(PORT)
+
+test: $(VENV)/.installed
+	scripts/system-deps.sh test
+	scripts/test.sh $(ARGS)
+
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: $(VENV)/.installed
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+clean:
+	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache .ruff_cache
