@@ -1,0 +1,64 @@
+"""A real Celery round trip: a task enqueued on Redis, run by a worker process that the test starts and stops."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.db import connection
+
+from agreements.tasks import ping
+from dpa_portal.celery import app
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def database_url() -> str:
+    """The URL of the database this test runs on (pytest-django's test database), for the worker."""
+    s = connection.settings_dict
+    return f"postgres://{s['USER']}:{s['PASSWORD']}@{s['HOST']}:{s['PORT']}/{s['NAME']}"
+
+
+@pytest.fixture
+def celery_worker(transactional_db, tmp_path):
+    assert settings.CELERY_BROKER_URL.startswith("redis://"), "make test runs the suite with REDIS_URL set"
+    assert connection.vendor == "postgresql"
+    name = f"test-{uuid.uuid4().hex[:8]}@localhost"
+    log = tmp_path / "worker.log"
+    env = {**os.environ, "DATABASE_URL": database_url(), "DJANGO_SETTINGS_MODULE": "dpa_portal.settings"}
+    with log.open("w") as out:
+        worker = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "dpa_portal", "worker", "--pool=solo", "--concurrency=1",
+             "--without-gossip", "--without-mingle", "--without-heartbeat", "--loglevel=INFO", "-n", name],
+            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 60
+        while not any(name in reply for reply in app.control.ping(destination=[name], timeout=0.5) or []):
+            assert worker.poll() is None, log.read_text()
+            assert time.monotonic() < deadline, "the worker did not answer within 60 s:\n" + log.read_text()
+        yield worker, log
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        try:
+            worker.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+            worker.wait()
+
+
+def test_task_runs_in_the_worker_against_the_database(celery_worker, agreement):
+    worker, log = celery_worker
+    assert not app.conf.task_always_eager
+    token = uuid.uuid4().hex
+    result = ping.apply_async(args=[token])
+    assert result.get(timeout=30) == {"token": token, "agreements": 1}
+    worker.send_signal(signal.SIGTERM)
+    worker.wait(timeout=30)
+    # The worker's own log shows that it, not this process, ran the task.
+    assert f"Task agreements.ping[{result.id}] succeeded" in log.read_text()

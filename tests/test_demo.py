@@ -1,0 +1,76 @@
+"""`manage.py load_demo`: the reference DPA as demo data, one user per persona, idempotent."""
+
+from django.apps import apps
+from django.contrib.auth import get_user_model
+from django.core import serializers
+from django.core.management import call_command
+
+from agreements.demo import PERSONAS, SECURITY_PLAN
+from agreements.models import Agreement, DistrictMembership
+from exhibits.models import SECURITY_PLAN_QUESTIONS
+from vendors.models import ContractorMembership
+
+PROJECT_APPS = ["accounts", "agreements", "vendors", "exhibits"]
+
+
+def snapshot() -> str:
+    """Every row of the project's tables, serialized: equal snapshots mean nothing changed."""
+    models = [m for app in PROJECT_APPS for m in apps.get_app_config(app).get_models()]
+    return serializers.serialize("json", [obj for m in models for obj in m._default_manager.order_by("pk")])
+
+
+def test_demo_builds_the_reference_agreement(catalogues, capsys, settings):
+    call_command("load_demo")
+    out = capsys.readouterr().out
+    assert settings.DEMO_PASSWORD in out
+    for persona in PERSONAS:
+        assert persona.email in out
+
+    agreement = Agreement.objects.select_related("agency", "contractor", "framework").get()
+    assert agreement.agency.name == "Liverpool Central School District"
+    assert agreement.contractor.legal_name == "CodeHS"
+    assert str(agreement.service_agreement_date) == "2020-11-02"
+    assert agreement.agency.breach_notice_title == "Director of Technology"
+    assert agreement.framework.version == "1.1"
+    assert agreement.status == Agreement.Status.SUBMITTED
+    assert [c.to_status for c in agreement.status_changes.all()] == ["draft", "with_vendor", "submitted"]
+
+    plan = agreement.security_plan
+    assert plan.safeguards.startswith("All data and traffic are encrypted using HTTPS.")
+    assert all(getattr(plan, field) for field, _ in SECURITY_PLAN_QUESTIONS)
+    assert plan.secure_destruction == SECURITY_PLAN["secure_destruction"]
+    assert agreement.csf_responses.count() == 23
+    assert not agreement.csf_responses.filter(narrative="").exists()
+    info = agreement.supplemental_information
+    assert info.receives_student_pii and info.storage_third_party_cloud and info.purposes
+    assert list(info.subcontractors.values_list("name", flat=True)) == ["Amazon Web Services"]
+    assert agreement.bill_of_rights_acknowledgement.bill_of_rights.version == 1
+    # The district's complaint contact is written into item 6 of its Bill of Rights.
+    items = agreement.agency.bills_of_rights.get().items
+    assert len(items) == 9 and "district-admin@example.org" in items[5]
+
+
+def test_one_user_per_persona_with_the_printed_password(catalogues, settings):
+    call_command("load_demo")
+    User = get_user_model()
+    for persona in PERSONAS:
+        user = User.objects.get(email=persona.email)
+        assert user.check_password(settings.DEMO_PASSWORD)
+        assert user.email.endswith("@example.org")
+        if persona.side == "district":
+            assert DistrictMembership.objects.get(user=user).role == persona.role
+        elif persona.side == "vendor":
+            assert ContractorMembership.objects.get(user=user).role == persona.role
+        else:
+            assert user.is_superuser and user.is_staff
+
+
+def test_running_twice_changes_nothing(catalogues):
+    call_command("load_demo")
+    first = snapshot()
+    call_command("load_demo")
+    assert snapshot() == first
+
+
+def test_no_demo_users_unless_the_command_runs(db):
+    assert not get_user_model().objects.filter(email__in=[p.email for p in PERSONAS]).exists()
