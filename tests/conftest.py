@@ -10,6 +10,12 @@ from vendors.models import ContractorMembership
 from . import factories
 
 
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    """Real hashing costs ~0.3 s per password; the suite tests behaviour, not PBKDF2."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def catalogues(db):
     """The NIST CSF catalogues. A migration loads them, but transactional tests flush tables, so load again."""

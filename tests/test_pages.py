@@ -1,0 +1,121 @@
+"""The landing page, sign-in, the health check, and the Django admin of every model."""
+
+import pytest
+from django.contrib import admin
+from django.core.management import call_command
+from django.urls import reverse
+
+from agreements.demo import PERSONAS
+
+from . import factories
+
+
+@pytest.fixture
+def demo(catalogues):
+    call_command("load_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
+
+
+def test_landing_page_says_what_the_portal_is(client, db):
+    response = client.get("/")
+    assert response.status_code == 200
+    assert b"Education Law &sect; 2-d" in response.content or "Education Law § 2-d" in response.text
+    assert "Try the demo" not in response.text  # no demo users here
+
+
+def test_landing_page_lists_each_demo_persona_with_the_password(client, demo, settings):
+    settings.DEBUG = True
+    response = client.get("/")
+    for persona in PERSONAS:
+        assert persona.email in response.text and persona.who.replace("'", "&#x27;") in response.text
+    assert settings.DEMO_PASSWORD in response.text
+
+
+def test_landing_page_hides_the_demo_password_outside_debug(client, demo, settings):
+    settings.DEBUG = False
+    response = client.get("/")
+    assert "district-admin@example.org" in response.text
+    assert settings.DEMO_PASSWORD not in response.text
+
+
+def test_landing_page_queries_do_not_grow_with_personas(client, demo, django_assert_max_num_queries):
+    with django_assert_max_num_queries(1):
+        client.get("/")
+
+
+def test_sign_in_by_email_shows_the_persona_memberships(client, demo, settings):
+    response = client.post(
+        reverse("login"), {"username": "DISTRICT-ADMIN@example.org", "password": settings.DEMO_PASSWORD}, follow=True
+    )
+    assert response.status_code == 200
+    assert response.context["user"].email == "district-admin@example.org"
+    assert "Admin at Liverpool Central School District" in response.text
+
+
+def test_wrong_password_is_refused_with_a_message(client, demo):
+    response = client.post(reverse("login"), {"username": "district-admin@example.org", "password": "nope"})
+    assert response.status_code == 200
+    assert not response.context["user"].is_authenticated
+    assert "Please enter a correct" in response.text
+
+
+def test_hostile_names_are_escaped_on_the_landing_page(client, district):
+    user = factories.UserFactory(first_name="<script>alert(1)</script>", last_name="")
+    factories.DistrictMembershipFactory(user=user, agency=district)
+    district.name = "<img src=x onerror=alert(1)>"
+    district.save()
+    client.force_login(user)
+    text = client.get("/").text
+    assert "<script>alert(1)</script>" not in text and "&lt;script&gt;alert(1)&lt;/script&gt;" in text
+    assert "<img src=x" not in text and "&lt;img src=x onerror=alert(1)&gt;" in text
+
+
+def test_health_check(client, db):
+    response = client.get("/healthz")
+    assert response.status_code == 200 and response.json() == {"status": "ok"}
+
+
+def test_sign_out_requires_post(client, district_admin):
+    client.force_login(district_admin)
+    assert client.get(reverse("logout")).status_code == 405
+    client.post(reverse("logout"))
+    assert "_auth_user_id" not in client.session
+
+
+@pytest.mark.parametrize("model_admin", list(admin.site._registry.values()), ids=lambda ma: ma.opts.label)
+def test_admin_changelist_search_and_add_pages(admin_client, demo, model_admin):
+    """Every model is in the admin, and its list, search, filters and forms work on the demo data."""
+    opts = model_admin.opts
+    changelist = reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist")
+    assert admin_client.get(changelist).status_code == 200
+    if model_admin.search_fields:
+        assert admin_client.get(changelist, {"q": "Liverpool"}).status_code == 200
+    obj = opts.model._default_manager.first()
+    if obj is not None:
+        change = reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[obj.pk])
+        assert admin_client.get(change).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "label",
+    ["accounts.User", "agreements.EducationalAgency", "agreements.Agreement", "vendors.Contractor",
+     "vendors.Subcontractor", "exhibits.SupplementalInformation", "exhibits.SecurityPlan", "exhibits.CsfResponse",
+     "exhibits.BillOfRights", "exhibits.FrameworkCategory"],
+)  # fmt: skip
+def test_operator_models_have_search_and_filters(label):
+    from django.apps import apps
+
+    model_admin = admin.site._registry[apps.get_model(label)]
+    assert model_admin.search_fields, label
+    assert model_admin.list_filter or label == "exhibits.SecurityPlan", label
+
+
+def test_every_project_model_is_in_the_admin():
+    from django.apps import apps
+
+    project = [
+        m for app in ["accounts", "agreements", "vendors", "exhibits"] for m in apps.get_app_config(app).get_models()
+    ]
+    missing = [
+        m._meta.label for m in project if m not in admin.site._registry and not m.__name__.startswith("Historical")
+    ]
+    assert missing == []
