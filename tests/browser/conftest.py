@@ -1,0 +1,40 @@
+"""Headless Chromium (Debian's) driven by Playwright, and axe-core for WCAG 2.1 AA."""
+
+import os
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import sync_playwright
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]  # fmt: skip
+WCAG_21_AA = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]}}
+
+
+@pytest.fixture(scope="session")
+def browser():
+    # ORM calls from a test inside sync_playwright() need DJANGO_ALLOW_ASYNC_UNSAFE (set by make test).
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser, live_server):
+    context = browser.new_context(base_url=live_server.url, locale="en-US")
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    yield page
+    context.close()
+
+
+_axe = Axe()
+
+
+def assert_accessible(page):
+    """axe-core finds no WCAG 2.1 A/AA (or best-practice) violation on the page as it is now."""
+    results = _axe.run(page, options=WCAG_21_AA)
+    assert results.violations_count == 0, f"{page.url}\n{results.generate_report()}"
