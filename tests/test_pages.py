@@ -44,7 +44,7 @@ def test_landing_page_queries_do_not_grow_with_personas(client, demo, django_ass
 
 def test_sign_in_by_email_shows_the_persona_memberships(client, demo, settings):
     response = client.post(
-        reverse("login"), {"username": "DISTRICT-ADMIN@example.org", "password": settings.DEMO_PASSWORD}, follow=True
+        reverse("account_login"), {"login": "DISTRICT-ADMIN@example.org", "password": settings.DEMO_PASSWORD}, follow=True
     )
     assert response.status_code == 200
     assert response.context["user"].email == "district-admin@example.org"
@@ -52,10 +52,10 @@ def test_sign_in_by_email_shows_the_persona_memberships(client, demo, settings):
 
 
 def test_wrong_password_is_refused_with_a_message(client, demo):
-    response = client.post(reverse("login"), {"username": "district-admin@example.org", "password": "nope"})
+    response = client.post(reverse("account_login"), {"login": "district-admin@example.org", "password": "nope"})
     assert response.status_code == 200
     assert not response.context["user"].is_authenticated
-    assert "Please enter a correct" in response.text
+    assert "are not correct" in response.text
 
 
 def test_hostile_names_are_escaped_on_the_landing_page(client, district):
@@ -76,8 +76,9 @@ def test_health_check(client, db):
 
 def test_sign_out_requires_post(client, district_admin):
     client.force_login(district_admin)
-    assert client.get(reverse("logout")).status_code == 405
-    client.post(reverse("logout"))
+    client.get(reverse("account_logout"))  # a confirmation page: a link alone must not sign anyone out
+    assert "_auth_user_id" in client.session
+    client.post(reverse("account_logout"))
     assert "_auth_user_id" not in client.session
 
 

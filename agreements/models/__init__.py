@@ -1,0 +1,6 @@
+"""The agreements app's models: districts and their staff, the Agreement and its lifecycle."""
+
+from .agreement import Agreement, AgreementKind, AgreementStatus, StatusChange
+from .parties import DistrictMembership, EducationalAgency
+
+__all__ = ["Agreement", "AgreementKind", "AgreementStatus", "DistrictMembership", "EducationalAgency", "StatusChange"]
