@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import Agreement, DistrictMembership, EducationalAgency, StatusChange
+from .models import Agreement, DistrictMembership, EducationalAgency, OutboundEmail, StatusChange
 
 
 class DistrictMembershipInline(admin.TabularInline):
@@ -96,4 +96,17 @@ class StatusChangeAdmin(admin.ModelAdmin):
         return False
 
     def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(OutboundEmail)
+class OutboundEmailAdmin(admin.ModelAdmin):
+    list_display = ["subject", "template", "status", "attempts", "created_at", "sent_at"]
+    list_filter = ["status", "template"]
+    search_fields = ["subject", "to", "agreement__agency__name", "agreement__contractor__legal_name"]
+    date_hierarchy = "created_at"
+    readonly_fields = ["template", "to", "subject", "body_text", "body_html", "agreement", "status", "attempts",
+                       "last_error", "created_at", "claimed_at", "sent_at"]  # fmt: skip
+
+    def has_add_permission(self, request):
         return False

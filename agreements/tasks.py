@@ -12,3 +12,21 @@ def ping(token: str) -> dict:
     Operators run it with `celery -A dpa_portal call agreements.ping --args='["hello"]'`.
     """
     return {"token": token, "agreements": Agreement.objects.count()}
+
+
+@shared_task(name="agreements.send_outbound_email", autoretry_for=(Exception,), retry_backoff=30, max_retries=4)
+def send_outbound_email(pk: int) -> bool:
+    from .mail import outbound_email_send
+
+    return outbound_email_send(pk=pk)
+
+
+@shared_task(name="agreements.outbox_sweep")
+def outbox_sweep() -> int:
+    """Periodic: send what a lost task or a failed attempt left behind. Each send still claims its row."""
+    from .mail import outbox_due
+
+    due = outbox_due()
+    for pk in due:
+        send_outbound_email.delay(pk)
+    return len(due)

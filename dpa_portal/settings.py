@@ -162,6 +162,9 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+CELERY_BEAT_SCHEDULE = {
+    "outbox-sweep": {"task": "agreements.outbox_sweep", "schedule": 300.0},
+}
 
 EMAIL_BACKEND = env_str("DJANGO_EMAIL_BACKEND") or (
     "django.core.mail.backends.console.EmailBackend" if DEBUG else "django.core.mail.backends.smtp.EmailBackend"
@@ -173,6 +176,8 @@ EMAIL_HOST_PASSWORD = env_str("DJANGO_EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("DJANGO_EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = env_str("DJANGO_DEFAULT_FROM_EMAIL", "DPA Portal <noreply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# The portal's public address, for links in e-mail (sent from a worker, where there is no request).
+SITE_URL = (env_str("SITE_URL") or "http://127.0.0.1:8000").rstrip("/")
 
 # The password that `load_demo` gives every demo persona; the landing page shows it only in DEBUG.
 DEMO_PASSWORD = env_str("DEMO_PASSWORD", "demo-portal-2d")

@@ -44,7 +44,9 @@ def test_landing_page_queries_do_not_grow_with_personas(client, demo, django_ass
 
 def test_sign_in_by_email_shows_the_persona_memberships(client, demo, settings):
     response = client.post(
-        reverse("account_login"), {"login": "DISTRICT-ADMIN@example.org", "password": settings.DEMO_PASSWORD}, follow=True
+        reverse("account_login"),
+        {"login": "DISTRICT-ADMIN@example.org", "password": settings.DEMO_PASSWORD},
+        follow=True,
     )
     assert response.status_code == 200
     assert response.context["user"].email == "district-admin@example.org"

@@ -1,6 +1,15 @@
 """The agreements app's models: districts and their staff, the Agreement and its lifecycle."""
 
 from .agreement import Agreement, AgreementKind, AgreementStatus, StatusChange
+from .outbox import OutboundEmail
 from .parties import DistrictMembership, EducationalAgency
 
-__all__ = ["Agreement", "AgreementKind", "AgreementStatus", "DistrictMembership", "EducationalAgency", "StatusChange"]
+__all__ = [
+    "Agreement",
+    "AgreementKind",
+    "AgreementStatus",
+    "DistrictMembership",
+    "EducationalAgency",
+    "OutboundEmail",
+    "StatusChange",
+]
