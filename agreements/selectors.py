@@ -1,10 +1,14 @@
 """Reads that views need, with their related rows fetched up front."""
 
 from django.contrib.auth import get_user_model
+from django.db.models import Count, Prefetch, Q
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
 
-from vendors.models import ContractorMembership
+from vendors.models import ContractorMembership, Product
 
-from .models import DistrictMembership
+from .models import Agreement, DistrictMembership
 
 
 def demo_personas_present(personas) -> list:
@@ -19,6 +23,79 @@ def memberships_of(user) -> list:
     """Every organisation the user belongs to, districts first, each with its role. Two queries."""
     districts = DistrictMembership.objects.filter(user=user).select_related("agency")
     vendors = ContractorMembership.objects.filter(user=user).select_related("contractor")
-    return [(m.agency, m.get_role_display()) for m in districts] + [
-        (m.contractor, m.get_role_display()) for m in vendors
-    ]
+    return [
+        (m.agency, m.get_role_display(), reverse("district_dashboard", args=[m.agency.slug])) for m in districts
+    ] + [(m.contractor, m.get_role_display(), reverse("vendor_dashboard", args=[m.contractor.slug])) for m in vendors]
+
+
+# --- Agreements as the district and the vendor see them --------------------------------------------------------
+
+# A vendor does not see what a district is still preparing.
+HIDDEN_FROM_VENDOR = [Agreement.Status.DRAFT]
+
+
+def agreement_list(*, agency=None, contractor=None, q=None, status=None, vendor=None, product=None, district=None,
+                   term_end_before=None, term_end_after=None):  # fmt: skip
+    """Agreements of one district or one vendor, filtered; contractor, agency and products fetched up front."""
+    qs = Agreement.objects.select_related("agency", "contractor").prefetch_related(
+        Prefetch("products", queryset=Product.objects.order_by("name"))
+    )
+    if agency is not None:
+        qs = qs.filter(agency=agency)
+    if contractor is not None:
+        qs = qs.filter(contractor=contractor).exclude(status__in=HIDDEN_FROM_VENDOR)
+    if q:
+        qs = qs.filter(
+            Q(contractor__legal_name__icontains=q) | Q(products__name__icontains=q) | Q(agency__name__icontains=q)
+        ).distinct()
+    if status:
+        qs = qs.filter(status=status)
+    if vendor:
+        qs = qs.filter(contractor__slug=vendor)
+    if district:
+        qs = qs.filter(agency__slug=district)
+    if product:
+        qs = qs.filter(products__slug=product)
+    if term_end_before:
+        qs = qs.filter(contract_end__lte=term_end_before)
+    if term_end_after:
+        qs = qs.filter(contract_end__gte=term_end_after)
+    return qs.order_by("-status_changed_at", "-pk")
+
+
+def status_counts(*, agency=None, contractor=None) -> list[tuple[str, str, int]]:
+    """(status, label, count) for every status, in lifecycle order. One query."""
+    qs = Agreement.objects.all()
+    if agency is not None:
+        qs = qs.filter(agency=agency)
+    if contractor is not None:
+        qs = qs.filter(contractor=contractor).exclude(status__in=HIDDEN_FROM_VENDOR)
+    counts = dict(qs.values_list("status").annotate(n=Count("pk")).values_list("status", "n"))
+    hidden = HIDDEN_FROM_VENDOR if contractor is not None else []
+    return [(s.value, s.label, counts.get(s.value, 0)) for s in Agreement.Status if s not in hidden]
+
+
+def agreement_for_user(user, pk: int):
+    """The agreement if the user belongs to its district or (once sent) its vendor, with the user's role.
+
+    Returns (agreement, side, role) where side is "district" or "vendor"; anything else is a 404.
+    """
+    if not user.is_authenticated:
+        raise Http404
+    agreement = get_object_or_404(
+        Agreement.objects.select_related("agency", "contractor", "framework", "previous"), pk=pk
+    )
+    district = DistrictMembership.objects.filter(agency=agreement.agency_id, user=user).values_list("role", flat=True)
+    if role := district.first():
+        return agreement, "district", role
+    vendor = ContractorMembership.objects.filter(contractor=agreement.contractor_id, user=user)
+    role = vendor.values_list("role", flat=True).first()
+    if role and agreement.status not in HIDDEN_FROM_VENDOR and _was_sent(agreement):
+        return agreement, "vendor", role
+    raise Http404
+
+
+def _was_sent(agreement) -> bool:
+    if agreement.status != Agreement.Status.WITHDRAWN:
+        return True
+    return agreement.status_changes.filter(to_status=Agreement.Status.WITH_VENDOR).exists()

@@ -3,7 +3,10 @@
 from django.db import transaction
 from django.utils import timezone
 
-from .models import Agreement, StatusChange
+from vendors.models import ContractorMembership
+
+from .mail import email_enqueue
+from .models import Agreement, DistrictMembership, StatusChange
 
 S = Agreement.Status
 
@@ -92,3 +95,134 @@ def agreement_create(
             agreement=agreement, actor=actor, from_status="", to_status=S.DRAFT, note="Agreement created."
         )
     return agreement
+
+
+# --- The steps of the lifecycle, each guarded by role and status, each logged, each announced by e-mail ------
+
+
+def _require_district_role(agreement: Agreement, actor, roles) -> None:
+    if not DistrictMembership.objects.filter(agency=agreement.agency_id, user=actor, role__in=roles).exists():
+        raise TransitionError("Only the district's staff with the right role can do that.")
+
+
+def _require_vendor_staff(agreement: Agreement, actor) -> None:
+    if not ContractorMembership.objects.filter(contractor=agreement.contractor_id, user=actor).exists():
+        raise TransitionError("Only the vendor's staff can do that.")
+
+
+def district_recipients(agreement: Agreement, roles=(DistrictMembership.Role.ADMIN, DistrictMembership.Role.REVIEWER)):
+    return list(
+        DistrictMembership.objects.filter(agency=agreement.agency_id, role__in=roles).values_list(
+            "user__email", flat=True
+        )
+    )
+
+
+def vendor_recipients(agreement: Agreement):
+    return list(
+        ContractorMembership.objects.filter(contractor=agreement.contractor_id).values_list("user__email", flat=True)
+    )
+
+
+def _announce(agreement: Agreement, template: str, to, **context):
+    email_enqueue(to=to, template=template, agreement=agreement, context={"agreement": agreement, **context})
+
+
+def agreement_send_to_vendor(*, agreement: Agreement, actor, contact_email: str = "", note: str = "") -> StatusChange:
+    """Draft -> with the vendor. A vendor with no staff yet is invited through `contact_email`."""
+    _require_district_role(agreement, actor, [DistrictMembership.Role.ADMIN])
+    with transaction.atomic():
+        change = agreement_transition(agreement=agreement, to_status=S.WITH_VENDOR, actor=actor, note=note)
+        recipients = vendor_recipients(agreement)
+        if recipients:
+            _announce(agreement, "agreement_sent", recipients, note=note)
+        elif contact_email:
+            from accounts.services import invitation_create
+
+            from accounts.models import Invitation
+
+            invitation_create(
+                kind=Invitation.Kind.VENDOR_CONTACT,
+                email=contact_email,
+                role=ContractorMembership.Role.ADMIN,
+                invited_by=actor,
+                agency=agreement.agency,
+                contractor=agreement.contractor,
+                agreement=agreement,
+            )
+        else:
+            raise TransitionError(f"{agreement.contractor} has no staff here yet: give a contact e-mail to invite.")
+    return change
+
+
+def agreement_submit(*, agreement: Agreement, actor) -> StatusChange:
+    """With the vendor -> submitted, only when every answer is complete; snapshots the answers for review."""
+    from exhibits.answers import agreement_answers
+    from exhibits.completeness import agreement_completeness
+    from exhibits.services import submission_record
+
+    _require_vendor_staff(agreement, actor)
+    with transaction.atomic():
+        missing = agreement_completeness(agreement, agreement_answers(agreement))
+        if missing:
+            raise TransitionError(
+                f"The agreement is not complete yet: {len(missing)} item(s) missing, first: {missing[0].message}"
+            )
+        change = agreement_transition(agreement=agreement, to_status=S.SUBMITTED, actor=actor)
+        submission = submission_record(agreement=agreement, actor=actor)
+        _announce(agreement, "submitted", district_recipients(agreement), submission=submission)
+    return change
+
+
+def agreement_request_changes(*, agreement: Agreement, actor, note: str) -> StatusChange:
+    """Submitted -> back with the vendor, with a note saying what to change (the comments show beside fields)."""
+    _require_district_role(agreement, actor, [DistrictMembership.Role.ADMIN])
+    if not note.strip():
+        raise TransitionError("Say what the vendor should change.")
+    with transaction.atomic():
+        change = agreement_transition(agreement=agreement, to_status=S.WITH_VENDOR, actor=actor, note=note)
+        _announce(agreement, "changes_requested", vendor_recipients(agreement), note=note)
+    return change
+
+
+def agreement_approve(*, agreement: Agreement, actor, note: str = "") -> StatusChange:
+    _require_district_role(agreement, actor, [DistrictMembership.Role.ADMIN])
+    with transaction.atomic():
+        change = agreement_transition(agreement=agreement, to_status=S.APPROVED, actor=actor, note=note)
+        _announce(agreement, "approved", vendor_recipients(agreement) + district_recipients(agreement), note=note)
+    return change
+
+
+def agreement_withdraw(*, agreement: Agreement, actor, note: str = "") -> StatusChange:
+    _require_district_role(agreement, actor, [DistrictMembership.Role.ADMIN])
+    return agreement_transition(agreement=agreement, to_status=S.WITHDRAWN, actor=actor, note=note)
+
+
+def agreement_start(*, agency, actor, framework, product_name: str, contractor=None, new_vendor_name: str = "",
+                    **term) -> Agreement:  # fmt: skip
+    """A district starts an agreement: for an existing vendor or a new one it names, and a product by name."""
+    from vendors.services import contractor_create, product_get_or_create
+
+    _require_agency_admin(agency, actor)
+    with transaction.atomic():
+        if contractor is None:
+            contractor = contractor_create(legal_name=new_vendor_name)
+        product = product_get_or_create(contractor=contractor, name=product_name)
+        return agreement_create(
+            agency=agency, contractor=contractor, framework=framework, products=[product], actor=actor, **term
+        )
+
+
+def _require_agency_admin(agency, actor) -> None:
+    if not DistrictMembership.objects.filter(agency=agency, user=actor, role=DistrictMembership.Role.ADMIN).exists():
+        raise TransitionError("Only the district's admins can do that.")
+
+
+def district_contacts_update(*, agency, actor, form) -> None:
+    """Save the district's contacts and publish its Bill of Rights again if item 6 (complaints) changed."""
+    from exhibits.services import bill_of_rights_publish
+
+    _require_agency_admin(agency, actor)
+    with transaction.atomic():
+        form.save()
+        bill_of_rights_publish(agency=agency, actor=actor)

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from agreements import views
+from agreements.views import public as views
 
 admin.site.site_header = "DPA Portal operations"
 admin.site.site_title = "DPA Portal"
@@ -10,5 +10,6 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("accounts/", include("allauth.urls")),
+    path("", include("agreements.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -289,3 +289,86 @@ class CsfResponse(models.Model):
 
     def __str__(self):
         return f"{self.category.identifier} for {self.agreement}"
+
+
+# --- Review: comments, submissions and carried-over answers -------------------------------------------------
+
+
+class Section(models.TextChoices):
+    """The parts of an agreement that a vendor answers and a district reviews."""
+
+    EXHIBIT_A = "exhibit_a", "Exhibit A: Bill of Rights"
+    EXHIBIT_B = "exhibit_b", "Exhibit B: Supplemental information"
+    SUBCONTRACTORS = "subcontractors", "Subcontractors"
+    EXHIBIT_C = "exhibit_c", "Exhibit C: Data security and privacy plan"
+    EXHIBIT_C1 = "exhibit_c1", "Exhibit C.1: NIST CSF"
+    GENERAL = "general", "The agreement as a whole"
+
+
+class ReviewComment(models.Model):
+    """A district reviewer's comment on a section, or on one C.1 category; the vendor sees it beside the fields."""
+
+    class Recommendation(models.TextChoices):
+        NONE = "", "No recommendation"
+        APPROVE = "approve", "Recommend approval"
+        CHANGES = "changes", "Recommend changes"
+
+    agreement = models.ForeignKey("agreements.Agreement", on_delete=models.CASCADE, related_name="review_comments")
+    section = models.CharField(max_length=20, choices=Section.choices)
+    category = models.ForeignKey(
+        FrameworkCategory, on_delete=models.PROTECT, null=True, blank=True, related_name="review_comments"
+    )
+    body = models.TextField()
+    recommendation = models.CharField(max_length=10, choices=Recommendation.choices, blank=True)
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        constraints = [
+            # A category comment belongs to Exhibit C.1, and only there.
+            models.CheckConstraint(
+                condition=Q(category__isnull=True) | Q(section="exhibit_c1"), name="review_comment_category_in_c1"
+            ),
+            models.CheckConstraint(condition=~Q(body=""), name="review_comment_not_empty"),
+        ]
+
+    def __str__(self):
+        return f"Comment on {self.get_section_display()} of {self.agreement_id}"
+
+
+class Submission(models.Model):
+    """A snapshot of every answer at the moment the vendor submitted, so a resubmission can be compared."""
+
+    agreement = models.ForeignKey("agreements.Agreement", on_delete=models.CASCADE, related_name="submissions")
+    number = models.PositiveIntegerField()
+    answers = models.JSONField()
+    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    submitted_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["agreement", "number"]
+        get_latest_by = "number"
+        constraints = [
+            models.UniqueConstraint(fields=["agreement", "number"], name="submission_number_unique"),
+        ]
+
+    def __str__(self):
+        return f"Submission {self.number} of {self.agreement_id}"
+
+
+class AnswerReuse(models.Model):
+    """Answers a vendor carried into this agreement from an earlier one, with the values as they were copied."""
+
+    agreement = models.OneToOneField("agreements.Agreement", on_delete=models.CASCADE, related_name="answer_reuse")
+    source = models.ForeignKey("agreements.Agreement", on_delete=models.PROTECT, related_name="reused_by")
+    answers = models.JSONField(help_text="The copied answers, in the shape of Submission.answers.")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.CheckConstraint(condition=~Q(source=models.F("agreement")), name="reuse_not_self")]
+
+    def __str__(self):
+        return f"{self.agreement_id} reuses answers of {self.source_id}"

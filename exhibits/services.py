@@ -1,10 +1,24 @@
 """Business rules for the exhibits."""
 
 from django.db import transaction
+from django.db.models import Max
 from django.utils import timezone
 
+from vendors.models import Subcontractor
+
 from . import bill_of_rights
-from .models import BillOfRights, BillOfRightsAcknowledgement
+from .answers import EXHIBIT_B_FIELDS, EXHIBIT_C_FIELDS, agreement_answers
+from .models import (
+    AnswerReuse,
+    BillOfRights,
+    BillOfRightsAcknowledgement,
+    CsfResponse,
+    ReviewComment,
+    Section,
+    SecurityPlan,
+    Submission,
+    SupplementalInformation,
+)
 
 
 def bill_of_rights_publish(*, agency, actor=None, preamble=None, items=None, effective_date=None) -> BillOfRights:
@@ -39,3 +53,88 @@ def bill_of_rights_acknowledge(*, agreement, actor) -> BillOfRightsAcknowledgeme
         defaults={"bill_of_rights": current, "acknowledged_by": actor, "acknowledged_at": timezone.now()},
     )
     return ack
+
+
+def reuse_source_for(agreement):
+    """The contractor's most recently submitted agreement for one of the same products, in any district."""
+    from agreements.models import Agreement
+
+    return (
+        Agreement.objects.filter(
+            contractor=agreement.contractor_id,
+            products__in=agreement.products.values("pk"),
+            submissions__isnull=False,
+        )
+        .exclude(pk=agreement.pk)
+        .annotate(last_submitted=Max("submissions__submitted_at"))
+        .order_by("-last_submitted")
+        .select_related("agency")
+        .first()
+    )
+
+
+def answers_reuse(*, agreement, source, actor) -> AnswerReuse:
+    """Copy the answers `source` last submitted into `agreement` (Exhibits B, C, C.1 and the subcontractors).
+
+    Exhibit A is not copied: each district has its own Bill of Rights to acknowledge. C.1 answers are copied by
+    category identifier, so only the categories the two framework versions share carry over.
+    """
+    if source.contractor_id != agreement.contractor_id or source.pk == agreement.pk:
+        raise ValueError("Answers can only be reused from another agreement of the same contractor.")
+    snapshot = Submission.objects.filter(agreement=source).order_by("-number").first()
+    if snapshot is None:
+        raise ValueError("That agreement has no submitted answers to reuse.")
+    answers = snapshot.answers
+    with transaction.atomic():
+        info = SupplementalInformation.objects.select_for_update().get(agreement=agreement)
+        for field in EXHIBIT_B_FIELDS:
+            setattr(info, field, answers[Section.EXHIBIT_B][field])
+        info.save()
+        names = list(answers[Section.SUBCONTRACTORS])
+        info.subcontractors.set(Subcontractor.objects.filter(contractor=agreement.contractor_id, name__in=names))
+        plan = SecurityPlan.objects.get(agreement=agreement)
+        for field in EXHIBIT_C_FIELDS:
+            setattr(plan, field, answers[Section.EXHIBIT_C][field])
+        plan.save()
+        copied_c1 = {}
+        for response in CsfResponse.objects.filter(agreement=agreement).select_related("category"):
+            previous = answers[Section.EXHIBIT_C1].get(response.category.identifier)
+            if previous:
+                response.narrative, response.tier = previous["narrative"], previous["tier"]
+                response.save(update_fields=["narrative", "tier", "updated_at"])
+                copied_c1[response.category.identifier] = previous
+        copied = {
+            Section.EXHIBIT_B: answers[Section.EXHIBIT_B],
+            Section.SUBCONTRACTORS: answers[Section.SUBCONTRACTORS],
+            Section.EXHIBIT_C: answers[Section.EXHIBIT_C],
+            Section.EXHIBIT_C1: copied_c1,
+        }
+        reuse, _ = AnswerReuse.objects.update_or_create(
+            agreement=agreement, defaults={"source": source, "answers": copied, "actor": actor}
+        )
+    return reuse
+
+
+def submission_record(*, agreement, actor) -> Submission:
+    """Snapshot every answer as submitted; numbered 1, 2, ... per agreement."""
+    last = Submission.objects.filter(agreement=agreement).order_by("-number").values_list("number", flat=True).first()
+    return Submission.objects.create(
+        agreement=agreement,
+        number=(last or 0) + 1,
+        answers=agreement_answers(agreement),
+        submitted_by=actor,
+        submitted_at=timezone.now(),
+    )
+
+
+def review_comment_add(*, agreement, author, section, body, category=None, recommendation="") -> ReviewComment:
+    if category is not None and category.framework_id != agreement.framework_id:
+        raise ValueError("That category is not part of this agreement's framework.")
+    return ReviewComment.objects.create(
+        agreement=agreement,
+        author=author,
+        section=section,
+        category=category if section == Section.EXHIBIT_C1 else None,
+        body=body,
+        recommendation=recommendation,
+    )

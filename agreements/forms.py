@@ -1,0 +1,126 @@
+"""Forms of the district's pages."""
+
+from django import forms
+
+from exhibits.models import Framework
+from vendors.models import Contractor
+
+from .models import Agreement, EducationalAgency
+
+
+class AgreementCreateForm(forms.Form):
+    """A new agreement: an existing vendor or a new one, a product, the framework version and the contract term."""
+
+    contractor = forms.ModelChoiceField(
+        queryset=Contractor.objects.order_by("legal_name"),
+        required=False,
+        label="Vendor",
+        empty_label="A new vendor (type its name below)",
+    )
+    new_vendor_name = forms.CharField(max_length=200, required=False, label="New vendor's legal name")
+    product_name = forms.CharField(max_length=200, label="Product or service")
+    framework = forms.ModelChoiceField(
+        queryset=Framework.objects.order_by("version"),
+        label="NIST Cybersecurity Framework version for Exhibit C.1",
+        empty_label=None,
+    )
+    service_agreement_date = forms.DateField(
+        required=False, label="Service Agreement dated", widget=forms.DateInput(attrs={"type": "date"})
+    )
+    contract_start = forms.DateField(
+        required=False, label="Contract start date", widget=forms.DateInput(attrs={"type": "date"})
+    )
+    contract_end = forms.DateField(
+        required=False, label="Contract end date", widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["framework"].label_from_instance = lambda f: f.name
+        # The model DPA names CSF 1.1; a district moving to 2.0 picks it here.
+        first = self.fields["framework"].queryset.first()
+        self.fields["framework"].initial = first.pk if first else None
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("contractor") and not (data.get("new_vendor_name") or "").strip():
+            self.add_error("new_vendor_name", "Choose a vendor or type the new vendor's legal name.")
+        start, end = data.get("contract_start"), data.get("contract_end")
+        if start and end and end < start:
+            self.add_error("contract_end", "The contract cannot end before it starts.")
+        return data
+
+
+class AgreementTermForm(forms.ModelForm):
+    """The district's own fields of an agreement: the Service Agreement's date and the contract term."""
+
+    class Meta:
+        model = Agreement
+        fields = ["service_agreement_date", "contract_start", "contract_end"]
+        widgets = {f: forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d") for f in fields}
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("contract_start"), data.get("contract_end")
+        if start and end and end < start:
+            self.add_error("contract_end", "The contract cannot end before it starts.")
+        return data
+
+
+class SendToVendorForm(forms.Form):
+    contact_email = forms.EmailField(
+        required=False,
+        label="Vendor contact's e-mail",
+        help_text="The vendor has nobody here yet: we invite this person to create the vendor's account.",
+    )
+    note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}), label="Note to the vendor")
+
+
+class DecisionForm(forms.Form):
+    note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}), label="Note to the vendor")
+
+
+class DistrictContactsForm(forms.ModelForm):
+    """The contacts the DPA prints: breach notices (II.12) and complaints (Exhibit A)."""
+
+    class Meta:
+        model = EducationalAgency
+        fields = [
+            "breach_notice_name",
+            "breach_notice_title",
+            "breach_notice_street_address",
+            "breach_notice_city",
+            "breach_notice_state",
+            "breach_notice_postal_code",
+            "breach_notice_email",
+            "data_protection_office_name",
+            "data_protection_office_email",
+            "complaint_contact_name",
+            "complaint_email",
+            "complaint_mail_address",
+            "complaint_phone",
+            "complaint_url",
+        ]
+        widgets = {"complaint_mail_address": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["complaint_url"].assume_scheme = "https"
+
+
+class AgreementFilterForm(forms.Form):
+    """The search and filters of a dashboard; an unreadable value is reported and ignored, never a 500."""
+
+    q = forms.CharField(required=False, label="Search", max_length=200)
+    status = forms.ChoiceField(required=False, choices=[("", "Any status"), *Agreement.Status.choices])
+    vendor = forms.SlugField(required=False)
+    district = forms.SlugField(required=False)
+    product = forms.SlugField(required=False)
+    term_end_after = forms.DateField(required=False, label="Term ends on or after", widget=forms.DateInput(
+        attrs={"type": "date"}))  # fmt: skip
+    term_end_before = forms.DateField(required=False, label="Term ends on or before", widget=forms.DateInput(
+        attrs={"type": "date"}))  # fmt: skip
+
+    def filters(self) -> dict:
+        self.is_valid()
+        return {name: self.cleaned_data.get(name) or None for name in self.fields if name not in self.errors}

@@ -1,0 +1,183 @@
+"""One agreement: the page both parties see, the district's decisions and comments, the vendor's submission."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from exhibits.forms import ReviewCommentForm
+from exhibits.selectors import agreement_exhibits
+from exhibits.services import answers_reuse, reuse_source_for, review_comment_add
+from vendors.models import ContractorMembership
+
+from .. import services
+from ..forms import AgreementTermForm, DecisionForm, SendToVendorForm
+from ..models import Agreement, DistrictMembership
+from ..selectors import agreement_for_user
+
+S = Agreement.Status
+REVIEWING = {S.WITH_VENDOR, S.SUBMITTED}
+BEFORE_EXECUTION = {S.DRAFT, S.WITH_VENDOR, S.SUBMITTED, S.APPROVED, S.VENDOR_SIGNED}
+
+
+def _can(agreement, side, role) -> dict:
+    """What the person may do with the agreement now; the services check the same rules again."""
+    district_admin = side == "district" and role == DistrictMembership.Role.ADMIN
+    reviewer = side == "district" and role in (DistrictMembership.Role.ADMIN, DistrictMembership.Role.REVIEWER)
+    vendor = side == "vendor"
+    return {
+        "send": district_admin and agreement.status == S.DRAFT,
+        "edit_term": district_admin and agreement.status in {S.DRAFT, S.WITH_VENDOR, S.SUBMITTED},
+        "decide": district_admin and agreement.status == S.SUBMITTED,
+        "withdraw": district_admin and agreement.status in BEFORE_EXECUTION,
+        "comment": reviewer and agreement.status in REVIEWING,
+        "edit": vendor and agreement.status == S.WITH_VENDOR,
+        "submit": vendor and agreement.status == S.WITH_VENDOR,
+    }
+
+
+@login_required
+def detail(request, pk):
+    agreement, side, role = agreement_for_user(request.user, pk)
+    can = _can(agreement, side, role)
+    context = {
+        "agreement": agreement,
+        "side": side,
+        "role": role,
+        "can": can,
+        "products": list(agreement.products.all()),
+        "timeline": agreement.status_changes.select_related("actor"),
+        **agreement_exhibits(agreement),
+    }
+    if can["send"]:
+        has_staff = ContractorMembership.objects.filter(contractor=agreement.contractor_id).exists()
+        context.update(send_form=SendToVendorForm(), vendor_has_staff=has_staff)
+    if can["edit_term"]:
+        context["term_form"] = AgreementTermForm(instance=agreement)
+    if can["decide"]:
+        context["decision_form"] = DecisionForm()
+    if can["comment"]:
+        context["comment_form"] = ReviewCommentForm(agreement=agreement)
+    if can["edit"] and not context["reuse"]:
+        context["reuse_source"] = reuse_source_for(agreement)
+    return render(request, "agreements/agreement_detail.html", context)
+
+
+def _step(request, agreement, step, success: str, **kwargs):
+    try:
+        step(agreement=agreement, actor=request.user, **kwargs)
+    except services.TransitionError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, success)
+    return redirect("agreement_detail", pk=agreement.pk)
+
+
+def _district_admin(request, pk):
+    agreement, side, role = agreement_for_user(request.user, pk)
+    if side != "district" or role != DistrictMembership.Role.ADMIN:
+        raise Http404
+    return agreement
+
+
+@login_required
+@require_POST
+def send(request, pk):
+    agreement = _district_admin(request, pk)
+    form = SendToVendorForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Enter a valid e-mail address for the vendor's contact.")
+        return redirect("agreement_detail", pk=pk)
+    return _step(
+        request, agreement, services.agreement_send_to_vendor, "Sent to the vendor.",
+        contact_email=form.cleaned_data["contact_email"], note=form.cleaned_data["note"],
+    )  # fmt: skip
+
+
+@login_required
+@require_POST
+def request_changes(request, pk):
+    agreement = _district_admin(request, pk)
+    form = DecisionForm(request.POST)
+    form.is_valid()
+    note = form.cleaned_data.get("note", "")
+    return _step(request, agreement, services.agreement_request_changes, "Sent back to the vendor.", note=note)
+
+
+@login_required
+@require_POST
+def approve(request, pk):
+    agreement = _district_admin(request, pk)
+    form = DecisionForm(request.POST)
+    form.is_valid()
+    note = form.cleaned_data.get("note", "")
+    return _step(request, agreement, services.agreement_approve, "Approved. The vendor signs next.", note=note)
+
+
+@login_required
+@require_POST
+def withdraw(request, pk):
+    agreement = _district_admin(request, pk)
+    note = request.POST.get("note", "")[:2000]
+    return _step(request, agreement, services.agreement_withdraw, "The agreement is withdrawn.", note=note)
+
+
+@login_required
+@require_POST
+def edit_term(request, pk):
+    agreement = _district_admin(request, pk)
+    if agreement.status not in {S.DRAFT, S.WITH_VENDOR, S.SUBMITTED}:
+        messages.error(request, "The term can no longer change: the agreement is approved.")
+        return redirect("agreement_detail", pk=pk)
+    form = AgreementTermForm(request.POST, instance=agreement)
+    if form.is_valid():
+        form.save()
+        messages.success(request, "Contract term saved.")
+    else:
+        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+    return redirect("agreement_detail", pk=pk)
+
+
+@login_required
+@require_POST
+def submit(request, pk):
+    agreement, side, _ = agreement_for_user(request.user, pk)
+    if side != "vendor":
+        raise Http404
+    return _step(request, agreement, services.agreement_submit, "Submitted to the district for review.")
+
+
+@login_required
+@require_POST
+def reuse(request, pk):
+    agreement, side, _ = agreement_for_user(request.user, pk)
+    if side != "vendor":
+        raise Http404
+    source = reuse_source_for(agreement)
+    if agreement.status != S.WITH_VENDOR or source is None:
+        messages.error(request, "There are no earlier answers to start from.")
+    else:
+        answers_reuse(agreement=agreement, source=source, actor=request.user)
+        messages.success(request, f"Answers carried over from your agreement with {source.agency}. Check each one.")
+    return redirect("agreement_detail", pk=pk)
+
+
+@login_required
+@require_POST
+def comment(request, pk):
+    agreement, side, role = agreement_for_user(request.user, pk)
+    if not _can(agreement, side, role)["comment"]:
+        raise Http404
+    form = ReviewCommentForm(request.POST, agreement=agreement)
+    if form.is_valid():
+        data = form.cleaned_data
+        review_comment_add(
+            agreement=agreement, author=request.user, section=data["section"], category=data["category"],
+            body=data["body"], recommendation=data["recommendation"],
+        )  # fmt: skip
+        messages.success(request, "Comment added.")
+        anchor = f"#csf-{data['category'].identifier}" if data["category"] else f"#{data['section']}"
+        return redirect(f"/agreements/{pk}/{anchor}")
+    messages.error(request, "Write a comment before adding it.")
+    return redirect("agreement_detail", pk=pk)

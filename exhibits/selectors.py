@@ -1,0 +1,61 @@
+"""Reads for the agreement page: every exhibit, the comments, the last submissions, in a fixed number of queries."""
+
+from collections import defaultdict
+from itertools import groupby
+
+from .answers import agreement_answers, answers_diff, carried_over
+from .completeness import agreement_completeness
+from .models import (
+    AnswerReuse,
+    BillOfRights,
+    CsfResponse,
+    ReviewComment,
+    Section,
+    SecurityPlan,
+    Submission,
+    SupplementalInformation,
+)
+
+
+def csf_rows(agreement):
+    """C.1 responses grouped by framework function: [(function, [response, ...]), ...]."""
+    responses = (
+        CsfResponse.objects.filter(agreement=agreement)
+        .select_related("category__function")
+        .order_by("category__position")
+    )
+    return [(function, list(rows)) for function, rows in groupby(responses, key=lambda r: r.category.function)]
+
+
+def comments_by_place(agreement) -> dict:
+    """Review comments keyed by section, and by "c1:<identifier>" for C.1 categories."""
+    places = defaultdict(list)
+    for comment in ReviewComment.objects.filter(agreement=agreement).select_related("author", "category"):
+        key = f"c1:{comment.category.identifier}" if comment.category_id else comment.section
+        places[key].append(comment)
+    return dict(places)
+
+
+def agreement_exhibits(agreement) -> dict:
+    """Everything the agreement page shows of the exhibits."""
+    info = SupplementalInformation.objects.prefetch_related("subcontractors").get(agreement=agreement)
+    answers = agreement_answers(agreement)
+    submissions = list(Submission.objects.filter(agreement=agreement).order_by("-number")[:2])
+    reuse = AnswerReuse.objects.filter(agreement=agreement).select_related("source__agency").first()
+    bill = BillOfRights.objects.filter(agency=agreement.agency_id).order_by("-version").first()
+    ack = getattr(agreement, "bill_of_rights_acknowledgement", None)
+    return {
+        "info": info,
+        "plan": SecurityPlan.objects.get(agreement=agreement),
+        "csf_rows": csf_rows(agreement),
+        "comments": comments_by_place(agreement),
+        "answers": answers,
+        "missing": agreement_completeness(agreement, answers),
+        "latest_submission": submissions[0] if submissions else None,
+        "changes": answers_diff(submissions[1].answers, submissions[0].answers) if len(submissions) == 2 else None,
+        "reuse": reuse,
+        "carried": carried_over(reuse.answers, answers) if reuse else set(),
+        "bill_of_rights": bill,
+        "acknowledged": bool(ack and bill and ack.bill_of_rights_id == bill.pk),
+        "sections": Section,
+    }

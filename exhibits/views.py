@@ -1,0 +1,146 @@
+"""The vendor's pages for each exhibit. A save keeps a draft: nothing typed is lost, complete or not."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db import transaction
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from agreements.models import Agreement
+from agreements.selectors import agreement_for_user
+
+from .forms import (
+    CsfResponseFormSet,
+    SecurityPlanForm,
+    SubcontractorChoiceForm,
+    SubcontractorForm,
+    SupplementalInformationForm,
+)
+from .models import CsfResponse, SecurityPlan, SupplementalInformation
+from .selectors import comments_by_place
+from .services import bill_of_rights_acknowledge
+
+
+def _editable(request, pk) -> Agreement | None:
+    """The agreement if the user is on the vendor's staff; None (with a message) when it is not open for editing."""
+    agreement, side, _ = agreement_for_user(request.user, pk)
+    if side != "vendor":
+        raise Http404
+    if agreement.status != Agreement.Status.WITH_VENDOR:
+        messages.error(request, "The answers cannot change now: the agreement is not with you.")
+        return None
+    return agreement
+
+
+def _saved(request, agreement, what: str):
+    messages.success(request, f"{what} saved.")
+    if "save_and_back" in request.POST:
+        return redirect("agreement_detail", pk=agreement.pk)
+    return redirect(request.path)
+
+
+def _page(request, agreement, template, **context):
+    return render(request, template, {"agreement": agreement, "comments": comments_by_place(agreement), **context})
+
+
+@login_required
+def exhibit_b(request, pk):
+    agreement = _editable(request, pk)
+    if agreement is None:
+        return redirect("agreement_detail", pk=pk)
+    info = SupplementalInformation.objects.get(agreement=agreement)
+    form = SupplementalInformationForm(request.POST or None, instance=info)
+    if request.method == "POST":
+        if form.is_valid():
+            form.save()
+            return _saved(request, agreement, "Exhibit B")
+        messages.error(request, "Nothing was saved: correct the fields marked below. What you typed is kept.")
+    return _page(
+        request, agreement, "exhibits/exhibit_b.html", form=form, page_title="Exhibit B: Supplemental information"
+    )
+
+
+@login_required
+def exhibit_c(request, pk):
+    agreement = _editable(request, pk)
+    if agreement is None:
+        return redirect("agreement_detail", pk=pk)
+    plan = SecurityPlan.objects.get(agreement=agreement)
+    form = SecurityPlanForm(request.POST or None, instance=plan)
+    if request.method == "POST":
+        if form.is_valid():
+            form.save()
+            return _saved(request, agreement, "Exhibit C")
+        messages.error(request, "Nothing was saved: correct the fields marked below. What you typed is kept.")
+    return _page(
+        request, agreement, "exhibits/exhibit_c.html", form=form, page_title="Exhibit C: Data security and privacy plan"
+    )
+
+
+@login_required
+def exhibit_c1(request, pk):
+    agreement = _editable(request, pk)
+    if agreement is None:
+        return redirect("agreement_detail", pk=pk)
+    responses = (
+        CsfResponse.objects.filter(agreement=agreement)
+        .select_related("category__function")
+        .order_by("category__position")
+    )
+    formset = CsfResponseFormSet(request.POST or None, queryset=responses)
+    if request.method == "POST":
+        if formset.is_valid():
+            with transaction.atomic():
+                formset.save()
+            return _saved(request, agreement, "Exhibit C.1")
+        messages.error(request, "Nothing was saved: correct the rows marked below. What you typed is kept.")
+    return _page(
+        request,
+        agreement,
+        "exhibits/exhibit_c1.html",
+        formset=formset,
+        page_title=f"Exhibit C.1: {agreement.framework.name}",
+    )
+
+
+@login_required
+def subcontractors(request, pk):
+    agreement = _editable(request, pk)
+    if agreement is None:
+        return redirect("agreement_detail", pk=pk)
+    info = SupplementalInformation.objects.get(agreement=agreement)
+    choice = SubcontractorChoiceForm(
+        request.POST if "choose" in request.POST else None,
+        contractor=agreement.contractor,
+        initial={"subcontractors": list(info.subcontractors.all())},
+    )
+    new = SubcontractorForm(request.POST if "add" in request.POST else None, contractor=agreement.contractor)
+    if request.method == "POST":
+        if "choose" in request.POST and choice.is_valid():
+            info.subcontractors.set(choice.cleaned_data["subcontractors"])
+            return _saved(request, agreement, "The subcontractor list")
+        if "add" in request.POST and new.is_valid():
+            sub = new.save(commit=False)
+            sub.contractor = agreement.contractor
+            sub.save()
+            info.subcontractors.add(sub)
+            return _saved(request, agreement, f"{sub.name}")
+        messages.error(request, "Nothing was saved: correct the fields marked below. What you typed is kept.")
+    return _page(
+        request, agreement, "exhibits/subcontractors.html", choice=choice, new=new, page_title="Subcontractors"
+    )
+
+
+@login_required
+@require_POST
+def acknowledge_bill_of_rights(request, pk):
+    agreement = _editable(request, pk)
+    if agreement is not None:
+        try:
+            bill_of_rights_acknowledge(agreement=agreement, actor=request.user)
+        except ValueError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(request, "You acknowledged the district's Bill of Rights (Exhibit A).")
+    return redirect("agreement_detail", pk=pk)

@@ -1,0 +1,42 @@
+"""The vendor's dashboard: its agreements with every district."""
+
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.shortcuts import render
+
+from agreements import selectors
+from agreements.access import vendor_for
+from agreements.forms import AgreementFilterForm
+from agreements.models import Agreement, EducationalAgency
+
+from .models import Product
+
+
+@login_required
+def dashboard(request, slug):
+    contractor, membership = vendor_for(request.user, slug)
+    filter_form = AgreementFilterForm(request.GET)
+    filters = filter_form.filters()
+    filters.pop("vendor", None)
+    agreements = selectors.agreement_list(contractor=contractor, **filters)
+    page = Paginator(agreements, 25).get_page(request.GET.get("page"))
+    districts = (
+        EducationalAgency.objects.filter(agreements__contractor=contractor)
+        .exclude(agreements__status__in=selectors.HIDDEN_FROM_VENDOR)
+        .distinct()
+        .order_by("name")
+    )
+    return render(
+        request,
+        "vendors/dashboard.html",
+        {
+            "contractor": contractor,
+            "membership": membership,
+            "page": page,
+            "filter_form": filter_form,
+            "counts": selectors.status_counts(contractor=contractor),
+            "districts": districts,
+            "products": Product.objects.filter(contractor=contractor).order_by("name"),
+            "statuses": [c for c in Agreement.Status.choices if c[0] not in selectors.HIDDEN_FROM_VENDOR],
+        },
+    )
