@@ -62,3 +62,20 @@ def test_task_runs_in_the_worker_against_the_database(celery_worker, agreement):
     worker.wait(timeout=30)
     # The worker's own log shows that it, not this process, ran the task.
     assert f"Task agreements.ping[{result.id}] succeeded" in log.read_text()
+
+
+def test_outbox_email_is_sent_by_the_worker_after_commit(celery_worker, agreement):
+    """email_enqueue inside a transaction: the worker sends it only once the transaction commits."""
+    from django.db import transaction
+
+    from agreements.mail import email_enqueue
+    from agreements.models import OutboundEmail
+
+    _, log = celery_worker
+    with transaction.atomic():
+        email = email_enqueue(to=["vendor@example.org"], template="approved", context={"agreement": agreement})
+    deadline = time.monotonic() + 30
+    while OutboundEmail.objects.get(pk=email.pk).status != OutboundEmail.Status.SENT:
+        assert time.monotonic() < deadline, log.read_text()
+        time.sleep(0.2)
+    assert "Task agreements.send_outbound_email" in log.read_text()

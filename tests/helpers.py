@@ -1,0 +1,37 @@
+"""Helpers for the workflow tests: complete answers, MFA for admins."""
+
+from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+
+from exhibits.answers import EXHIBIT_C_FIELDS
+from exhibits.models import CsfResponse, SupplementalInformation
+from exhibits.services import bill_of_rights_acknowledge, bill_of_rights_publish
+
+from . import factories
+
+
+def with_totp(user):
+    """Give the user a TOTP authenticator, as admins must have before they can act."""
+    TOTP.activate(user, generate_totp_secret())
+    return user
+
+
+def fill_complete(agreement, *, actor=None, text="Answer"):
+    """Answer every item that completeness asks for, as a vendor would."""
+    bill_of_rights_publish(agency=agreement.agency)
+    bill_of_rights_acknowledge(agreement=agreement, actor=actor)
+    info = agreement.supplemental_information
+    info.purposes = f"{text}: purposes"
+    info.receives_student_pii = True
+    info.subcontractor_use = SupplementalInformation.SubcontractorUse.WILL_USE
+    info.storage_third_party_cloud = True
+    info.security_measures = f"{text}: security"
+    info.save()
+    info.subcontractors.add(
+        factories.SubcontractorFactory(contractor=agreement.contractor, receives_pii=True, written_agreement=True)
+    )
+    plan = agreement.security_plan
+    for field in EXHIBIT_C_FIELDS:
+        setattr(plan, field, f"{text}: {field}")
+    plan.save()
+    CsfResponse.objects.filter(agreement=agreement).update(narrative=f"{text}: control", tier=2)
+    return agreement
