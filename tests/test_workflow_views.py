@@ -5,6 +5,7 @@ from django.urls import reverse
 
 from agreements.models import Agreement, DistrictMembership
 from agreements.services import agreement_send_to_vendor, agreement_start, agreement_submit
+from exhibits.answers import EXHIBIT_C_FIELDS
 from exhibits.models import ReviewComment
 from vendors.models import ContractorMembership
 
@@ -108,8 +109,7 @@ def test_hostile_text_is_escaped_everywhere_it_appears(client, sent, people):
               "data_transition_details": HOSTILE, "storage_other": "on", "storage_other_description": HOSTILE,
               "subcontractor_use": "will_use", "receives_student_pii": "on"}  # fmt: skip
     assert client.post(reverse("exhibit_b", args=[sent.pk]), fields).status_code == 302
-    plan = {f"{f}": HOSTILE for f in ["implementation", "safeguards", "training", "subcontractor_contracts",
-            "incident_management", "data_transition", "secure_destruction", "policy_alignment", "framework_alignment"]}  # fmt: skip
+    plan = dict.fromkeys(EXHIBIT_C_FIELDS, HOSTILE)
     assert client.post(reverse("exhibit_c", args=[sent.pk]), plan).status_code == 302
     client.post(reverse("exhibit_subcontractors", args=[sent.pk]), {"add": "1", "name": HOSTILE, "purpose": HOSTILE})
     sent.agency.name = HOSTILE
@@ -117,8 +117,12 @@ def test_hostile_text_is_escaped_everywhere_it_appears(client, sent, people):
     sent.contractor.legal_name = HOSTILE
     sent.contractor.save()
     ReviewComment.objects.create(agreement=sent, section="exhibit_b", body=HOSTILE, author=people["district_admin"])
-    pages = [reverse("agreement_detail", args=[sent.pk]), reverse("exhibit_b", args=[sent.pk]),
-             reverse("exhibit_subcontractors", args=[sent.pk]), reverse("vendor_dashboard", args=[sent.contractor.slug])]  # fmt: skip
+    pages = [
+        reverse("agreement_detail", args=[sent.pk]),
+        reverse("exhibit_b", args=[sent.pk]),
+        reverse("exhibit_subcontractors", args=[sent.pk]),
+        reverse("vendor_dashboard", args=[sent.contractor.slug]),
+    ]
     for url in pages:
         text = client.get(url).text
         assert HOSTILE not in text and ESCAPED in text, url
@@ -187,13 +191,12 @@ def test_an_illegal_step_is_a_message_not_an_error(client, sent, people):
 
 def test_new_agreement_for_a_new_vendor(client, people, district, catalogues):
     client.force_login(people["district_admin"])
-    response = client.post(reverse("agreement_new", args=[district.slug]), {
-        "new_vendor_name": "Brand New Edtech", "product_name": "Quiz Maker",
-        "framework": factories.csf("2.0").pk, "contract_start": "2026-07-01", "contract_end": "2026-06-30"})  # fmt: skip
+    new = {"new_vendor_name": "Brand New Edtech", "product_name": "Quiz Maker", "framework": factories.csf("2.0").pk}
+    url = reverse("agreement_new", args=[district.slug])
+    response = client.post(url, {**new, "contract_start": "2026-07-01", "contract_end": "2026-06-30"})
     assert response.status_code == 200 and "cannot end before it starts" in response.text
     assert "Brand New Edtech" in response.text  # what was typed stays
-    response = client.post(reverse("agreement_new", args=[district.slug]), {
-        "new_vendor_name": "Brand New Edtech", "product_name": "Quiz Maker", "framework": factories.csf("2.0").pk})  # fmt: skip
+    response = client.post(url, new)
     agreement = Agreement.objects.get(contractor__legal_name="Brand New Edtech")
     assert response["Location"] == reverse("agreement_detail", args=[agreement.pk])
     assert agreement.status == Agreement.Status.DRAFT and agreement.csf_responses.count() == 22
