@@ -252,9 +252,11 @@ class SecurityPlan(models.Model):
     def __str__(self):
         return f"Exhibit C of {self.agreement}"
 
-    def answers(self) -> list[tuple[int, str, str]]:
-        """(number, question, answer) for the nine questions, in the DPA's order."""
-        return [(n, question, getattr(self, field)) for n, (field, question) in enumerate(SECURITY_PLAN_QUESTIONS, 1)]
+    def answers(self) -> list[tuple[int, str, str, str]]:
+        """(number, field, question, answer) for the nine questions, in the DPA's order."""
+        return [
+            (n, field, question, getattr(self, field)) for n, (field, question) in enumerate(SECURITY_PLAN_QUESTIONS, 1)
+        ]
 
 
 # --- Exhibit C.1: one response per framework category ------------------------------------------------------

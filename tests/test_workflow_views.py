@@ -5,7 +5,7 @@ from django.urls import reverse
 
 from agreements.models import Agreement, DistrictMembership
 from agreements.services import agreement_send_to_vendor, agreement_start, agreement_submit
-from exhibits.answers import EXHIBIT_C_FIELDS
+from exhibits.answers import EXHIBIT_C_FIELDS, agreement_answers, carried_over
 from exhibits.models import ReviewComment
 from vendors.models import ContractorMembership
 
@@ -280,3 +280,22 @@ def test_review_page_queries_do_not_grow_with_categories_or_comments(client, sen
                                      author=people["district_reviewer"])  # fmt: skip
     with django_assert_max_num_queries(len(first.captured_queries)):
         assert client.get(url).status_code == 200
+
+
+def test_the_vendor_sees_which_answers_were_carried_over(client, sent, people, other_district, product):
+
+    editor = people["vendor_editor"]
+    fill_complete(sent, actor=editor, text="Earlier")
+    agreement_submit(agreement=sent, actor=editor)
+    admin = with_totp(factories.DistrictMembershipFactory(agency=other_district).user)
+    new = agreement_start(agency=other_district, actor=admin, contractor=sent.contractor, product_name=product.name,
+                          framework=sent.framework)  # fmt: skip
+    agreement_send_to_vendor(agreement=new, actor=admin)
+    client.force_login(editor)
+    url = reverse("agreement_detail", args=[new.pk])
+    assert f"your agreement with {sent.agency}" in client.get(url).text  # the offer to reuse
+    client.post(reverse("agreement_reuse", args=[new.pk]))
+    text = client.get(url).text
+    carried = len(carried_over(new.answer_reuse.answers, agreement_answers(new)))
+    assert carried > 30 and f"{carried} answers marked" in text
+    assert text.count(">carried over</span>") >= 30

@@ -1,4 +1,5 @@
 from django import template
+from django.utils.html import format_html
 
 register = template.Library()
 
@@ -10,9 +11,11 @@ def get_item(mapping, key):
 
 
 @register.simple_tag
-def is_carried(carried, section, key) -> bool:
-    """Whether the answer (section, key) still holds the value carried over from an earlier agreement."""
-    return (str(section), key) in carried
+def carried_badge(carried, section, *keys):
+    """A "carried over" badge when any of the answers `keys` of `section` still holds a carried-over value."""
+    if any((str(section), key) in carried for key in keys):
+        return format_html('<span class="badge text-bg-info">{}</span>', "carried over")
+    return ""
 
 
 @register.filter
