@@ -4,9 +4,11 @@ The organisations and the answers come from the reference DPA; the people, their
 invented (example.org). Everything is created only if missing, so `load_demo` can run any number of times.
 """
 
+import time
 from dataclasses import dataclass
 from datetime import date
 
+from allauth.mfa.totp.internal.auth import TOTP, format_hotp_value, hotp_value
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
@@ -17,7 +19,7 @@ from exhibits.services import bill_of_rights_acknowledge, bill_of_rights_publish
 from vendors.models import Contractor, ContractorMembership, Product, Subcontractor
 
 from .models import Agreement, DistrictMembership, EducationalAgency
-from .services import agreement_create, agreement_transition
+from .services import agreement_create, agreement_send_to_vendor, agreement_submit
 
 
 @dataclass(frozen=True)
@@ -268,6 +270,22 @@ def load_demo(stdout=None) -> dict:
         if not Agreement.objects.filter(agency=liverpool, contractor=codehs).exists():
             _demo_agreement(liverpool, codehs, product, aws, users)
             created["agreements"] += 1
+        # A second district asks CodeHS for the same product: the vendor can start from its Liverpool answers.
+        onondaga = agencies["onondaga-hills-ufsd"]
+        if not Agreement.objects.filter(agency=onondaga, contractor=codehs).exists():
+            admin = users["other-district@example.org"]
+            second = agreement_create(
+                agency=onondaga,
+                contractor=codehs,
+                products=[product],
+                framework=Framework.objects.get(code="nist-csf", version="2.0"),
+                actor=admin,
+                service_agreement_date=date(2026, 8, 15),
+                contract_start=date(2026, 9, 1),
+                contract_end=date(2027, 8, 31),
+            )
+            agreement_send_to_vendor(agreement=second, actor=admin)
+            created["agreements"] += 1
     return created
 
 
@@ -288,7 +306,16 @@ def _user(persona: Persona):
         first_name=persona.first_name,
         last_name=persona.last_name,
     )
+    if persona.role == "admin":
+        # Admins must use MFA before they can act; the demo gives them a known secret so anyone can try it.
+        TOTP.activate(user, settings.DEMO_TOTP_SECRET)
     return user, True
+
+
+def demo_totp_code() -> str:
+    """The demo admins' current TOTP code (the landing page shows it on a development server)."""
+    counter = int(time.time()) // 30
+    return format_hotp_value(hotp_value(settings.DEMO_TOTP_SECRET, counter))
 
 
 def _fill(exhibit, answers: dict):
@@ -311,12 +338,7 @@ def _demo_agreement(agency, contractor, product, subcontractor, users):
         contract_start=date(2026, 7, 1),
         contract_end=date(2027, 6, 30),
     )
-    agreement_transition(
-        agreement=agreement,
-        to_status=Agreement.Status.WITH_VENDOR,
-        actor=district_admin,
-        note="Sent to CodeHS for Exhibits B, C and C.1.",
-    )
+    agreement_send_to_vendor(agreement=agreement, actor=district_admin, note="Please complete Exhibits B, C and C.1.")
     # Saved field by field (not .update()) so that the history of each exhibit records the vendor's answers.
     _fill(agreement.supplemental_information, SUPPLEMENTAL_INFORMATION)
     agreement.supplemental_information.subcontractors.set([subcontractor])
@@ -325,7 +347,5 @@ def _demo_agreement(agency, contractor, product, subcontractor, users):
         response.narrative, response.tier = CSF_RESPONSES[response.category.identifier]
         response.save(update_fields=["narrative", "tier", "updated_at"])
     bill_of_rights_acknowledge(agreement=agreement, actor=vendor_admin)
-    agreement_transition(
-        agreement=agreement, to_status=Agreement.Status.SUBMITTED, actor=vendor_admin, note="Submitted for review."
-    )
+    agreement_submit(agreement=agreement, actor=vendor_admin)
     return agreement

@@ -59,6 +59,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "accounts.middleware.MfaRequiredMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
 ]
@@ -118,6 +119,9 @@ ACCOUNT_LOGOUT_ON_GET = False
 ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "DPA Portal"
+# Accounts come from invitations (no public sign-up); a fresh sign-in may set up the first authenticator.
+ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
+ACCOUNT_FORMS = {"login": "accounts.forms.LoginForm"}
 # --- end accounts ---------------------------------------------------------------------------------------------
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
@@ -181,6 +185,8 @@ SITE_URL = (env_str("SITE_URL") or "http://127.0.0.1:8000").rstrip("/")
 
 # The password that `load_demo` gives every demo persona; the landing page shows it only in DEBUG.
 DEMO_PASSWORD = env_str("DEMO_PASSWORD", "demo-portal-2d")
+# The TOTP secret `load_demo` gives the demo admins (base32); in DEBUG the landing page shows its current code.
+DEMO_TOTP_SECRET = env_str("DEMO_TOTP_SECRET", "DEMODPAPORTAL2DNEWYORKEDUCATION2")
 
 # Production hardening; `manage.py check --deploy` passes with DEBUG off.
 SESSION_COOKIE_HTTPONLY = True

@@ -2,13 +2,16 @@ from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
 from .models import (
+    AnswerReuse,
     BillOfRights,
     BillOfRightsAcknowledgement,
     CsfResponse,
     Framework,
     FrameworkCategory,
     FrameworkFunction,
+    ReviewComment,
     SecurityPlan,
+    Submission,
     SupplementalInformation,
 )
 
@@ -82,3 +85,35 @@ class CsfResponseAdmin(SimpleHistoryAdmin):
     search_fields = ["category__identifier", "narrative", "agreement__contractor__legal_name"]
     list_select_related = ["category", "agreement__agency", "agreement__contractor"]
     autocomplete_fields = ["category"]
+
+
+@admin.register(ReviewComment)
+class ReviewCommentAdmin(admin.ModelAdmin):
+    list_display = ["agreement", "section", "category", "author", "recommendation", "created_at"]
+    list_filter = ["section", "recommendation"]
+    search_fields = ["body", "author__email", "agreement__agency__name", "agreement__contractor__legal_name"]
+    list_select_related = ["agreement__agency", "agreement__contractor", "category", "author"]
+
+
+@admin.register(Submission)
+class SubmissionAdmin(admin.ModelAdmin):
+    list_display = ["agreement", "number", "submitted_by", "submitted_at"]
+    list_filter = ["submitted_at"]
+    search_fields = ["agreement__agency__name", "agreement__contractor__legal_name", "submitted_by__email"]
+    list_select_related = ["agreement__agency", "agreement__contractor", "submitted_by"]
+    readonly_fields = ["agreement", "number", "answers", "submitted_by", "submitted_at"]
+
+
+@admin.register(AnswerReuse)
+class AnswerReuseAdmin(admin.ModelAdmin):
+    list_display = ["agreement", "source", "actor", "created_at"]
+    list_filter = ["created_at"]
+    search_fields = ["agreement__agency__name", "agreement__contractor__legal_name", "source__agency__name"]
+    list_select_related = [
+        "agreement__agency",
+        "agreement__contractor",
+        "source__agency",
+        "source__contractor",
+        "actor",
+    ]
+    readonly_fields = ["agreement", "source", "answers", "actor", "created_at"]

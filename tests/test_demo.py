@@ -26,7 +26,7 @@ def test_demo_builds_the_reference_agreement(catalogues, capsys, settings):
     for persona in PERSONAS:
         assert persona.email in out
 
-    agreement = Agreement.objects.select_related("agency", "contractor", "framework").get()
+    agreement = Agreement.objects.select_related("agency", "contractor", "framework").get(agency__slug="liverpool-csd")
     assert agreement.agency.name == "Liverpool Central School District"
     assert agreement.contractor.legal_name == "CodeHS"
     assert str(agreement.service_agreement_date) == "2020-11-02"
@@ -48,6 +48,23 @@ def test_demo_builds_the_reference_agreement(catalogues, capsys, settings):
     # The district's complaint contact is written into item 6 of its Bill of Rights.
     items = agreement.agency.bills_of_rights.get().items
     assert len(items) == 9 and "district-admin@example.org" in items[5]
+
+
+def test_a_second_district_asks_for_the_same_product_in_csf_2(catalogues):
+    from exhibits.services import reuse_source_for
+
+    call_command("load_demo")
+    second = Agreement.objects.get(agency__slug="onondaga-hills-ufsd")
+    assert second.status == Agreement.Status.WITH_VENDOR and second.framework.version == "2.0"
+    assert reuse_source_for(second).agency.slug == "liverpool-csd"
+
+
+def test_demo_admins_have_mfa_with_the_demo_secret(catalogues, settings):
+    from allauth.mfa.models import Authenticator
+
+    call_command("load_demo")
+    with_totp = set(Authenticator.objects.filter(type=Authenticator.Type.TOTP).values_list("user__email", flat=True))
+    assert with_totp == {p.email for p in PERSONAS if p.role == "admin"}
 
 
 def test_one_user_per_persona_with_the_printed_password(catalogues, settings):

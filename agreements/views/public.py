@@ -15,6 +15,8 @@ def home(request):
         "demo_personas": selectors.demo_personas_present(demo.PERSONAS),
         # The shared demo password is shown only on a development server.
         "demo_password": settings.DEMO_PASSWORD if settings.DEBUG else None,
+        "demo_totp_code": demo.demo_totp_code() if settings.DEBUG else None,
+        "demo_totp_secret": settings.DEMO_TOTP_SECRET if settings.DEBUG else None,
         "memberships": selectors.memberships_of(request.user) if request.user.is_authenticated else None,
     }
     return render(request, "home.html", context)
