@@ -81,3 +81,75 @@ def agreement(catalogues, district, vendor, product, district_admin):
         framework=factories.csf("1.1"),
         actor=district_admin,
     )
+
+
+# --- accounts: more personas, and two-factor authentication for admins ----------------------------------------
+
+
+@pytest.fixture
+def district_viewer(district):
+    return factories.DistrictMembershipFactory(agency=district, role=DistrictMembership.Role.VIEWER).user
+
+
+@pytest.fixture
+def vendor_admin(vendor):
+    return factories.ContractorMembershipFactory(contractor=vendor, role=ContractorMembership.Role.ADMIN).user
+
+
+@pytest.fixture
+def with_totp(db):
+    """A function `with_totp(user) -> secret` that gives the user an authenticator app through allauth's own API.
+
+    Admins (district or vendor) without one are sent to the set-up page by accounts.middleware, so a test acting as
+    an admin calls `with_totp(user)` first. View tests then sign in with `client.force_login(user)`, which skips
+    allauth's MFA step (fine for view tests). To sign in through the pages instead: post e-mail and password to
+    /accounts/login/, then `{"code": totp_code(secret)}` to /accounts/2fa/authenticate/.
+    """
+    from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+
+    def activate(user) -> str:
+        secret = generate_totp_secret()
+        TOTP.activate(user, secret)
+        return secret
+
+    return activate
+
+
+@pytest.fixture
+def totp_code():
+    """A function `totp_code(secret) -> str`: the authenticator app's current code.
+
+    The server accepts only the current 30-second window, so near the end of one it waits for the next.
+    """
+    import time
+
+    from allauth.mfa import app_settings
+    from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
+
+    def code(secret: str) -> str:
+        if app_settings.TOTP_PERIOD - time.time() % app_settings.TOTP_PERIOD < 3:
+            time.sleep(3)
+        return format_hotp_value(hotp_value(secret, int(time.time()) // app_settings.TOTP_PERIOD))
+
+    return code
+
+
+@pytest.fixture
+def mfa_user(district_admin, with_totp):
+    """The district admin persona with an authenticator app; its secret is `mfa_user.totp_secret`."""
+    district_admin.totp_secret = with_totp(district_admin)
+    return district_admin
+
+
+@pytest.fixture
+def totp_code_for(totp_code):
+    """A function `totp_code_for(email) -> str`: the current code of the authenticator app stored for that account
+    (e.g. a demo admin's), read through allauth."""
+    from allauth.mfa.models import Authenticator
+    from allauth.mfa.utils import decrypt
+
+    def code(email: str) -> str:
+        authenticator = Authenticator.objects.get(user__email__iexact=email, type=Authenticator.Type.TOTP)
+        return totp_code(decrypt(authenticator.data["secret"]))
+
+    return code

@@ -1,0 +1,86 @@
+"""Forms of the accounts pages. They validate input; the rules live in accounts.services."""
+
+from allauth.account.forms import LoginForm as AllauthLoginForm
+from django import forms
+from django.contrib.auth import get_user_model
+from django.contrib.auth.forms import SetPasswordMixin
+
+from vendors.models import Contractor
+
+
+class LoginForm(AllauthLoginForm):
+    """allauth's sign-in form with the portal's wording."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["login"].label = "E-mail address"
+        self.fields["login"].widget.attrs.pop("placeholder", None)  # the label says it; a placeholder repeats it
+
+
+class StaffInviteForm(forms.Form):
+    email = forms.EmailField(label="E-mail address", widget=forms.EmailInput(attrs={"autocomplete": "off"}))
+    role = forms.ChoiceField(label="Role")
+
+    def __init__(self, *args, roles, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["role"].choices = roles.choices
+
+
+class RoleForm(forms.Form):
+    role = forms.ChoiceField(label="Role")
+
+    def __init__(self, *args, roles, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["role"].choices = roles.choices
+
+
+class VendorInviteForm(forms.Form):
+    email = forms.EmailField(
+        label="Vendor contact's e-mail address",
+        help_text="Usually the vendor's compliance lead: they will fill in the exhibits and sign.",
+        widget=forms.EmailInput(attrs={"autocomplete": "off"}),
+    )
+    contractor = forms.ModelChoiceField(
+        label="Vendor already on the portal",
+        queryset=Contractor.objects.order_by("legal_name"),
+        required=False,
+        empty_label="None: a new vendor (type its legal name below)",
+    )
+    legal_name = forms.CharField(
+        label="Or the legal name of a new vendor",
+        max_length=200,
+        required=False,
+        help_text="As it will appear in the agreement, e.g. “Learning Tools, Inc.”.",
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        legal_name = (cleaned.get("legal_name") or "").strip()
+        if cleaned.get("contractor") and legal_name:
+            raise forms.ValidationError("Choose a vendor from the list or type a new vendor's name, not both.")
+        if not cleaned.get("contractor") and not legal_name and not self.has_error("contractor"):
+            raise forms.ValidationError("Choose a vendor from the list or type the legal name of a new vendor.")
+        cleaned["legal_name"] = legal_name
+        return cleaned
+
+
+class InvitationSignupForm(SetPasswordMixin, forms.Form):
+    """The account an invitee creates: the e-mail address is the invited one; the password passes the validators."""
+
+    first_name = forms.CharField(label="First name", max_length=150, widget=forms.TextInput(attrs={"autocomplete": "given-name"}))  # fmt: skip
+    last_name = forms.CharField(label="Last name", max_length=150, widget=forms.TextInput(attrs={"autocomplete": "family-name"}))  # fmt: skip
+    password1, password2 = SetPasswordMixin.create_password_fields()
+
+    def __init__(self, *args, email: str, **kwargs):
+        self.email = email
+        super().__init__(*args, **kwargs)
+
+    def clean(self):
+        self.validate_passwords()
+        cleaned = super().clean()
+        # The validators compare the password with the person's name and address, so build the person first.
+        user = get_user_model()(
+            email=self.email, first_name=cleaned.get("first_name", ""), last_name=cleaned.get("last_name", "")
+        )
+        self.validate_password_for_user(user, password_field_name="password1")
+        return cleaned

@@ -1,0 +1,218 @@
+"""Pages of the accounts app: accepting an invitation, and each organisation's staff. Thin: rules are in services."""
+
+from allauth.account.internal.flows.login import record_authentication
+from allauth.account.utils import complete_signup
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from . import selectors, services
+from .forms import InvitationSignupForm, RoleForm, StaffInviteForm, VendorInviteForm
+from .middleware import NEXT_SESSION_KEY
+from .models import Invitation
+from .services import InvitationError, StaffError
+from .sides import DISTRICT, SIDES, VENDOR
+
+# --- invitations ---------------------------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def invitation_accept(request, token):
+    """Who invited you to what; then create the account (or sign in) and accept. Bad links get a message."""
+    invitation = selectors.invitation_for_token(token)
+    problem = services.invitation_problem(invitation)
+    if problem:
+        status = 404 if invitation is None else 410
+        return render(request, "accounts/invitation_invalid.html", {"problem": problem}, status=status)
+    context = {"invitation": invitation}
+
+    user = request.user
+    if user.is_authenticated:
+        if user.email.strip().lower() != invitation.email:
+            return render(request, "accounts/invitation.html", {**context, "wrong_account": True}, status=403)
+        if request.method == "POST":
+            try:
+                services.invitation_accept(token=token, user=user)
+            except InvitationError as exc:
+                messages.error(request, str(exc))
+                return redirect(request.path)
+            messages.success(request, f"Welcome to {invitation.organisation}.")
+            return redirect(services.invitation_landing_url(invitation, user))
+        return render(request, "accounts/invitation.html", context)
+
+    if get_user_model().objects.filter(email__iexact=invitation.email).exists():
+        return render(request, "accounts/invitation.html", {**context, "account_exists": True})
+    form = InvitationSignupForm(request.POST or None, email=invitation.email)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = services.invitation_accept_as_new_user(
+                token=token,
+                first_name=form.cleaned_data["first_name"],
+                last_name=form.cleaned_data["last_name"],
+                password=form.cleaned_data["password1"],
+            )
+        except InvitationError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, f"Welcome to {invitation.organisation}.")
+            return _sign_in_new_user(request, user, services.invitation_landing_url(invitation, user))
+    return render(request, "accounts/invitation.html", {**context, "form": form})
+
+
+def _sign_in_new_user(request, user, redirect_url):
+    # Through allauth, so that its sign-in hooks and messages run and the session records a password sign-in
+    # (accounts.adapter lets such a fresh sign-in set up the first authenticator without asking again).
+    record_authentication(request, user, method="password", email=user.email)
+    return complete_signup(request, user, email_verification="none", success_url=redirect_url)
+
+
+@login_required
+@require_GET
+def continue_after_mfa(request):
+    """After setting up two-factor authentication: back to the page the MFA middleware interrupted."""
+    next_url = request.session.pop(NEXT_SESSION_KEY, None)
+    if next_url and url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
+        return redirect(next_url)
+    return redirect(services.home_url_for(request.user))
+
+
+# --- staff ---------------------------------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def staff_index(request):
+    """The organisations you administer: straight to the staff page when there is only one."""
+    organisations = selectors.admin_organisations(request.user)
+    if len(organisations) == 1:
+        side_key, organisation = organisations[0]
+        return redirect(f"{side_key}_staff", slug=organisation.slug)
+    return render(request, "accounts/staff_index.html", {"organisations": organisations})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def staff(request, slug, side):
+    """An organisation's staff and pending invitations, and the form to invite someone. Admins only."""
+    side = SIDES[side]
+    organisation, _ = side.admin_of(request.user, slug)
+    form = StaffInviteForm(request.POST or None, roles=side.roles)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.invitation_create(
+                kind=side.staff_kind,
+                email=form.cleaned_data["email"],
+                role=form.cleaned_data["role"],
+                invited_by=request.user,
+                **{side.org_field: organisation},
+            )
+        except InvitationError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, f"Invitation sent to {form.cleaned_data['email']}.")
+            return redirect(request.path)
+    context = {
+        "side": side,
+        "organisation": organisation,
+        "members": selectors.staff_of(side, organisation),
+        "invitations": selectors.pending_invitations(kinds=[side.staff_kind], **{side.org_field: organisation}),
+        "roles": side.roles.choices,
+        "form": form,
+    }
+    return render(request, "accounts/staff.html", context)
+
+
+@login_required
+@require_POST
+def staff_role(request, slug, side, pk):
+    side = SIDES[side]
+    organisation, _ = side.admin_of(request.user, slug)
+    member = get_object_or_404(side.membership_model.objects.select_related("user"), pk=pk, **{side.org_field: organisation})
+    form = RoleForm(request.POST, roles=side.roles)
+    if not form.is_valid():
+        messages.error(request, "Choose one of the roles.")
+    else:
+        try:
+            services.membership_role_change(membership=member, role=form.cleaned_data["role"], actor=request.user)
+        except StaffError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, f"{member.user} is now {member.get_role_display().lower()}.")
+    return _back_to_staff(request, side, organisation, member)
+
+
+@login_required
+@require_POST
+def staff_remove(request, slug, side, pk):
+    side = SIDES[side]
+    organisation, _ = side.admin_of(request.user, slug)
+    member = get_object_or_404(side.membership_model.objects.select_related("user"), pk=pk, **{side.org_field: organisation})
+    try:
+        services.membership_remove(membership=member, actor=request.user)
+    except StaffError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, f"{member.user} is no longer on the staff of {organisation}.")
+    return _back_to_staff(request, side, organisation, member)
+
+
+def _back_to_staff(request, side, organisation, member):
+    # An admin who just stepped down or out can no longer open the staff page.
+    if member.user_id == request.user.pk and not side.is_admin(request.user, organisation):
+        return redirect(services.home_url_for(request.user))
+    return redirect(f"{side.key}_staff", slug=organisation.slug)
+
+
+@login_required
+@require_POST
+def invitation_revoke(request, slug, side, pk):
+    """Withdraw an invitation this organisation sent; then back to the page it was listed on."""
+    side = SIDES[side]
+    organisation, _ = side.admin_of(request.user, slug)
+    invitation = get_object_or_404(Invitation, pk=pk, kind__in=side.issued_kinds, **{side.org_field: organisation})
+    try:
+        services.invitation_revoke(invitation=invitation, actor=request.user)
+    except InvitationError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, f"The invitation to {invitation.email} was withdrawn.")
+    next_url = request.POST.get("next", "")
+    if url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
+        return redirect(next_url)
+    return redirect(f"{side.key}_staff", slug=organisation.slug)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def vendor_invite(request, slug):
+    """A district admin invites a vendor's contact, naming a vendor on the portal or a new one."""
+    agency, _ = DISTRICT.admin_of(request.user, slug)
+    form = VendorInviteForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            invitation, _ = services.invitation_create(
+                kind=Invitation.Kind.VENDOR_CONTACT,
+                email=form.cleaned_data["email"],
+                role=VENDOR.roles.ADMIN,  # the invitee founds or joins the vendor's organisation
+                invited_by=request.user,
+                agency=agency,
+                contractor=form.cleaned_data["contractor"],
+                contractor_name=form.cleaned_data["legal_name"] or None,
+            )
+        except InvitationError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, f"Invitation sent to {invitation.email} at {invitation.contractor}.")
+            return redirect(request.path)
+    context = {
+        "agency": agency,
+        "form": form,
+        "invitations": selectors.pending_invitations(kinds=[Invitation.Kind.VENDOR_CONTACT], agency=agency),
+        "revoke_next": request.path,
+        "staff_url": reverse("district_staff", args=[agency.slug]),
+    }
+    return render(request, "accounts/vendor_invite.html", context)
