@@ -25,9 +25,13 @@ def agreement_completeness(agreement, answers: dict) -> list[Missing]:
     current = BillOfRights.objects.filter(agency=agreement.agency_id).order_by("-version").values("version").first()
     acknowledged = answers[Section.EXHIBIT_A]["bill_of_rights_version"]
     if current is None:
-        missing.append(Missing(Section.EXHIBIT_A, "The district has not published its Bill of Rights yet.", "ack"))
+        missing.append(
+            Missing(Section.EXHIBIT_A, "The district has not published its Bill of Rights yet.", "exhibit_a")
+        )
     elif acknowledged != current["version"]:
-        missing.append(Missing(Section.EXHIBIT_A, "Acknowledge the district's Bill of Rights (Exhibit A).", "ack"))
+        missing.append(
+            Missing(Section.EXHIBIT_A, "Acknowledge the district's Bill of Rights (Exhibit A).", "exhibit_a")
+        )
 
     b = answers[Section.EXHIBIT_B]
     if not b["purposes"].strip():  # 121.3(c)(1)

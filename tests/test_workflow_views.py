@@ -299,3 +299,12 @@ def test_the_vendor_sees_which_answers_were_carried_over(client, sent, people, o
     carried = len(carried_over(new.answer_reuse.answers, agreement_answers(new)))
     assert carried > 30 and f"{carried} answers marked" in text
     assert text.count(">carried over</span>") >= 30
+
+
+def test_the_completeness_list_links_to_each_missing_answer(client, sent, people):
+    client.force_login(people["vendor_editor"])
+    text = client.get(reverse("agreement_detail", args=[sent.pk])).text
+    assert "38 items left before you can submit" in text  # Exhibit A, 5 of B, 9 of C, 23 of C.1
+    for href in [f"/agreements/{sent.pk}/exhibit-c1/#csf-PR.DS", f"/agreements/{sent.pk}/exhibit-c/#id_training",
+                 f"/agreements/{sent.pk}/exhibit-b/#purposes", f"/agreements/{sent.pk}/#exhibit_a"]:  # fmt: skip
+        assert f'href="{href}"' in text

@@ -1,4 +1,5 @@
 from django import template
+from django.urls import reverse
 from django.utils.html import format_html
 
 register = template.Library()
@@ -21,3 +22,20 @@ def carried_badge(carried, section, *keys):
 @register.filter
 def yesno_answer(value):
     return "Yes" if value is True else "No" if value is False else "Not answered"
+
+
+# Where the vendor answers each section (see agreements/urls.py).
+_EDIT_PAGES = {
+    "exhibit_b": "exhibit_b",
+    "subcontractors": "exhibit_subcontractors",
+    "exhibit_c": "exhibit_c",
+    "exhibit_c1": "exhibit_c1",
+}
+
+
+@register.simple_tag
+def missing_url(missing, agreement) -> str:
+    """The page and field where a missing answer is given, e.g. /agreements/7/exhibit-c1/#csf-PR.DS."""
+    page = _EDIT_PAGES.get(missing.section)
+    base = reverse(page, args=[agreement.pk]) if page else reverse("agreement_detail", args=[agreement.pk])
+    return f"{base}#{missing.anchor}"
