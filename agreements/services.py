@@ -137,9 +137,8 @@ def agreement_send_to_vendor(*, agreement: Agreement, actor, contact_email: str 
         if recipients:
             _announce(agreement, "agreement_sent", recipients, note=note)
         elif contact_email:
-            from accounts.services import invitation_create
-
             from accounts.models import Invitation
+            from accounts.services import invitation_create
 
             invitation_create(
                 kind=Invitation.Kind.VENDOR_CONTACT,
@@ -190,6 +189,9 @@ def agreement_approve(*, agreement: Agreement, actor, note: str = "") -> StatusC
     with transaction.atomic():
         change = agreement_transition(agreement=agreement, to_status=S.APPROVED, actor=actor, note=note)
         _announce(agreement, "approved", vendor_recipients(agreement) + district_recipients(agreement), note=note)
+        from .signing import signing_copy_schedule
+
+        signing_copy_schedule(agreement)  # the PDF both parties sign, rendered by a worker
     return change
 
 
@@ -226,3 +228,38 @@ def district_contacts_update(*, agency, actor, form) -> None:
     with transaction.atomic():
         form.save()
         bill_of_rights_publish(agency=agency, actor=actor)
+
+
+def agreement_amend(*, agreement: Agreement, actor, kind: str) -> Agreement:
+    """Start an amendment or a renewal of an executed agreement: a new draft that carries its answers over.
+
+    The executed agreement never changes. A renewal's term follows the old one's, for the same length; an
+    amendment keeps the term. Either goes through the vendor, review and signing again.
+    """
+    from datetime import timedelta
+
+    from exhibits.services import answers_reuse
+
+    _require_district_role(agreement, actor, [DistrictMembership.Role.ADMIN])
+    if kind not in (Agreement.Kind.AMENDMENT, Agreement.Kind.RENEWAL):
+        raise TransitionError("Choose an amendment or a renewal.")
+    if agreement.status not in (S.EXECUTED, S.EXPIRED):
+        raise TransitionError("Only an executed agreement can be amended or renewed.")
+    start, end = agreement.contract_start, agreement.contract_end
+    if kind == Agreement.Kind.RENEWAL and start and end:
+        start, end = end + timedelta(days=1), end + (end - start) + timedelta(days=1)
+    with transaction.atomic():
+        new = agreement_create(
+            agency=agreement.agency,
+            contractor=agreement.contractor,
+            framework=agreement.framework,
+            products=agreement.products.all(),
+            actor=actor,
+            service_agreement_date=agreement.service_agreement_date,
+            contract_start=start,
+            contract_end=end,
+            previous=agreement,
+            kind=kind,
+        )
+        answers_reuse(agreement=new, source=agreement, actor=actor)
+    return new

@@ -30,3 +30,20 @@ def outbox_sweep() -> int:
     for pk in due:
         send_outbound_email.delay(pk)
     return len(due)
+
+
+@shared_task(name="agreements.prepare_signing_copy", autoretry_for=(Exception,), retry_backoff=10, max_retries=5)
+def prepare_signing_copy(agreement_id: int) -> str | None:
+    from .signing import signing_copy_prepare
+
+    document = signing_copy_prepare(agreement_id=agreement_id)
+    return document.sha256 if document else None
+
+
+@shared_task(name="agreements.execute_agreement", autoretry_for=(Exception,), retry_backoff=10, max_retries=5)
+def execute_agreement(agreement_id: int) -> str | None:
+    """Render, seal and store the executed DPA. Retried on failure; running twice stores one document."""
+    from .signing import agreement_execute
+
+    document = agreement_execute(agreement_id=agreement_id)
+    return document.sha256 if document else None

@@ -3,7 +3,7 @@ from django.urls import path
 from exhibits import views as exhibits
 from vendors import views as vendors
 
-from .views import agreement, district
+from .views import agreement, district, signing
 
 urlpatterns = [
     path("district/<slug:slug>/", district.dashboard, name="district_dashboard"),
@@ -19,6 +19,9 @@ urlpatterns = [
     path("agreements/<int:pk>/submit/", agreement.submit, name="agreement_submit"),
     path("agreements/<int:pk>/reuse/", agreement.reuse, name="agreement_reuse"),
     path("agreements/<int:pk>/comments/", agreement.comment, name="agreement_comment"),
+    path("agreements/<int:pk>/sign/", signing.sign, name="agreement_sign"),
+    path("agreements/<int:pk>/documents/<slug:kind>/", signing.document, name="agreement_document"),
+    path("agreements/<int:pk>/amend/", signing.amend, name="agreement_amend"),
     path("agreements/<int:pk>/exhibit-a/acknowledge/", exhibits.acknowledge_bill_of_rights, name="exhibit_a_ack"),
     path("agreements/<int:pk>/exhibit-b/", exhibits.exhibit_b, name="exhibit_b"),
     path("agreements/<int:pk>/exhibit-c/", exhibits.exhibit_c, name="exhibit_c"),

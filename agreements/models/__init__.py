@@ -3,13 +3,16 @@
 from .agreement import Agreement, AgreementKind, AgreementStatus, StatusChange
 from .outbox import OutboundEmail
 from .parties import DistrictMembership, EducationalAgency
+from .signing import AgreementDocument, Signature
 
 __all__ = [
     "Agreement",
+    "AgreementDocument",
     "AgreementKind",
     "AgreementStatus",
     "DistrictMembership",
     "EducationalAgency",
     "OutboundEmail",
+    "Signature",
     "StatusChange",
 ]

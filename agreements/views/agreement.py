@@ -15,10 +15,12 @@ from .. import services
 from ..forms import AgreementTermForm, DecisionForm, SendToVendorForm
 from ..models import Agreement, DistrictMembership
 from ..selectors import agreement_for_user
+from ..signing import signing_side
 
 S = Agreement.Status
 REVIEWING = {S.WITH_VENDOR, S.SUBMITTED}
 BEFORE_EXECUTION = {S.DRAFT, S.WITH_VENDOR, S.SUBMITTED, S.APPROVED, S.VENDOR_SIGNED}
+SIGNING_AND_AFTER = {S.APPROVED, S.VENDOR_SIGNED, S.EXECUTED, S.EXPIRED, S.TERMINATED, S.CLOSED}
 
 
 def _can(agreement, side, role) -> dict:
@@ -34,6 +36,7 @@ def _can(agreement, side, role) -> dict:
         "comment": reviewer and agreement.status in REVIEWING,
         "edit": vendor and agreement.status == S.WITH_VENDOR,
         "submit": vendor and agreement.status == S.WITH_VENDOR,
+        "amend": district_admin and agreement.status in {S.EXECUTED, S.EXPIRED},
     }
 
 
@@ -61,6 +64,10 @@ def detail(request, pk):
         context["comment_form"] = ReviewCommentForm(agreement=agreement)
     if can["edit"] and not context["reuse"]:
         context["reuse_source"] = reuse_source_for(agreement)
+    context["signatures"] = list(agreement.signatures.select_related("signer"))
+    context["documents"] = {d.kind: d for d in agreement.documents.defer("pdf")}
+    context["signing_as"] = signing_side(agreement, request.user)
+    context["show_signing"] = agreement.status in SIGNING_AND_AFTER
     return render(request, "agreements/agreement_detail.html", context)
 
 

@@ -1,0 +1,230 @@
+"""Signing and execution (DPA Article IV.2): both parties sign the same document, then the portal seals it.
+
+The vendor's admin signs first, then a district admin countersigns. Each signs the SHA-256 of the signing copy, a
+PDF rendered once on approval; the executed DPA adds the signatures and an audit trail and is sealed with the
+portal's certificate (PAdES). An executed document is stored once and never rendered again.
+"""
+
+import hashlib
+import io
+import secrets
+from dataclasses import dataclass
+
+from allauth.mfa.models import Authenticator
+from allauth.mfa.totp.internal.auth import TOTP
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from vendors.models import ContractorMembership
+
+from .consent import CURRENT_CONSENT_VERSION
+from .mail import email_enqueue
+from .models import Agreement, AgreementDocument, DistrictMembership, Signature
+from .services import TransitionError, agreement_transition, district_recipients, vendor_recipients
+
+S = Agreement.Status
+MAX_DRAWING_BYTES = 300_000
+
+
+def document_id_new() -> str:
+    """A short, unambiguous identifier printed on every page and embedded in the seal, e.g. DPA-7K2M9QX4TB."""
+    alphabet = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
+    return "DPA-" + "".join(secrets.choice(alphabet) for _ in range(10))
+
+
+def _store(agreement, kind, pdf: bytes, document_id: str) -> AgreementDocument:
+    return AgreementDocument.objects.create(
+        agreement=agreement,
+        kind=kind,
+        pdf=pdf,
+        sha256=hashlib.sha256(pdf).hexdigest(),
+        size=len(pdf),
+        document_id=document_id,
+    )
+
+
+def signing_copy_prepare(*, agreement_id: int) -> AgreementDocument | None:
+    """Render the copy both parties sign, once. Safe to run twice: the second run finds it and does nothing."""
+    from .documents.render import render_dpa_pdf
+
+    agreement = Agreement.objects.select_related("agency", "contractor", "framework").get(pk=agreement_id)
+    existing = AgreementDocument.objects.filter(agreement=agreement, kind=AgreementDocument.Kind.SIGNING_COPY).first()
+    if existing or agreement.status not in (S.APPROVED, S.VENDOR_SIGNED):
+        return existing
+    document_id = document_id_new()
+    pdf = render_dpa_pdf(agreement, document_id=document_id)
+    try:
+        with transaction.atomic():
+            return _store(agreement, AgreementDocument.Kind.SIGNING_COPY, pdf, document_id)
+    except IntegrityError:  # another worker stored it first
+        return AgreementDocument.objects.get(agreement=agreement, kind=AgreementDocument.Kind.SIGNING_COPY)
+
+
+def signing_copy_schedule(agreement: Agreement) -> None:
+    from .tasks import prepare_signing_copy
+
+    transaction.on_commit(lambda: prepare_signing_copy.delay(agreement.pk))
+
+
+@dataclass(frozen=True)
+class SignatureRequest:
+    """What a signer submits: everything the signature record needs besides who and where from."""
+
+    typed_name: str
+    title: str
+    consent_version: int
+    otp_code: str
+    document_sha256: str
+    drawing_png: bytes | None = None
+
+
+def signing_side(agreement: Agreement, user) -> str | None:
+    """Which side the user may sign for now: "vendor" (an admin, once approved), "district" (an admin, once the
+    vendor has signed), or None."""
+    if agreement.status == S.APPROVED:
+        admin = ContractorMembership.objects.filter(
+            contractor=agreement.contractor_id, user=user, role=ContractorMembership.Role.ADMIN
+        )
+        return Signature.Side.VENDOR if admin.exists() else None
+    if agreement.status == S.VENDOR_SIGNED:
+        admin = DistrictMembership.objects.filter(
+            agency=agreement.agency_id, user=user, role=DistrictMembership.Role.ADMIN
+        )
+        return Signature.Side.DISTRICT if admin.exists() else None
+    return None
+
+
+def _otp_valid(user, code: str) -> bool:
+    authenticator = Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).first()
+    return bool(authenticator and code and TOTP(authenticator).validate_code(code.strip().replace(" ", "")))
+
+
+def _clean_drawing(png: bytes | None) -> bytes | None:
+    """A drawn signature as a plain PNG re-encoded by Pillow, or None; anything else is refused."""
+    if not png:
+        return None
+    if len(png) > MAX_DRAWING_BYTES:
+        raise TransitionError("The drawn signature is too large; clear it and draw it again.")
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(io.BytesIO(png)) as image:
+            if image.format != "PNG" or image.width > 2000 or image.height > 1000:
+                raise TransitionError("The drawn signature could not be read; clear it and draw it again.")
+            out = io.BytesIO()
+            image.convert("RGBA").save(out, format="PNG")
+            return out.getvalue()
+    except (UnidentifiedImageError, OSError, ValueError):
+        raise TransitionError("The drawn signature could not be read; clear it and draw it again.") from None
+
+
+def agreement_sign(*, agreement: Agreement, user, request: SignatureRequest, ip: str | None, user_agent: str):
+    """Record one party's signature and move the agreement on; the district's countersignature starts execution."""
+    side = signing_side(agreement, user)
+    if side is None:
+        raise TransitionError("You cannot sign this agreement now.")
+    if not (request.typed_name.strip() and request.title.strip()):
+        raise TransitionError("Type your full name and your title.")
+    if request.consent_version != CURRENT_CONSENT_VERSION:
+        raise TransitionError("The consent text has changed since you opened the page; read it again and sign.")
+    if not _otp_valid(user, request.otp_code):
+        raise TransitionError("The code from your authenticator app is not correct (or was used already).")
+    drawing = _clean_drawing(request.drawing_png)
+    with transaction.atomic():
+        document = AgreementDocument.objects.filter(
+            agreement=agreement, kind=AgreementDocument.Kind.SIGNING_COPY
+        ).first()
+        if document is None:
+            raise TransitionError("The document is still being prepared; try again in a moment.")
+        if document.sha256 != request.document_sha256:
+            raise TransitionError("The document you reviewed is not the current one; review it again and sign.")
+        organisation = agreement.contractor if side == Signature.Side.VENDOR else agreement.agency
+        signature = Signature.objects.create(
+            agreement=agreement,
+            side=side,
+            signer=user,
+            signer_email=user.email,
+            organisation=str(organisation),
+            role="admin",
+            typed_name=request.typed_name.strip(),
+            title=request.title.strip(),
+            method=Signature.Method.DRAWN if drawing else Signature.Method.TYPED,
+            drawn_image=drawing,
+            consent_version=request.consent_version,
+            mfa_confirmed=True,
+            ip_address=ip,
+            user_agent=(user_agent or "")[:500],
+            document=document,
+            document_sha256=document.sha256,
+            signed_at=timezone.now(),
+        )
+        if side == Signature.Side.VENDOR:
+            agreement_transition(agreement=agreement, to_status=S.VENDOR_SIGNED, actor=user, note="Signed by vendor.")
+            email_enqueue(to=district_recipients(agreement, roles=[DistrictMembership.Role.ADMIN]),
+                          template="vendor_signed", context={"agreement": agreement}, agreement=agreement)  # fmt: skip
+        else:
+            from .tasks import execute_agreement
+
+            transaction.on_commit(lambda: execute_agreement.delay(agreement.pk))
+    return signature
+
+
+def agreement_execute(*, agreement_id: int) -> AgreementDocument | None:
+    """Render the signed DPA with its audit trail, seal it and store it; then the agreement is executed.
+
+    Idempotent: a second run (a retry, a duplicate task) finds the stored document and only completes the status.
+    """
+    from .documents.render import AuditEvent, SignatureBlock, render_dpa_pdf
+    from .documents.seal import seal_pdf
+
+    agreement = Agreement.objects.select_related("agency", "contractor", "framework").get(pk=agreement_id)
+    executed = AgreementDocument.objects.filter(agreement=agreement, kind=AgreementDocument.Kind.EXECUTED).first()
+    signatures = list(agreement.signatures.select_related("document").order_by("signed_at"))
+    if executed is None:
+        if {s.side for s in signatures} != {Signature.Side.VENDOR, Signature.Side.DISTRICT}:
+            return None
+        signing_copy = signatures[0].document
+        blocks = [
+            SignatureBlock(
+                side=s.side, organisation=s.organisation, name=s.typed_name, title=s.title, signed_at=s.signed_at,
+                method=s.get_method_display(), image_png=bytes(s.drawn_image) if s.drawn_image else None,
+                document_sha256=s.document_sha256,
+            )
+            for s in signatures
+        ]  # fmt: skip
+        audit = [
+            AuditEvent(at=c.created_at, actor=str(c.actor or "DPA Portal"), description=_describe(c))
+            for c in agreement.status_changes.select_related("actor")
+        ] + [
+            AuditEvent(at=s.signed_at, actor=f"{s.typed_name} <{s.signer_email}>",
+                       description=f"Signed for {s.organisation} ({s.get_method_display().lower()}, consent version "
+                       f"{s.consent_version}, confirmed with an authenticator code) from {s.ip_address or 'unknown'}; "
+                       f"signed document SHA-256 {s.document_sha256}")
+            for s in signatures
+        ]  # fmt: skip
+        audit.sort(key=lambda e: e.at)
+        audit.append(AuditEvent(at=timezone.now(), actor="DPA Portal", description=(
+            f"Executed: both signatures apply to the copy {signing_copy.document_id} (SHA-256 {signing_copy.sha256}); "
+            "this document adds them and is sealed by the portal.")))  # fmt: skip
+        document_id = document_id_new()
+        pdf = render_dpa_pdf(agreement, signatures=blocks, audit=audit, document_id=document_id)
+        sealed = seal_pdf(pdf, document_id=document_id, reason=f"Executed Data Privacy Agreement {document_id}")
+        try:
+            with transaction.atomic():
+                executed = _store(agreement, AgreementDocument.Kind.EXECUTED, sealed, document_id)
+        except IntegrityError:
+            executed = AgreementDocument.objects.get(agreement=agreement, kind=AgreementDocument.Kind.EXECUTED)
+    with transaction.atomic():
+        agreement.refresh_from_db()
+        if agreement.status == S.VENDOR_SIGNED:
+            agreement_transition(agreement=agreement, to_status=S.EXECUTED, note=f"Sealed as {executed.document_id}.")
+            email_enqueue(to=vendor_recipients(agreement) + district_recipients(agreement), template="executed",
+                          context={"agreement": agreement, "document": executed}, agreement=agreement)  # fmt: skip
+    return executed
+
+
+def _describe(change) -> str:
+    if not change.from_status:
+        return f"Agreement created ({change.get_to_status_display().lower()})."
+    text = f"{change.get_from_status_display()} to {change.get_to_status_display().lower()}."
+    return f"{text} {change.note}".strip()

@@ -1,0 +1,130 @@
+"""Signing, the signed documents, amendments and renewals, and the public verification of an executed DPA."""
+
+import base64
+import binascii
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from ..consent import CURRENT_CONSENT_VERSION, consent_text
+from ..models import Agreement, AgreementDocument, DistrictMembership
+from ..selectors import agreement_for_user
+from ..services import TransitionError, agreement_amend
+from ..signing import SignatureRequest, agreement_sign, signing_side
+
+KINDS = {"signing-copy": AgreementDocument.Kind.SIGNING_COPY, "executed": AgreementDocument.Kind.EXECUTED}
+
+
+class SignForm(forms.Form):
+    typed_name = forms.CharField(max_length=200, label="Your full name")
+    title = forms.CharField(max_length=200, label="Your title")
+    drawing = forms.CharField(required=False, widget=forms.HiddenInput)
+    otp_code = forms.CharField(
+        max_length=12,
+        label="Code from your authenticator app",
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+    )
+    consent = forms.BooleanField(label="I agree to sign electronically, as stated above.")
+    consent_version = forms.IntegerField(widget=forms.HiddenInput)
+    document_sha256 = forms.CharField(max_length=64, widget=forms.HiddenInput)
+
+    def clean_drawing(self) -> bytes | None:
+        value = self.cleaned_data["drawing"]
+        if not value:
+            return None
+        prefix = "data:image/png;base64,"
+        if not value.startswith(prefix):
+            raise forms.ValidationError("The drawn signature could not be read; clear it and draw it again.")
+        try:
+            return base64.b64decode(value[len(prefix) :], validate=True)
+        except (binascii.Error, ValueError):
+            raise forms.ValidationError("The drawn signature could not be read; clear it and draw it again.") from None
+
+
+def _client_ip(request) -> str | None:
+    # Behind the proxy of docker compose, REMOTE_ADDR is the proxy; the proxy's X-Forwarded-For names the client.
+    forwarded = request.headers.get("X-Forwarded-For", "")
+    return (forwarded.split(",")[0].strip() or request.META.get("REMOTE_ADDR")) or None
+
+
+@login_required
+def sign(request, pk):
+    agreement, _, _ = agreement_for_user(request.user, pk)
+    signing_as = signing_side(agreement, request.user)
+    if signing_as is None:
+        messages.error(request, "You cannot sign this agreement now.")
+        return redirect("agreement_detail", pk=pk)
+    document = AgreementDocument.objects.filter(agreement=agreement, kind=AgreementDocument.Kind.SIGNING_COPY).first()
+    initial = {
+        "typed_name": request.user.get_full_name(),
+        "consent_version": CURRENT_CONSENT_VERSION,
+        "document_sha256": document.sha256 if document else "",
+    }
+    form = SignForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            agreement_sign(
+                agreement=agreement,
+                user=request.user,
+                request=SignatureRequest(
+                    typed_name=data["typed_name"], title=data["title"], consent_version=data["consent_version"],
+                    otp_code=data["otp_code"], document_sha256=data["document_sha256"], drawing_png=data["drawing"],
+                ),
+                ip=_client_ip(request),
+                user_agent=request.headers.get("User-Agent", ""),
+            )  # fmt: skip
+        except TransitionError as error:
+            messages.error(request, str(error))
+        else:
+            done = "Signed. The district countersigns next." if signing_as == "vendor" else (
+                "Countersigned. The portal is sealing the executed DPA; it appears here in a moment.")  # fmt: skip
+            messages.success(request, done)
+            return redirect("agreement_detail", pk=pk)
+    return render(
+        request,
+        "agreements/sign.html",
+        {"agreement": agreement, "document": document, "form": form, "consent": consent_text(),
+         "signing_as": signing_as, "consent_version": CURRENT_CONSENT_VERSION},
+    )  # fmt: skip
+
+
+@login_required
+def document(request, pk, kind):
+    """The stored bytes of a signing copy or of the executed DPA, for the parties. Never rendered again."""
+    agreement, _, _ = agreement_for_user(request.user, pk)
+    if kind not in KINDS:
+        raise Http404
+    doc = AgreementDocument.objects.filter(agreement=agreement, kind=KINDS[kind]).first()
+    if doc is None:
+        raise Http404
+    return pdf_response(doc, inline=request.GET.get("inline") == "1")
+
+
+def pdf_response(doc: AgreementDocument, *, inline: bool = False) -> HttpResponse:
+    response = HttpResponse(bytes(doc.pdf), content_type="application/pdf")
+    disposition = "inline" if inline else "attachment"
+    response["Content-Disposition"] = f'{disposition}; filename="{doc.filename}"'
+    response["X-Content-SHA256"] = doc.sha256
+    return response
+
+
+@login_required
+@require_POST
+def amend(request, pk):
+    agreement, side, role = agreement_for_user(request.user, pk)
+    if side != "district" or role != DistrictMembership.Role.ADMIN:
+        raise Http404
+    kind = request.POST.get("kind")
+    try:
+        new = agreement_amend(agreement=agreement, actor=request.user, kind=kind)
+    except TransitionError as error:
+        messages.error(request, str(error))
+        return redirect("agreement_detail", pk=pk)
+    label = Agreement.Kind(kind).label.lower()
+    messages.success(request, f"A draft {label} starts from the executed agreement's answers. Check it, then send it.")
+    return redirect("agreement_detail", pk=new.pk)
