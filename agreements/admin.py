@@ -1,6 +1,14 @@
 from django.contrib import admin
 
-from .models import Agreement, DistrictMembership, EducationalAgency, OutboundEmail, StatusChange
+from .models import (
+    Agreement,
+    AgreementDocument,
+    DistrictMembership,
+    EducationalAgency,
+    OutboundEmail,
+    Signature,
+    StatusChange,
+)
 
 
 class DistrictMembershipInline(admin.TabularInline):
@@ -109,4 +117,35 @@ class OutboundEmailAdmin(admin.ModelAdmin):
                        "last_error", "created_at", "claimed_at", "sent_at"]  # fmt: skip
 
     def has_add_permission(self, request):
+        return False
+
+
+@admin.register(AgreementDocument)
+class AgreementDocumentAdmin(admin.ModelAdmin):
+    list_display = ["document_id", "agreement", "kind", "size", "created_at"]
+    list_filter = ["kind"]
+    search_fields = ["document_id", "sha256", "agreement__agency__name", "agreement__contractor__legal_name"]
+    list_select_related = ["agreement__agency", "agreement__contractor"]
+    exclude = ["pdf"]  # the bytes are served by the portal, not shown here
+    readonly_fields = ["agreement", "kind", "sha256", "size", "document_id", "created_at"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Signature)
+class SignatureAdmin(admin.ModelAdmin):
+    list_display = ["typed_name", "organisation", "side", "method", "signed_at"]
+    list_filter = ["side", "method", "consent_version"]
+    search_fields = ["typed_name", "signer_email", "organisation", "document_sha256"]
+    list_select_related = ["agreement", "signer"]
+    exclude = ["drawn_image"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
         return False
