@@ -3,9 +3,10 @@ from django.urls import path
 from exhibits import views as exhibits
 from vendors import views as vendors
 
-from .views import agreement, district, signing
+from .views import agreement, district, signing, verify
 
 urlpatterns = [
+    path("verify/", verify.verify, name="verify"),
     path("district/<slug:slug>/", district.dashboard, name="district_dashboard"),
     path("district/<slug:slug>/agreements/new/", district.agreement_new, name="agreement_new"),
     path("district/<slug:slug>/contacts/", district.contacts, name="district_contacts"),

@@ -1,0 +1,70 @@
+"""Public verification: is this PDF an executed DPA of this portal, which one, and is it intact?"""
+
+import hashlib
+from dataclasses import dataclass
+
+from .models import AgreementDocument
+
+MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Outcome:
+    verdict: str  # "intact", "altered", "unknown", "not_pdf"
+    message: str
+    document: AgreementDocument | None = None
+    sha256: str = ""
+
+    @property
+    def intact(self) -> bool:
+        return self.verdict == "intact"
+
+
+def looks_like_pdf(data: bytes) -> bool:
+    """A PDF starts with %PDF- (readers allow a little leading whitespace)."""
+    return data[:1024].lstrip().startswith(b"%PDF-")
+
+
+def _executed(**lookup) -> AgreementDocument | None:
+    return (
+        AgreementDocument.objects.defer("pdf")
+        .select_related("agreement__agency", "agreement__contractor")
+        .filter(kind=AgreementDocument.Kind.EXECUTED, **lookup)
+        .first()
+    )
+
+
+def document_verify(data: bytes) -> Outcome:
+    """Judge an uploaded file. The stored bytes decide first; the seal explains what happened to a changed copy."""
+    from .documents.seal import verify_pdf
+
+    sha256 = hashlib.sha256(data).hexdigest()
+    if not looks_like_pdf(data):
+        return Outcome("not_pdf", "This file is not a PDF.", sha256=sha256)
+    stored = _executed(sha256=sha256)
+    if stored is not None:
+        return Outcome(
+            "intact",
+            "This is an executed Data Privacy Agreement of this portal, exactly as it was sealed.",
+            stored,
+            sha256,
+        )
+    seal = verify_pdf(data)
+    if not seal.is_pdf:
+        return Outcome("not_pdf", "This file is not a readable PDF.", sha256=sha256)
+    if not seal.signed or not seal.trusted:
+        return Outcome(
+            "unknown", "This PDF is not an executed Data Privacy Agreement sealed by this portal.", sha256=sha256
+        )
+    claimed = _executed(document_id=seal.document_id) if seal.document_id else None
+    if claimed is None:
+        return Outcome(
+            "unknown", "This PDF carries the portal's seal, but no executed agreement here matches it.", sha256=sha256
+        )
+    if seal.intact and claimed.sha256 == sha256:
+        return Outcome("intact", "This is an executed Data Privacy Agreement of this portal.", claimed, sha256)
+    altered = (
+        "This PDF claims to be the executed agreement below, but it has been changed since the portal sealed it. "
+        "Do not rely on it; download the original from the district."
+    )
+    return Outcome("altered", altered, claimed, sha256)
