@@ -116,10 +116,12 @@ class AgreementFilterForm(forms.Form):
     vendor = forms.SlugField(required=False)
     district = forms.SlugField(required=False)
     product = forms.SlugField(required=False)
-    term_end_after = forms.DateField(required=False, label="Term ends on or after", widget=forms.DateInput(
-        attrs={"type": "date"}))  # fmt: skip
-    term_end_before = forms.DateField(required=False, label="Term ends on or before", widget=forms.DateInput(
-        attrs={"type": "date"}))  # fmt: skip
+    term_end_after = forms.DateField(
+        required=False, label="Term ends on or after", widget=forms.DateInput(attrs={"type": "date"})
+    )
+    term_end_before = forms.DateField(
+        required=False, label="Term ends on or before", widget=forms.DateInput(attrs={"type": "date"})
+    )
 
     def filters(self) -> dict:
         self.is_valid()

@@ -34,8 +34,18 @@ def memberships_of(user) -> list:
 HIDDEN_FROM_VENDOR = [Agreement.Status.DRAFT]
 
 
-def agreement_list(*, agency=None, contractor=None, q=None, status=None, vendor=None, product=None, district=None,
-                   term_end_before=None, term_end_after=None):  # fmt: skip
+def agreement_list(
+    *,
+    agency=None,
+    contractor=None,
+    q=None,
+    status=None,
+    vendor=None,
+    product=None,
+    district=None,
+    term_end_before=None,
+    term_end_after=None,
+):
     """Agreements of one district or one vendor, filtered; contractor, agency and products fetched up front."""
     qs = Agreement.objects.select_related("agency", "contractor").prefetch_related(
         Prefetch("products", queryset=Product.objects.order_by("name"))

@@ -200,8 +200,9 @@ def agreement_withdraw(*, agreement: Agreement, actor, note: str = "") -> Status
     return agreement_transition(agreement=agreement, to_status=S.WITHDRAWN, actor=actor, note=note)
 
 
-def agreement_start(*, agency, actor, framework, product_name: str, contractor=None, new_vendor_name: str = "",
-                    **term) -> Agreement:  # fmt: skip
+def agreement_start(
+    *, agency, actor, framework, product_name: str, contractor=None, new_vendor_name: str = "", **term
+) -> Agreement:
     """A district starts an agreement: for an existing vendor or a new one it names, and a product by name."""
     from vendors.services import contractor_create, product_get_or_create
 

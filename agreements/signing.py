@@ -160,8 +160,12 @@ def agreement_sign(*, agreement: Agreement, user, request: SignatureRequest, ip:
         )
         if side == Signature.Side.VENDOR:
             agreement_transition(agreement=agreement, to_status=S.VENDOR_SIGNED, actor=user, note="Signed by vendor.")
-            email_enqueue(to=district_recipients(agreement, roles=[DistrictMembership.Role.ADMIN]),
-                          template="vendor_signed", context={"agreement": agreement}, agreement=agreement)  # fmt: skip
+            email_enqueue(
+                to=district_recipients(agreement, roles=[DistrictMembership.Role.ADMIN]),
+                template="vendor_signed",
+                context={"agreement": agreement},
+                agreement=agreement,
+            )
         else:
             from .tasks import execute_agreement
 
@@ -186,26 +190,41 @@ def agreement_execute(*, agreement_id: int) -> AgreementDocument | None:
         signing_copy = signatures[0].document
         blocks = [
             SignatureBlock(
-                side=s.side, organisation=s.organisation, name=s.typed_name, title=s.title, signed_at=s.signed_at,
-                method=s.get_method_display(), image_png=bytes(s.drawn_image) if s.drawn_image else None,
+                side=s.side,
+                organisation=s.organisation,
+                name=s.typed_name,
+                title=s.title,
+                signed_at=s.signed_at,
+                method=s.get_method_display(),
+                image_png=bytes(s.drawn_image) if s.drawn_image else None,
                 document_sha256=s.document_sha256,
             )
             for s in signatures
-        ]  # fmt: skip
+        ]
         audit = [
             AuditEvent(at=c.created_at, actor=str(c.actor or "DPA Portal"), description=_describe(c))
             for c in agreement.status_changes.select_related("actor")
         ] + [
-            AuditEvent(at=s.signed_at, actor=f"{s.typed_name} <{s.signer_email}>",
-                       description=f"Signed for {s.organisation} ({s.get_method_display().lower()}, consent version "
-                       f"{s.consent_version}, confirmed with an authenticator code) from {s.ip_address or 'unknown'}; "
-                       f"signed document SHA-256 {s.document_sha256}")
+            AuditEvent(
+                at=s.signed_at,
+                actor=f"{s.typed_name} <{s.signer_email}>",
+                description=f"Signed for {s.organisation} ({s.get_method_display().lower()}, consent version "
+                f"{s.consent_version}, confirmed with an authenticator code) from {s.ip_address or 'unknown'}; "
+                f"signed document SHA-256 {s.document_sha256}",
+            )
             for s in signatures
-        ]  # fmt: skip
+        ]
         audit.sort(key=lambda e: e.at)
-        audit.append(AuditEvent(at=timezone.now(), actor="DPA Portal", description=(
-            f"Executed: both signatures apply to the copy {signing_copy.document_id} (SHA-256 {signing_copy.sha256}); "
-            "this document adds them and is sealed by the portal.")))  # fmt: skip
+        audit.append(
+            AuditEvent(
+                at=timezone.now(),
+                actor="DPA Portal",
+                description=(
+                    f"Executed: both signatures apply to the copy {signing_copy.document_id} "
+                    f"(SHA-256 {signing_copy.sha256}); this document adds them and is sealed by the portal."
+                ),
+            )
+        )
         document_id = document_id_new()
         pdf = render_dpa_pdf(agreement, signatures=blocks, audit=audit, document_id=document_id)
         sealed = seal_pdf(pdf, document_id=document_id, reason=f"Executed Data Privacy Agreement {document_id}")
@@ -218,8 +237,12 @@ def agreement_execute(*, agreement_id: int) -> AgreementDocument | None:
         agreement.refresh_from_db()
         if agreement.status == S.VENDOR_SIGNED:
             agreement_transition(agreement=agreement, to_status=S.EXECUTED, note=f"Sealed as {executed.document_id}.")
-            email_enqueue(to=vendor_recipients(agreement) + district_recipients(agreement), template="executed",
-                          context={"agreement": agreement, "document": executed}, agreement=agreement)  # fmt: skip
+            email_enqueue(
+                to=vendor_recipients(agreement) + district_recipients(agreement),
+                template="executed",
+                context={"agreement": agreement, "document": executed},
+                agreement=agreement,
+            )
     return executed
 
 

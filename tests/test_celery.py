@@ -33,10 +33,27 @@ def celery_worker(transactional_db, tmp_path):
     env = {**os.environ, "DATABASE_URL": database_url(), "DJANGO_SETTINGS_MODULE": "dpa_portal.settings"}
     with log.open("w") as out:
         worker = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "dpa_portal", "worker", "--pool=solo", "--concurrency=1",
-             "--without-gossip", "--without-mingle", "--without-heartbeat", "--loglevel=INFO", "-n", name],
-            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
-        )  # fmt: skip
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "dpa_portal",
+                "worker",
+                "--pool=solo",
+                "--concurrency=1",
+                "--without-gossip",
+                "--without-mingle",
+                "--without-heartbeat",
+                "--loglevel=INFO",
+                "-n",
+                name,
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
     try:
         deadline = time.monotonic() + 60
         while not any(name in reply for reply in app.control.ping(destination=[name], timeout=0.5) or []):

@@ -11,8 +11,17 @@ from . import factories
 
 S = Agreement.Status
 
-HAPPY_PATH = [S.WITH_VENDOR, S.SUBMITTED, S.WITH_VENDOR, S.SUBMITTED, S.APPROVED, S.VENDOR_SIGNED, S.EXECUTED,
-              S.EXPIRED, S.CLOSED]  # fmt: skip
+HAPPY_PATH = [
+    S.WITH_VENDOR,
+    S.SUBMITTED,
+    S.WITH_VENDOR,
+    S.SUBMITTED,
+    S.APPROVED,
+    S.VENDOR_SIGNED,
+    S.EXECUTED,
+    S.EXPIRED,
+    S.CLOSED,
+]
 
 
 def test_every_status_has_a_row_in_the_table():

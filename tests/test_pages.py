@@ -101,10 +101,19 @@ def test_admin_changelist_search_and_add_pages(admin_client, demo, model_admin):
 
 @pytest.mark.parametrize(
     "label",
-    ["accounts.User", "agreements.EducationalAgency", "agreements.Agreement", "vendors.Contractor",
-     "vendors.Subcontractor", "exhibits.SupplementalInformation", "exhibits.SecurityPlan", "exhibits.CsfResponse",
-     "exhibits.BillOfRights", "exhibits.FrameworkCategory"],
-)  # fmt: skip
+    [
+        "accounts.User",
+        "agreements.EducationalAgency",
+        "agreements.Agreement",
+        "vendors.Contractor",
+        "vendors.Subcontractor",
+        "exhibits.SupplementalInformation",
+        "exhibits.SecurityPlan",
+        "exhibits.CsfResponse",
+        "exhibits.BillOfRights",
+        "exhibits.FrameworkCategory",
+    ],
+)
 def test_operator_models_have_search_and_filters(label):
     from django.apps import apps
 

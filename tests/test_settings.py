@@ -25,9 +25,18 @@ print(json.dumps({
 }))
 """
 # The variables this file controls; everything else of the environment passes through.
-CONTROLLED = ["DJANGO_DEBUG", "DJANGO_SECRET_KEY", "DJANGO_ALLOWED_HOSTS", "DATABASE_URL", "REDIS_URL",
-              "CELERY_BROKER_URL", "CELERY_RESULT_BACKEND", "CELERY_TASK_ALWAYS_EAGER", "DJANGO_SECURE_HSTS_SECONDS",
-              "DJANGO_ALLOW_ASYNC_UNSAFE"]  # fmt: skip
+CONTROLLED = [
+    "DJANGO_DEBUG",
+    "DJANGO_SECRET_KEY",
+    "DJANGO_ALLOWED_HOSTS",
+    "DATABASE_URL",
+    "REDIS_URL",
+    "CELERY_BROKER_URL",
+    "CELERY_RESULT_BACKEND",
+    "CELERY_TASK_ALWAYS_EAGER",
+    "DJANGO_SECURE_HSTS_SECONDS",
+    "DJANGO_ALLOW_ASYNC_UNSAFE",
+]
 PRODUCTION = {"DJANGO_SECRET_KEY": secrets.token_urlsafe(50), "DJANGO_ALLOWED_HOSTS": "dpa.example.org"}
 
 
@@ -81,8 +90,9 @@ def test_production_passes_check_deploy_without_a_warning():
 
 def test_check_deploy_notices_a_weakened_production_setting():
     """The check above can fail: turning HSTS off gives a deploy warning."""
-    result = run(["manage.py", "check", "--deploy", "--fail-level", "WARNING"], DJANGO_SECURE_HSTS_SECONDS="0",
-                 **PRODUCTION)  # fmt: skip
+    result = run(
+        ["manage.py", "check", "--deploy", "--fail-level", "WARNING"], DJANGO_SECURE_HSTS_SECONDS="0", **PRODUCTION
+    )
     assert result.returncode != 0 and "security.W004" in result.stderr + result.stdout
 
 

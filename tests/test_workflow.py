@@ -140,8 +140,13 @@ def test_reuse_carries_answers_from_another_district(sent, vendor_editor, other_
     fill_complete(sent, actor=vendor_editor, text="Earlier")
     agreement_submit(agreement=sent, actor=vendor_editor)
     admin = factories.DistrictMembershipFactory(agency=other_district).user
-    new = agreement_start(agency=other_district, actor=admin, contractor=sent.contractor,
-                          product_name=product.name.upper(), framework=sent.framework)  # fmt: skip
+    new = agreement_start(
+        agency=other_district,
+        actor=admin,
+        contractor=sent.contractor,
+        product_name=product.name.upper(),
+        framework=sent.framework,
+    )
     assert list(new.products.all()) == [product]  # the same product, found by name
     assert reuse_source_for(new) == sent
     reuse = answers_reuse(agreement=new, source=sent, actor=vendor_editor)
@@ -162,19 +167,36 @@ def test_reuse_across_framework_versions_copies_shared_categories_only(sent, ven
     fill_complete(sent, actor=vendor_editor)
     agreement_submit(agreement=sent, actor=vendor_editor)
     admin = factories.DistrictMembershipFactory(agency=district).user
-    new = agreement_start(agency=district, actor=admin, contractor=sent.contractor, product_name=product.name,
-                          framework=factories.csf("2.0"))  # fmt: skip
+    new = agreement_start(
+        agency=district,
+        actor=admin,
+        contractor=sent.contractor,
+        product_name=product.name,
+        framework=factories.csf("2.0"),
+    )
     reuse = answers_reuse(agreement=new, source=sent, actor=vendor_editor)
-    assert set(reuse.answers[Section.EXHIBIT_C1]) == {"ID.AM", "ID.RA", "PR.AT", "PR.DS", "DE.CM", "DE.AE", "RS.AN",
-                                                      "RS.CO", "RS.MI", "RC.RP", "RC.CO"}  # fmt: skip
+    assert set(reuse.answers[Section.EXHIBIT_C1]) == {
+        "ID.AM",
+        "ID.RA",
+        "PR.AT",
+        "PR.DS",
+        "DE.CM",
+        "DE.AE",
+        "RS.AN",
+        "RS.CO",
+        "RS.MI",
+        "RC.RP",
+        "RC.CO",
+    }
     assert new.csf_responses.get(category__identifier="GV.OC").narrative == ""
 
 
 def test_no_reuse_source_from_another_vendor_or_without_a_submission(sent, other_vendor, district, vendor_editor):
     other = factories.ProductFactory(contractor=other_vendor, name=sent.products.get().name, slug="x")
     admin = factories.DistrictMembershipFactory(agency=district).user
-    theirs = agreement_start(agency=district, actor=admin, contractor=other_vendor, product_name=other.name,
-                             framework=sent.framework)  # fmt: skip
+    theirs = agreement_start(
+        agency=district, actor=admin, contractor=other_vendor, product_name=other.name, framework=sent.framework
+    )
     assert reuse_source_for(theirs) is None
     assert reuse_source_for(sent) is None  # nothing submitted yet
 
@@ -182,9 +204,11 @@ def test_no_reuse_source_from_another_vendor_or_without_a_submission(sent, other
 def test_comments_belong_to_the_agreement_framework(agreement, district_reviewer):
     foreign = factories.csf("2.0").categories.first()
     with pytest.raises(ValueError, match="framework"):
-        review_comment_add(agreement=agreement, author=district_reviewer, section=Section.EXHIBIT_C1,
-                           body="x", category=foreign)  # fmt: skip
+        review_comment_add(
+            agreement=agreement, author=district_reviewer, section=Section.EXHIBIT_C1, body="x", category=foreign
+        )
     own = agreement.framework.categories.first()
-    comment = review_comment_add(agreement=agreement, author=district_reviewer, section=Section.EXHIBIT_C1,
-                                 body="Which MFA?", category=own)  # fmt: skip
+    comment = review_comment_add(
+        agreement=agreement, author=district_reviewer, section=Section.EXHIBIT_C1, body="Which MFA?", category=own
+    )
     assert comment.category == own

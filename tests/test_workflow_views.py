@@ -67,8 +67,16 @@ PAGES = [
     ("exhibit_subcontractors", "get", "agreement", VENDOR_STAFF),
     ("exhibit_subcontractors", "post", "agreement", VENDOR_STAFF),
 ]
-PERSONAS = ["anonymous", "district_admin", "district_reviewer", "district_viewer", "vendor_admin", "vendor_editor",
-            "other_district", "other_vendor"]  # fmt: skip
+PERSONAS = [
+    "anonymous",
+    "district_admin",
+    "district_reviewer",
+    "district_viewer",
+    "vendor_admin",
+    "vendor_editor",
+    "other_district",
+    "other_vendor",
+]
 
 
 def url_for(name, kind, agreement):
@@ -105,9 +113,16 @@ def test_a_vendor_does_not_see_a_draft(client, agreement, people):
 def test_hostile_text_is_escaped_everywhere_it_appears(client, sent, people):
     vendor_user = people["vendor_editor"]
     client.force_login(vendor_user)
-    fields = {"purposes": HOSTILE, "security_measures": HOSTILE, "encryption_details": HOSTILE,
-              "data_transition_details": HOSTILE, "storage_other": "on", "storage_other_description": HOSTILE,
-              "subcontractor_use": "will_use", "receives_student_pii": "on"}  # fmt: skip
+    fields = {
+        "purposes": HOSTILE,
+        "security_measures": HOSTILE,
+        "encryption_details": HOSTILE,
+        "data_transition_details": HOSTILE,
+        "storage_other": "on",
+        "storage_other_description": HOSTILE,
+        "subcontractor_use": "will_use",
+        "receives_student_pii": "on",
+    }
     assert client.post(reverse("exhibit_b", args=[sent.pk]), fields).status_code == 302
     plan = dict.fromkeys(EXHIBIT_C_FIELDS, HOSTILE)
     assert client.post(reverse("exhibit_c", args=[sent.pk]), plan).status_code == 302
@@ -165,8 +180,9 @@ def test_c1_formset_saves_every_category(client, sent, people):
 
 def test_c1_rows_of_another_agreement_cannot_be_written(client, sent, people, other_district, vendor):
     admin = factories.DistrictMembershipFactory(agency=other_district).user
-    other = agreement_start(agency=other_district, actor=admin, contractor=vendor, product_name="Other",
-                            framework=sent.framework)  # fmt: skip
+    other = agreement_start(
+        agency=other_district, actor=admin, contractor=vendor, product_name="Other", framework=sent.framework
+    )
     foreign = other.csf_responses.first()
     client.force_login(people["vendor_editor"])
     data = {"form-TOTAL_FORMS": 1, "form-INITIAL_FORMS": 1, "form-0-id": foreign.pk, "form-0-narrative": "Hijack"}
@@ -206,8 +222,9 @@ def test_sending_invites_a_vendor_contact_when_the_vendor_has_no_staff(client, p
     from agreements.models import OutboundEmail
 
     admin = people["district_admin"]
-    agreement = agreement_start(agency=district, actor=admin, new_vendor_name="Newco", product_name="App",
-                                framework=factories.csf("1.1"))  # fmt: skip
+    agreement = agreement_start(
+        agency=district, actor=admin, new_vendor_name="Newco", product_name="App", framework=factories.csf("1.1")
+    )
     client.force_login(admin)
     client.post(reverse("agreement_send", args=[agreement.pk]), {"contact_email": "not-an-email"})
     agreement.refresh_from_db()
@@ -229,8 +246,9 @@ def test_contacts_update_publishes_a_new_bill_of_rights(client, people, district
 def test_dashboards_filter_and_search(client, people, district, vendor, catalogues):
     admin = people["district_admin"]
     for name in ["Alpha Reader", "Beta Math"]:
-        agreement_start(agency=district, actor=admin, contractor=vendor, product_name=name,
-                        framework=factories.csf("1.1"))  # fmt: skip
+        agreement_start(
+            agency=district, actor=admin, contractor=vendor, product_name=name, framework=factories.csf("1.1")
+        )
     client.force_login(admin)
     url = reverse("district_dashboard", args=[district.slug])
     assert client.get(url, {"q": "alpha"}).context["page"].paginator.count == 1
@@ -243,17 +261,21 @@ def test_dashboards_filter_and_search(client, people, district, vendor, catalogu
 
 def _many_agreements(district, vendor, admin, n):
     for i in range(n):
-        a = agreement_start(agency=district, actor=admin, contractor=vendor, product_name=f"Product {i}",
-                            framework=factories.csf("1.1"))  # fmt: skip
+        a = agreement_start(
+            agency=district, actor=admin, contractor=vendor, product_name=f"Product {i}", framework=factories.csf("1.1")
+        )
         agreement_send_to_vendor(agreement=a, actor=admin)
 
 
-def test_dashboard_queries_do_not_grow_with_agreements(client, people, district, vendor, catalogues,
-                                                       django_assert_max_num_queries):  # fmt: skip
+def test_dashboard_queries_do_not_grow_with_agreements(
+    client, people, district, vendor, catalogues, django_assert_max_num_queries
+):
     admin, editor = people["district_admin"], people["vendor_editor"]
     _many_agreements(district, vendor, admin, 2)
-    pages = [(admin, reverse("district_dashboard", args=[district.slug])),
-             (editor, reverse("vendor_dashboard", args=[vendor.slug]))]  # fmt: skip
+    pages = [
+        (admin, reverse("district_dashboard", args=[district.slug])),
+        (editor, reverse("vendor_dashboard", args=[vendor.slug])),
+    ]
     counts = {}
     for user, url in pages:
         client.force_login(user)
@@ -267,8 +289,9 @@ def test_dashboard_queries_do_not_grow_with_agreements(client, people, district,
             assert len(client.get(url).context["page"].object_list) == 10
 
 
-def test_review_page_queries_do_not_grow_with_categories_or_comments(client, sent, people,
-                                                                     django_assert_max_num_queries):  # fmt: skip
+def test_review_page_queries_do_not_grow_with_categories_or_comments(
+    client, sent, people, django_assert_max_num_queries
+):
     fill_complete(sent, actor=people["vendor_editor"])
     agreement_submit(agreement=sent, actor=people["vendor_editor"])
     url = reverse("agreement_detail", args=[sent.pk])
@@ -276,8 +299,9 @@ def test_review_page_queries_do_not_grow_with_categories_or_comments(client, sen
     with django_assert_max_num_queries(60) as first:
         client.get(url)
     for category in sent.framework.categories.all():
-        ReviewComment.objects.create(agreement=sent, section="exhibit_c1", category=category, body="?",
-                                     author=people["district_reviewer"])  # fmt: skip
+        ReviewComment.objects.create(
+            agreement=sent, section="exhibit_c1", category=category, body="?", author=people["district_reviewer"]
+        )
     with django_assert_max_num_queries(len(first.captured_queries)):
         assert client.get(url).status_code == 200
 
@@ -288,8 +312,13 @@ def test_the_vendor_sees_which_answers_were_carried_over(client, sent, people, o
     fill_complete(sent, actor=editor, text="Earlier")
     agreement_submit(agreement=sent, actor=editor)
     admin = with_totp(factories.DistrictMembershipFactory(agency=other_district).user)
-    new = agreement_start(agency=other_district, actor=admin, contractor=sent.contractor, product_name=product.name,
-                          framework=sent.framework)  # fmt: skip
+    new = agreement_start(
+        agency=other_district,
+        actor=admin,
+        contractor=sent.contractor,
+        product_name=product.name,
+        framework=sent.framework,
+    )
     agreement_send_to_vendor(agreement=new, actor=admin)
     client.force_login(editor)
     url = reverse("agreement_detail", args=[new.pk])
@@ -305,6 +334,10 @@ def test_the_completeness_list_links_to_each_missing_answer(client, sent, people
     client.force_login(people["vendor_editor"])
     text = client.get(reverse("agreement_detail", args=[sent.pk])).text
     assert "38 items left before you can submit" in text  # Exhibit A, 5 of B, 9 of C, 23 of C.1
-    for href in [f"/agreements/{sent.pk}/exhibit-c1/#csf-PR.DS", f"/agreements/{sent.pk}/exhibit-c/#id_training",
-                 f"/agreements/{sent.pk}/exhibit-b/#purposes", f"/agreements/{sent.pk}/#exhibit_a"]:  # fmt: skip
+    for href in [
+        f"/agreements/{sent.pk}/exhibit-c1/#csf-PR.DS",
+        f"/agreements/{sent.pk}/exhibit-c/#id_training",
+        f"/agreements/{sent.pk}/exhibit-b/#purposes",
+        f"/agreements/{sent.pk}/#exhibit_a",
+    ]:
         assert f'href="{href}"' in text

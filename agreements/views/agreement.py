@@ -97,9 +97,13 @@ def send(request, pk):
         messages.error(request, "Enter a valid e-mail address for the vendor's contact.")
         return redirect("agreement_detail", pk=pk)
     return _step(
-        request, agreement, services.agreement_send_to_vendor, "Sent to the vendor.",
-        contact_email=form.cleaned_data["contact_email"], note=form.cleaned_data["note"],
-    )  # fmt: skip
+        request,
+        agreement,
+        services.agreement_send_to_vendor,
+        "Sent to the vendor.",
+        contact_email=form.cleaned_data["contact_email"],
+        note=form.cleaned_data["note"],
+    )
 
 
 @login_required
@@ -180,9 +184,13 @@ def comment(request, pk):
     if form.is_valid():
         data = form.cleaned_data
         review_comment_add(
-            agreement=agreement, author=request.user, section=data["section"], category=data["category"],
-            body=data["body"], recommendation=data["recommendation"],
-        )  # fmt: skip
+            agreement=agreement,
+            author=request.user,
+            section=data["section"],
+            category=data["category"],
+            body=data["body"],
+            recommendation=data["recommendation"],
+        )
         messages.success(request, "Comment added.")
         anchor = f"#csf-{data['category'].identifier}" if data["category"] else f"#{data['section']}"
         return redirect(f"/agreements/{pk}/{anchor}")

@@ -72,25 +72,38 @@ def sign(request, pk):
                 agreement=agreement,
                 user=request.user,
                 request=SignatureRequest(
-                    typed_name=data["typed_name"], title=data["title"], consent_version=data["consent_version"],
-                    otp_code=data["otp_code"], document_sha256=data["document_sha256"], drawing_png=data["drawing"],
+                    typed_name=data["typed_name"],
+                    title=data["title"],
+                    consent_version=data["consent_version"],
+                    otp_code=data["otp_code"],
+                    document_sha256=data["document_sha256"],
+                    drawing_png=data["drawing"],
                 ),
                 ip=_client_ip(request),
                 user_agent=request.headers.get("User-Agent", ""),
-            )  # fmt: skip
+            )
         except TransitionError as error:
             messages.error(request, str(error))
         else:
-            done = "Signed. The district countersigns next." if signing_as == "vendor" else (
-                "Countersigned. The portal is sealing the executed DPA; it appears here in a moment.")  # fmt: skip
+            done = (
+                "Signed. The district countersigns next."
+                if signing_as == "vendor"
+                else ("Countersigned. The portal is sealing the executed DPA; it appears here in a moment.")
+            )
             messages.success(request, done)
             return redirect("agreement_detail", pk=pk)
     return render(
         request,
         "agreements/sign.html",
-        {"agreement": agreement, "document": document, "form": form, "consent": consent_text(),
-         "signing_as": signing_as, "consent_version": CURRENT_CONSENT_VERSION},
-    )  # fmt: skip
+        {
+            "agreement": agreement,
+            "document": document,
+            "form": form,
+            "consent": consent_text(),
+            "signing_as": signing_as,
+            "consent_version": CURRENT_CONSENT_VERSION,
+        },
+    )
 
 
 @login_required

@@ -47,8 +47,9 @@ def visit(page, url=None):
     assert_accessible(page)
 
 
-def test_invite_fill_submit_request_changes_resubmit_approve(browser, live_server, district_setup, totp_code_for,
-                                                              totp_code):  # fmt: skip
+def test_invite_fill_submit_request_changes_resubmit_approve(
+    browser, live_server, district_setup, totp_code_for, totp_code
+):
     _, admin = district_setup
     district = browser.new_context(base_url=live_server.url)
     d = district.new_page()
