@@ -1,6 +1,7 @@
 """How allauth behaves in this portal."""
 
 import time
+from datetime import UTC, datetime
 
 from allauth.account import app_settings as account_settings
 from allauth.account.adapter import DefaultAccountAdapter
@@ -20,17 +21,19 @@ class AccountAdapter(DefaultAccountAdapter):
 
     def is_reauthentication_required(self, *, app: str, **kwargs) -> bool:
         # allauth asks for the password again before any MFA change. An admin whom the MFA middleware sends to set
-        # up an authenticator seconds after signing in would be asked twice in a row; a fresh sign-in is enough
-        # to add the *first* authenticator. Anything else (removing one, new recovery codes) still asks.
-        if app == "allauth.mfa" and _signed_in_moments_ago_without_mfa(context.request):
+        # up an authenticator seconds after signing in would be asked twice in a row, and again for the recovery
+        # codes shown next. A fresh password sign-in is that confirmation, for authenticators set up since; anyone
+        # who had MFA before signing in (removing it, new recovery codes later) is still asked.
+        if app == "allauth.mfa" and _setting_up_mfa_right_after_signing_in(context.request):
             return False
         return super().is_reauthentication_required(app=app, **kwargs)
 
 
-def _signed_in_moments_ago_without_mfa(request) -> bool:
+def _setting_up_mfa_right_after_signing_in(request) -> bool:
     if request is None or not request.user.is_authenticated:
         return False
     records = [r for r in get_authentication_records(request, request.user) if r.get("method") in FRESH_METHODS]
     if not records or time.time() - records[-1]["at"] >= account_settings.REAUTHENTICATION_TIMEOUT:
         return False
-    return not Authenticator.objects.filter(user=request.user).exists()
+    signed_in_at = datetime.fromtimestamp(records[-1]["at"], tz=UTC)
+    return not Authenticator.objects.filter(user=request.user, created_at__lte=signed_in_at).exists()

@@ -6,6 +6,3 @@ class AccountsConfig(AppConfig):
     # district (agreements) or a vendor (vendors): neither side's app is the natural home of the user.
     name = "accounts"
     verbose_name = "Accounts"
-
-    def ready(self):
-        from . import signals  # noqa: F401  (connects the receivers)

@@ -67,13 +67,15 @@ class VendorInviteForm(forms.Form):
 class InvitationSignupForm(SetPasswordMixin, forms.Form):
     """The account an invitee creates: the e-mail address is the invited one; the password passes the validators."""
 
-    first_name = forms.CharField(label="First name", max_length=150, widget=forms.TextInput(attrs={"autocomplete": "given-name"}))  # fmt: skip
-    last_name = forms.CharField(label="Last name", max_length=150, widget=forms.TextInput(attrs={"autocomplete": "family-name"}))  # fmt: skip
+    first_name = forms.CharField(label="First name", max_length=150)
+    last_name = forms.CharField(label="Last name", max_length=150)
     password1, password2 = SetPasswordMixin.create_password_fields()
 
     def __init__(self, *args, email: str, **kwargs):
         self.email = email
         super().__init__(*args, **kwargs)
+        self.fields["first_name"].widget.attrs["autocomplete"] = "given-name"
+        self.fields["last_name"].widget.attrs["autocomplete"] = "family-name"
 
     def clean(self):
         self.validate_passwords()
@@ -82,5 +84,5 @@ class InvitationSignupForm(SetPasswordMixin, forms.Form):
         user = get_user_model()(
             email=self.email, first_name=cleaned.get("first_name", ""), last_name=cleaned.get("last_name", "")
         )
-        self.validate_password_for_user(user, password_field_name="password1")
+        self.validate_password_for_user(user, password_field_name="password1")  # noqa: S106 (a field name)
         return cleaned

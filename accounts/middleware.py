@@ -35,10 +35,15 @@ class MfaRequiredMiddleware:
         if not request.user.is_authenticated or not mfa_setup_required(request.user):
             return self.get_response(request)
 
-        if request.method == "GET":
-            request.session[NEXT_SESSION_KEY] = request.get_full_path()
-        messages.warning(request, EXPLANATION)
-        url = reverse("mfa_activate_totp")
+        url = mfa_setup_url(request, next_url=request.get_full_path() if request.method == "GET" else None)
         if request.headers.get("HX-Request") == "true":
             return HttpResponseClientRedirect(url)  # htmx would otherwise swap the set-up page into a fragment
         return HttpResponseRedirect(url)
+
+
+def mfa_setup_url(request, *, next_url: str | None = None) -> str:
+    """allauth's TOTP set-up page, with the reason said once; `next_url` is where accounts_continue returns to."""
+    if next_url:
+        request.session[NEXT_SESSION_KEY] = next_url
+    messages.warning(request, EXPLANATION)
+    return reverse("mfa_activate_totp")

@@ -55,8 +55,7 @@ def pending_invitations(*, kinds, agency=None, contractor=None) -> list[Invitati
 
 def admin_organisations(user) -> list[tuple[str, object]]:
     """(side key, organisation) for every organisation the user administers, districts first. Two queries."""
-    districts = DistrictMembership.objects.filter(user=user, role=DistrictMembership.Role.ADMIN).select_related("agency")
-    vendors = ContractorMembership.objects.filter(user=user, role=ContractorMembership.Role.ADMIN).select_related(
-        "contractor"
-    )
+    districts = DistrictMembership.objects.filter(user=user, role=DistrictMembership.Role.ADMIN)
+    vendors = ContractorMembership.objects.filter(user=user, role=ContractorMembership.Role.ADMIN)
+    districts, vendors = districts.select_related("agency"), vendors.select_related("contractor")
     return [("district", m.agency) for m in districts] + [("vendor", m.contractor) for m in vendors]

@@ -5,6 +5,8 @@ import secrets
 from datetime import timedelta
 
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.urls import reverse
@@ -54,8 +56,10 @@ def invitation_create(
     - vendor staff: `contractor` and a vendor role; `invited_by` is an admin of the contractor.
     """
     email = (email or "").strip().lower()
-    if not email:
-        raise InvitationError("Enter the e-mail address of the person to invite.")
+    try:
+        validate_email(email)
+    except ValidationError as exc:
+        raise InvitationError("Enter the e-mail address of the person to invite.") from exc
     with transaction.atomic():
         if kind == Kind.DISTRICT_STAFF:
             _check_staff_invitation(DISTRICT, agency, role, invited_by, email)
@@ -142,7 +146,10 @@ def _contractor_create(*, legal_name: str) -> Contractor:
     """A vendor new to the portal, named by the inviting district; its slug comes from the name, made unique."""
     root = slugify(legal_name)[:70] or "vendor"
     taken = set(Contractor.objects.filter(slug__startswith=root).values_list("slug", flat=True))
-    slug = next(candidate for n in range(1, len(taken) + 2) if (candidate := root if n == 1 else f"{root}-{n}") not in taken)
+    slug, n = root, 1
+    while slug in taken:
+        n += 1
+        slug = f"{root}-{n}"
     return Contractor.objects.create(legal_name=legal_name, slug=slug)
 
 
@@ -217,10 +224,9 @@ def invitation_accept_as_new_user(*, token: str, first_name: str, last_name: str
     problem = invitation_problem(invitation)
     if problem:
         raise InvitationError(problem)
-    User = get_user_model()  # noqa: N806
     try:
         with transaction.atomic():
-            user = User.objects.create_user(
+            user = get_user_model().objects.create_user(
                 email=invitation.email, password=password, first_name=first_name.strip(), last_name=last_name.strip()
             )
             # Following the link proves the address, so it is verified for allauth (password reset, notices).

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from . import selectors, services
 from .forms import InvitationSignupForm, RoleForm, StaffInviteForm, VendorInviteForm
-from .middleware import NEXT_SESSION_KEY
+from .middleware import NEXT_SESSION_KEY, mfa_setup_url
 from .models import Invitation
 from .services import InvitationError, StaffError
 from .sides import DISTRICT, SIDES, VENDOR
@@ -41,7 +41,7 @@ def invitation_accept(request, token):
                 messages.error(request, str(exc))
                 return redirect(request.path)
             messages.success(request, f"Welcome to {invitation.organisation}.")
-            return redirect(services.invitation_landing_url(invitation, user))
+            return redirect(_after_acceptance(request, invitation, user))
         return render(request, "accounts/invitation.html", context)
 
     if get_user_model().objects.filter(email__iexact=invitation.email).exists():
@@ -59,8 +59,17 @@ def invitation_accept(request, token):
             form.add_error(None, str(exc))
         else:
             messages.success(request, f"Welcome to {invitation.organisation}.")
-            return _sign_in_new_user(request, user, services.invitation_landing_url(invitation, user))
+            return _sign_in_new_user(request, user, _after_acceptance(request, invitation, user))
     return render(request, "accounts/invitation.html", {**context, "form": form})
+
+
+def _after_acceptance(request, invitation, user) -> str:
+    """The invitation's landing page; but an invitee who is now an admin sets up two-factor authentication first
+    (the start page "/" is open without it, so the MFA middleware alone would not ask)."""
+    landing = services.invitation_landing_url(invitation, user)
+    if selectors.mfa_setup_required(user):
+        return mfa_setup_url(request, next_url=landing)
+    return landing
 
 
 def _sign_in_new_user(request, user, redirect_url):
@@ -131,7 +140,7 @@ def staff(request, slug, side):
 def staff_role(request, slug, side, pk):
     side = SIDES[side]
     organisation, _ = side.admin_of(request.user, slug)
-    member = get_object_or_404(side.membership_model.objects.select_related("user"), pk=pk, **{side.org_field: organisation})
+    member = _member(side, organisation, pk)
     form = RoleForm(request.POST, roles=side.roles)
     if not form.is_valid():
         messages.error(request, "Choose one of the roles.")
@@ -150,7 +159,7 @@ def staff_role(request, slug, side, pk):
 def staff_remove(request, slug, side, pk):
     side = SIDES[side]
     organisation, _ = side.admin_of(request.user, slug)
-    member = get_object_or_404(side.membership_model.objects.select_related("user"), pk=pk, **{side.org_field: organisation})
+    member = _member(side, organisation, pk)
     try:
         services.membership_remove(membership=member, actor=request.user)
     except StaffError as exc:
@@ -158,6 +167,12 @@ def staff_remove(request, slug, side, pk):
     else:
         messages.success(request, f"{member.user} is no longer on the staff of {organisation}.")
     return _back_to_staff(request, side, organisation, member)
+
+
+def _member(side, organisation, pk):
+    """A member of this organisation's staff; a membership elsewhere is a 404 like everything outside."""
+    memberships = side.membership_model.objects.select_related("user")
+    return get_object_or_404(memberships, pk=pk, **{side.org_field: organisation})
 
 
 def _back_to_staff(request, side, organisation, member):

@@ -211,3 +211,11 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("DJANGO_LOG_LEVEL", "INFO")},
 }
+
+# --- seal (pyHanko) ---
+# The PKCS#12 file (private key and certificate) that seals executed DPAs (agreements/documents/seal.py) and
+# the passphrase that opens it. Empty: no certificate, and sealing refuses with a clear error. Keep both out of
+# the repository; `manage.py create_seal_certificate` makes a self-signed one for development.
+DPA_SEAL_P12 = env_str("DPA_SEAL_P12", "")
+DPA_SEAL_P12_PASSPHRASE = env_str("DPA_SEAL_P12_PASSPHRASE", "")
+# --- end seal ---
