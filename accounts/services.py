@@ -11,10 +11,10 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.text import slugify
 
 from agreements.mail import email_enqueue
 from vendors.models import Contractor
+from vendors.services import contractor_create
 
 from .models import Invitation
 from .sides import DISTRICT, VENDOR, side_of_membership
@@ -132,7 +132,7 @@ def _vendor_contact_contractor(agency, invited_by, email, role, contractor, cont
     if contractor is None:
         if Contractor.objects.filter(legal_name__iexact=contractor_name).exists():
             raise InvitationError(f"{contractor_name} is already on the portal: choose it from the list.")
-        return _contractor_create(legal_name=contractor_name)
+        return contractor_create(legal_name=contractor_name)
     staff = contractor.memberships.all()
     if staff.exists() and not staff.filter(user__email__iexact=email).exists():
         raise InvitationError(
@@ -140,17 +140,6 @@ def _vendor_contact_contractor(agency, invited_by, email, role, contractor, cont
             "or ask the vendor's admin to add this person."
         )
     return contractor
-
-
-def _contractor_create(*, legal_name: str) -> Contractor:
-    """A vendor new to the portal, named by the inviting district; its slug comes from the name, made unique."""
-    root = slugify(legal_name)[:70] or "vendor"
-    taken = set(Contractor.objects.filter(slug__startswith=root).values_list("slug", flat=True))
-    slug, n = root, 1
-    while slug in taken:
-        n += 1
-        slug = f"{root}-{n}"
-    return Contractor.objects.create(legal_name=legal_name, slug=slug)
 
 
 def invitation_problem(invitation: Invitation | None, *, now=None) -> str | None:

@@ -15,6 +15,9 @@ from .models import OutboundEmail
 log = logging.getLogger(__name__)
 # A row left "sending" this long belongs to a worker that died mid-send; send it again.
 STALE_CLAIM = timedelta(minutes=30)
+# Messages that carry a secret (an invitation's single-use link): once sent, the row keeps no copy of the body.
+LINK_BEARING_TEMPLATES = {"invitation"}
+SENT_LINK_PLACEHOLDER = "[Sent. The message held a single-use link, which the portal does not keep.]"
 
 
 def email_enqueue(*, to, template: str, context: dict, agreement=None) -> OutboundEmail | None:
@@ -70,7 +73,10 @@ def outbound_email_send(*, pk: int) -> bool:
         log.warning("E-mail %s failed: %s", pk, exc)
         OutboundEmail.objects.filter(pk=pk).update(status=OutboundEmail.Status.FAILED, last_error=str(exc)[:2000])
         raise
-    OutboundEmail.objects.filter(pk=pk).update(status=OutboundEmail.Status.SENT, sent_at=timezone.now(), last_error="")
+    done = {"status": OutboundEmail.Status.SENT, "sent_at": timezone.now(), "last_error": ""}
+    if email.template in LINK_BEARING_TEMPLATES:
+        done.update(body_text=SENT_LINK_PLACEHOLDER, body_html="")
+    OutboundEmail.objects.filter(pk=pk).update(**done)
     return True
 
 

@@ -204,12 +204,15 @@ def agreement_start(
     *, agency, actor, framework, product_name: str, contractor=None, new_vendor_name: str = "", **term
 ) -> Agreement:
     """A district starts an agreement: for an existing vendor or a new one it names, and a product by name."""
-    from vendors.services import contractor_create, product_get_or_create
+    from vendors.services import ContractorExists, contractor_create, product_get_or_create
 
     _require_agency_admin(agency, actor)
     with transaction.atomic():
         if contractor is None:
-            contractor = contractor_create(legal_name=new_vendor_name)
+            try:
+                contractor = contractor_create(legal_name=new_vendor_name)
+            except ContractorExists as error:
+                raise TransitionError(str(error)) from None
         product = product_get_or_create(contractor=contractor, name=product_name)
         return agreement_create(
             agency=agency, contractor=contractor, framework=framework, products=[product], actor=actor, **term

@@ -85,3 +85,13 @@ class BrokenBackend:
 
     def send_messages(self, messages):
         raise ConnectionRefusedError("connection refused by the mail server")
+
+
+def test_an_invitation_body_is_not_kept_once_sent(agreement, settings):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    email = email_enqueue(to=["x@example.org"], template="approved", context={"agreement": agreement})
+    OutboundEmail.objects.filter(pk=email.pk).update(template="invitation", body_text="link /accounts/invitations/T/")
+    assert outbound_email_send(pk=email.pk)
+    assert "/accounts/invitations/T/" in mail.outbox[0].body  # the invitee got the link
+    email.refresh_from_db()
+    assert "/accounts/invitations/" not in email.body_text and email.body_html == ""
