@@ -1,0 +1,217 @@
+"""The complete Data Privacy Agreement as one document: HTML from templates/dpa/, PDF through WeasyPrint.
+
+The wording of Articles I-IV and of the exhibits' fixed text is the NYS model DPA's
+(reference/nys-model-dpa-example.txt); everything that varies (parties, Service Agreement date, the II.12(b)
+breach-notice recipient, the Bill of Rights, the vendor's answers, signatures) comes from the agreement.
+The output is deterministic: the same agreement, signatures, audit events and document id give the same bytes,
+so a hash that a signer saw can be recomputed.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from itertools import groupby
+from zoneinfo import ZoneInfo
+
+from django.core.exceptions import ObjectDoesNotExist
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+
+# Part 121 deadlines and the district's own records run on New York time; the document says so explicitly.
+NEW_YORK = ZoneInfo("America/New_York")
+DRAFT_MARK = "DRAFT - not executed"
+TEMPLATE = "dpa/dpa.html"
+
+
+@dataclass(frozen=True)
+class SignatureBlock:
+    side: str  # "district" or "vendor"
+    organisation: str
+    name: str  # typed by the signer
+    title: str
+    signed_at: datetime | None
+    method: str  # e.g. "typed name" or "typed name and drawn signature"
+    image_png: bytes | None = None  # a drawn signature, if any
+    document_sha256: str = ""
+
+
+@dataclass(frozen=True)
+class AuditEvent:
+    at: datetime
+    actor: str
+    description: str
+
+
+def render_dpa_html(
+    agreement,
+    *,
+    signatures: Sequence[SignatureBlock] = (),
+    audit: Sequence[AuditEvent] = (),
+    document_id: str = "",
+    draft: bool = False,
+) -> str:
+    """The DPA as a standalone HTML document (print CSS inlined). A fixed number of queries, whatever the framework."""
+    context = dpa_context(agreement, signatures=signatures, audit=audit, document_id=document_id, draft=draft)
+    # The document is the same whoever asks: English (the DPA's language) and New York time, not the request's.
+    with translation.override("en"), timezone.override(NEW_YORK):
+        return render_to_string(TEMPLATE, context)
+
+
+def render_dpa_pdf(
+    agreement,
+    *,
+    signatures: Sequence[SignatureBlock] = (),
+    audit: Sequence[AuditEvent] = (),
+    document_id: str = "",
+    draft: bool = False,
+) -> bytes:
+    """The DPA as a tagged PDF/UA-1 file, Letter size."""
+    html = render_dpa_html(agreement, signatures=signatures, audit=audit, document_id=document_id, draft=draft)
+    return html_to_pdf(html, document_id=document_id)
+
+
+def html_to_pdf(html: str, *, document_id: str = "") -> bytes:
+    # Imported here: WeasyPrint loads Pango and fontconfig, which a web request that never renders need not pay for.
+    from weasyprint import HTML
+    from weasyprint.text.fonts import FontConfiguration
+    from weasyprint.urls import URLFetcher
+
+    # Nothing in the document is fetched from anywhere: the only resources are data: URLs we build (drawn
+    # signatures). Refusing every other scheme means no text, even if it ever escaped, can make the server fetch.
+    fetcher = URLFetcher(allowed_protocols=["data"], fail_on_errors=False)
+    document = HTML(string=html, url_fetcher=fetcher, base_url="about:blank")
+    return document.write_pdf(
+        font_config=FontConfiguration(),
+        # PDF/UA-1 implies a tagged PDF (headings, lists, tables with their headers) with the title shown and the
+        # language set from <html lang>; WeasyPrint 70 supports it without extra dependencies.
+        pdf_variant="pdf/ua-1",
+        # The trailer /ID names the document; without an id, an identifier derived from the content (deterministic).
+        pdf_identifier=document_id.encode() if document_id else True,
+    )
+
+
+# --- the data behind the template ------------------------------------------------------------------------------
+
+
+def dpa_context(agreement, *, signatures=(), audit=(), document_id="", draft=False) -> dict:
+    """Everything the template shows. Queries: the agreement with its one-to-one rows (1), the subcontractors (1),
+    the framework's categories with their functions (1), the C.1 responses (1), and the latest Bill of Rights (1)
+    only when the vendor acknowledged none."""
+    from agreements.models import Agreement
+    from exhibits.models import SECURITY_PLAN_QUESTIONS, BillOfRights, CsfResponse, FrameworkCategory
+
+    agreement = Agreement.objects.select_related(
+        "agency",
+        "contractor",
+        "framework",
+        "supplemental_information",
+        "security_plan",
+        "bill_of_rights_acknowledgement__bill_of_rights",
+    ).get(pk=agreement.pk)
+    agency, contractor = agreement.agency, agreement.contractor
+
+    info = _one_to_one(agreement, "supplemental_information")
+    subcontractors = list(info.subcontractors.order_by("name")) if info else []
+    plan = _one_to_one(agreement, "security_plan")
+    if plan is not None:
+        plan_rows = plan.answers()
+    else:
+        plan_rows = [(n, field, question, "") for n, (field, question) in enumerate(SECURITY_PLAN_QUESTIONS, 1)]
+
+    ack = _one_to_one(agreement, "bill_of_rights_acknowledgement")
+    bill = ack.bill_of_rights if ack else BillOfRights.objects.filter(agency=agency).order_by("-version").first()
+
+    categories = FrameworkCategory.objects.filter(framework=agreement.framework_id).select_related("function")
+    categories = categories.order_by("function__position", "position")
+    responses = {r.category_id: r for r in CsfResponse.objects.filter(agreement=agreement)}
+    csf_groups = [
+        (function, [(category, responses.get(category.pk)) for category in rows])
+        for function, rows in groupby(categories, key=lambda c: c.function)
+    ]
+
+    blocks = _signature_blocks(signatures, agency=agency.name, contractor=contractor.legal_name)
+    return {
+        "agreement": agreement,
+        "agency": agency,
+        "contractor": contractor,
+        "info": info,
+        "subcontractors": subcontractors,
+        "plan_rows": plan_rows,
+        "bill": bill,
+        "acknowledgement": ack,
+        "acknowledged_on": _new_york(ack.acknowledged_at).date() if ack else None,
+        "csf_groups": csf_groups,
+        "district_signature": blocks["district"],
+        "vendor_signature": blocks["vendor"],
+        "signers": [_signature_view(s) for s in signatures],
+        "events": [
+            {
+                "iso": _new_york(e.at).isoformat(),
+                "when": format_new_york(e.at),
+                "actor": e.actor,
+                "description": e.description,
+            }
+            for e in audit
+        ],
+        "show_audit": bool(signatures or audit),
+        "document_id": document_id,
+        "draft": draft,
+        "draft_mark": DRAFT_MARK,
+    }
+
+
+def _one_to_one(obj, name):
+    """A reverse one-to-one fetched by select_related, or None if the row does not exist (no extra query)."""
+    try:
+        return getattr(obj, name)
+    except ObjectDoesNotExist:
+        return None
+
+
+def _new_york(value: datetime) -> datetime:
+    # A naive time is read as the portal's own time (Django's convention for naive values with USE_TZ).
+    if timezone.is_naive(value):
+        value = timezone.make_aware(value, NEW_YORK)
+    return value.astimezone(NEW_YORK)
+
+
+def format_new_york(value: datetime) -> str:
+    """E.g. "2026-05-04 14:03:22 EDT (UTC-04:00)": unambiguous on paper, in New York time."""
+    local = _new_york(value)
+    offset = local.strftime("%z")
+    return f"{local:%Y-%m-%d %H:%M:%S} {local.tzname()} (UTC{offset[:3]}:{offset[3:]})"
+
+
+def _signature_view(block: SignatureBlock) -> dict:
+    image = ""
+    if block.image_png:
+        image = "data:image/png;base64," + base64.b64encode(block.image_png).decode("ascii")
+    return {
+        "signed": True,
+        "side": block.side,
+        "side_label": "Educational Agency" if block.side == "district" else "Contractor",
+        "organisation": block.organisation,
+        "name": block.name,
+        "title": block.title,
+        "date": _new_york(block.signed_at).date() if block.signed_at else None,
+        "when": format_new_york(block.signed_at) if block.signed_at else "",
+        "method": block.method,
+        "image": image,
+        "sha256": block.document_sha256,
+    }
+
+
+def _signature_blocks(signatures, *, agency: str, contractor: str) -> dict:
+    """The block printed for each party: its first signature, or an empty block to sign on paper."""
+    blocks = {
+        "district": {"signed": False, "organisation": agency},
+        "vendor": {"signed": False, "organisation": contractor},
+    }
+    for side in blocks:
+        first = next((s for s in signatures if s.side == side), None)
+        if first is not None:
+            blocks[side] = _signature_view(first)
+    return blocks
