@@ -240,8 +240,6 @@ def agreement_amend(*, agreement: Agreement, actor, kind: str) -> Agreement:
     The executed agreement never changes. A renewal's term follows the old one's, for the same length; an
     amendment keeps the term. Either goes through the vendor, review and signing again.
     """
-    from datetime import timedelta
-
     from exhibits.services import answers_reuse
 
     _require_district_role(agreement, actor, [DistrictMembership.Role.ADMIN])
@@ -251,7 +249,7 @@ def agreement_amend(*, agreement: Agreement, actor, kind: str) -> Agreement:
         raise TransitionError("Only an executed agreement can be amended or renewed.")
     start, end = agreement.contract_start, agreement.contract_end
     if kind == Agreement.Kind.RENEWAL and start and end:
-        start, end = end + timedelta(days=1), end + (end - start) + timedelta(days=1)
+        start, end = renewal_term(start, end)
     with transaction.atomic():
         new = agreement_create(
             agency=agreement.agency,
@@ -266,4 +264,17 @@ def agreement_amend(*, agreement: Agreement, actor, kind: str) -> Agreement:
             kind=kind,
         )
         answers_reuse(agreement=new, source=agreement, actor=actor)
-    return new
+    return Agreement.objects.get(pk=new.pk)  # without the empty exhibits cached at creation
+
+
+def renewal_term(start, end):
+    """The term after [start, end], as long: whole months stay whole months (July to June is July to June)."""
+    from datetime import timedelta
+
+    from dateutil.relativedelta import relativedelta
+
+    after = end + timedelta(days=1)
+    span = relativedelta(after, start)
+    if span.days == 0:  # a term of whole months or years
+        return after, after + relativedelta(years=span.years, months=span.months) - timedelta(days=1)
+    return after, end + (after - start)

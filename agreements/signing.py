@@ -227,7 +227,7 @@ def agreement_execute(*, agreement_id: int) -> AgreementDocument | None:
         )
         document_id = document_id_new()
         pdf = render_dpa_pdf(agreement, signatures=blocks, audit=audit, document_id=document_id)
-        sealed = seal_pdf(pdf, document_id=document_id, reason=f"Executed Data Privacy Agreement {document_id}")
+        sealed = seal_pdf(pdf, document_id=document_id)
         try:
             with transaction.atomic():
                 executed = _store(agreement, AgreementDocument.Kind.EXECUTED, sealed, document_id)

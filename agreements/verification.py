@@ -52,16 +52,14 @@ def document_verify(data: bytes) -> Outcome:
     seal = verify_pdf(data)
     if not seal.is_pdf:
         return Outcome("not_pdf", "This file is not a readable PDF.", sha256=sha256)
-    if not seal.signed or not seal.trusted:
-        return Outcome(
-            "unknown", "This PDF is not an executed Data Privacy Agreement sealed by this portal.", sha256=sha256
-        )
+    # verify_pdf reads a document id only from bytes the portal's seal covers, so a changed copy (say, edited and
+    # saved again) still names the agreement it came from.
     claimed = _executed(document_id=seal.document_id) if seal.document_id else None
     if claimed is None:
         return Outcome(
-            "unknown", "This PDF carries the portal's seal, but no executed agreement here matches it.", sha256=sha256
+            "unknown", "This PDF is not an executed Data Privacy Agreement sealed by this portal.", sha256=sha256
         )
-    if seal.intact and claimed.sha256 == sha256:
+    if seal.intact and seal.trusted and claimed.sha256 == sha256:
         return Outcome("intact", "This is an executed Data Privacy Agreement of this portal.", claimed, sha256)
     altered = (
         "This PDF claims to be the executed agreement below, but it has been changed since the portal sealed it. "

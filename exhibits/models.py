@@ -374,3 +374,50 @@ class AnswerReuse(models.Model):
 
     def __str__(self):
         return f"{self.agreement_id} reuses answers of {self.source_id}"
+
+
+# --- Public posting: parts of Exhibit B that a district withholds (8 NYCRR 121.3(e)) --------------------------
+
+
+class RedactionField(models.TextChoices):
+    """The parts of Exhibit B that the vendor answers, which a district may withhold; also the public JSON keys."""
+
+    PURPOSES = "purposes", "Exclusive purposes"
+    SUBCONTRACTORS = "subcontractors", "Subcontractors"
+    DATA_TRANSITION = "data_transition_details", "Data transition and secure destruction"
+    STORAGE = "storage", "Where the data is stored"
+    SECURITY_MEASURES = "security_measures", "How the data is protected"
+    ENCRYPTION = "encryption_details", "Encryption"
+
+
+class Redaction(models.Model):
+    """A part of Exhibit B that the district withholds from its public posting, with the reason it gives.
+
+    121.3(e) lets a district redact the supplemental information where needed to protect the privacy or security
+    of its data or technology infrastructure. The public pages, the open data and the feed show the reason instead
+    of the value; the history keeps who added and who removed each one.
+    """
+
+    Field = RedactionField
+
+    agreement = models.ForeignKey("agreements.Agreement", on_delete=models.CASCADE, related_name="redactions")
+    field = models.CharField(max_length=40, choices=RedactionField.choices)
+    reason = models.TextField(max_length=500)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["agreement", "field"]
+        verbose_name = "redaction of Exhibit B"
+        verbose_name_plural = "redactions of Exhibit B"
+        constraints = [
+            models.UniqueConstraint(fields=["agreement", "field"], name="redaction_one_per_field"),
+            models.CheckConstraint(condition=Q(field__in=RedactionField.values), name="redaction_field_valid"),
+            models.CheckConstraint(condition=~Q(reason=""), name="redaction_reason_given"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_field_display()} of agreement {self.agreement_id} withheld"

@@ -1,5 +1,7 @@
 """Shared fixtures: the personas of DESIGN.md, the framework catalogues, an agreement."""
 
+import io
+
 import pytest
 
 from agreements.models import DistrictMembership
@@ -153,3 +155,28 @@ def totp_code_for(totp_code):
         return totp_code(decrypt(authenticator.data["secret"]))
 
     return code
+
+
+@pytest.fixture(scope="session")
+def seal_certificate(tmp_path_factory):
+    """A development sealing certificate (PKCS#12, no passphrase), made once per test session by the command."""
+    from django.core.management import call_command
+
+    path = tmp_path_factory.mktemp("seal") / "seal.p12"
+    call_command(
+        "create_seal_certificate",
+        "--out",
+        str(path),
+        "--passphrase-env",
+        "DPA_TEST_NO_PASSPHRASE",
+        stdout=io.StringIO(),
+    )
+    return path
+
+
+@pytest.fixture
+def sealing(settings, seal_certificate):
+    """The portal seals executed DPAs with the session's development certificate."""
+    settings.DPA_SEAL_P12 = str(seal_certificate)
+    settings.DPA_SEAL_P12_PASSPHRASE = ""
+    return seal_certificate

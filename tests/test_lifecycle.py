@@ -79,3 +79,21 @@ def test_products_of_another_vendor_are_refused(catalogues, district, vendor, ot
     with pytest.raises(TransitionError, match="not a product of"):
         agreement_create(agency=district, contractor=vendor, framework=factories.csf("1.1"), products=[foreign])
     assert not Agreement.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "next_start", "next_end"),
+    [
+        ("2026-07-01", "2027-06-30", "2027-07-01", "2028-06-30"),  # a school year, across a leap day
+        ("2024-01-01", "2024-12-31", "2025-01-01", "2025-12-31"),
+        ("2026-09-01", "2026-11-30", "2026-12-01", "2027-02-28"),  # three months
+        ("2026-01-10", "2026-01-19", "2026-01-20", "2026-01-29"),  # ten days
+    ],
+)
+def test_a_renewal_term_follows_the_old_one_for_as_long(start, end, next_start, next_end):
+    from datetime import date
+
+    from agreements.services import renewal_term
+
+    term = renewal_term(date.fromisoformat(start), date.fromisoformat(end))
+    assert term == (date.fromisoformat(next_start), date.fromisoformat(next_end))

@@ -1,0 +1,165 @@
+"""A district's posting as open data: JSON and CSV, in a documented and stable shape (README, "Open data").
+
+Both list every posted agreement by id. A withheld part is null in JSON and empty in CSV, and `withheld` says
+which part and why. CSV cells that a spreadsheet would run as a formula are prefixed with a quote.
+"""
+
+import csv
+import io
+import json
+
+from django.http import HttpResponse
+from django.urls import reverse
+from django.utils.http import content_disposition_header
+
+from . import cache, selectors
+from .language import public_file_view
+from .records import PublicAgreement, Withheld, public_records
+
+FORMAT = "dpa-portal/exhibit-b/1"
+CSV_COLUMNS = [
+    "id",
+    "url",
+    "vendor",
+    "products",
+    "kind",
+    "status",
+    "posted_on",
+    "contract_start",
+    "contract_end",
+    "data_destruction_certified_on",
+    "pii_types",
+    "purposes",
+    "subcontractor_use",
+    "subcontractors",
+    "data_transition_details",
+    "correction_days",
+    "storage",
+    "security_measures",
+    "encryption_details",
+    "withheld",
+    "sealed_pdf_url",
+    "sealed_pdf_sha256",
+]
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _iso(value):
+    return value.isoformat() if value else None
+
+
+def _open(value):
+    """A value as JSON shows it: None where withheld."""
+    return None if isinstance(value, Withheld) else value
+
+
+def agreement_data(r: PublicAgreement, absolute) -> dict:
+    subcontractors = _open(r.subcontractors)
+    storage = _open(r.storage)
+    return {
+        "id": r.pk,
+        "url": absolute(reverse("public_agreement", args=[r.district_slug, r.pk])),
+        "vendor": r.vendor,
+        "products": list(r.products),
+        "kind": r.kind,
+        "replaces": r.replaces,
+        "replaced_by": r.replaced_by,
+        "status": r.status,
+        "posted_on": _iso(r.posted_on),
+        "contract_start": _iso(r.contract_start),
+        "contract_end": _iso(r.contract_end),
+        "data_destruction_certified_on": _iso(r.destruction_certified_on),
+        "pii_types": r.pii_types,
+        "purposes": _open(r.purposes),
+        "subcontractor_use": _open(r.subcontractor_use),
+        "subcontractors": None if subcontractors is None else [vars(s) for s in subcontractors],
+        "data_transition_details": _open(r.data_transition_details),
+        "correction_days": r.correction_days,
+        "storage": None if storage is None else vars(storage),
+        "security_measures": _open(r.security_measures),
+        "encryption_details": _open(r.encryption_details),
+        "withheld": [{"field": w.field, "reason": w.reason} for w in r.withheld],
+        "sealed_pdf": None
+        if r.document is None
+        else {
+            "url": absolute(reverse("public_agreement_pdf", args=[r.district_slug, r.pk])),
+            "document_id": r.document.document_id,
+            "sha256": r.document.sha256,
+            "size": r.document.size,
+        },
+    }
+
+
+def _records(slug):
+    agency = selectors.district_public(slug)
+    return agency, public_records(selectors.posted_agreements().filter(agency=agency).order_by("pk"))
+
+
+def _parts(request):
+    return (request.scheme, request.get_host(), request.path)
+
+
+@public_file_view
+def agreements_json(request, slug):
+    def build():
+        agency, records = _records(slug)
+        absolute = request.build_absolute_uri
+        data = {
+            "format": FORMAT,
+            "district": {
+                "name": agency.name,
+                "slug": agency.slug,
+                "url": absolute(reverse("public_district", args=[slug])),
+            },
+            "agreements": [agreement_data(r, absolute) for r in records],
+        }
+        return json.dumps(data, ensure_ascii=False, indent=2).encode()
+
+    body = cache.cached(slug, "json", _parts(request), build)
+    return HttpResponse(body, content_type="application/json; charset=utf-8")
+
+
+def csv_safe(value) -> str:
+    """A cell a spreadsheet shows as text: one starting with = + - @ (or a tab or return) gets a leading quote."""
+    text = "" if value is None else str(value)
+    return f"'{text}" if text.startswith(FORMULA_PREFIXES) else text
+
+
+def csv_row(data: dict) -> dict:
+    storage = data["storage"]
+    subcontractors = data["subcontractors"]
+    pdf = data["sealed_pdf"] or {}
+    row = {
+        **{key: data[key] for key in CSV_COLUMNS if key in data and not isinstance(data[key], list | dict)},
+        "products": "; ".join(data["products"]),
+        "pii_types": "; ".join(data["pii_types"]),
+        "subcontractors": None if subcontractors is None else "; ".join(s["name"] for s in subcontractors),
+        "storage": None
+        if storage is None
+        else "; ".join(
+            [k for k in ("third_party_cloud", "contractor_hosted") if storage[k]]
+            + ([f"other: {storage['other']}"] if storage["other"] else [])
+        ),
+        "withheld": " | ".join(f"{w['field']}: {w['reason']}" for w in data["withheld"]),
+        "sealed_pdf_url": pdf.get("url"),
+        "sealed_pdf_sha256": pdf.get("sha256"),
+    }
+    return {column: csv_safe(row.get(column)) for column in CSV_COLUMNS}
+
+
+@public_file_view
+def agreements_csv(request, slug):
+    def build():
+        _, records = _records(slug)
+        out = io.StringIO()
+        writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, lineterminator="\r\n")
+        writer.writeheader()
+        for r in records:
+            writer.writerow(csv_row(agreement_data(r, request.build_absolute_uri)))
+        # A byte-order mark, so that spreadsheet programs read the file as UTF-8 (names like "Peñasco").
+        return out.getvalue().encode("utf-8-sig")
+
+    body = cache.cached(slug, "csv", _parts(request), build)
+    response = HttpResponse(body, content_type="text/csv; charset=utf-8")
+    response.headers["Content-Disposition"] = content_disposition_header(True, f"{slug}-agreements.csv")
+    return response

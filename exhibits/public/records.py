@@ -1,0 +1,183 @@
+"""An agreement as the public sees it: plain data with every withheld part already replaced by the reason.
+
+The pages, the JSON, the CSV, the feed and the embeddable list are all made from these records, so a redacted value
+cannot reach any of them (8 NYCRR 121.3(e)).
+"""
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from django.utils import timezone
+
+from exhibits.models import RedactionField
+
+from .labels import FIELD_LABELS, PII_LABELS, STATUS_LABELS, STATUS_ORDER
+
+F = RedactionField
+
+
+@dataclass(frozen=True)
+class Withheld:
+    """A part of Exhibit B the district withholds, and the reason it gives."""
+
+    field: str
+    reason: str
+
+    @property
+    def label(self):
+        return FIELD_LABELS[self.field]
+
+
+@dataclass(frozen=True)
+class Subcontractor:
+    name: str
+    purpose: str
+    receives_pii: bool
+    written_agreement: bool
+
+
+@dataclass(frozen=True)
+class Storage:
+    third_party_cloud: bool
+    contractor_hosted: bool
+    other: str  # the description of another place, or ""
+
+    @property
+    def answered(self) -> bool:
+        return self.third_party_cloud or self.contractor_hosted or bool(self.other)
+
+
+@dataclass(frozen=True)
+class Document:
+    document_id: str
+    sha256: str
+    size: int
+    filename: str
+
+
+@dataclass(frozen=True)
+class PublicAgreement:
+    pk: int
+    district_slug: str
+    district_name: str
+    vendor: str
+    vendor_slug: str
+    vendor_website: str
+    products: tuple[str, ...]
+    kind: str
+    status: str
+    posted_at: datetime | None
+    status_changed_at: datetime
+    contract_start: date | None
+    contract_end: date | None
+    destruction_certified_at: datetime | None
+    student_pii: bool
+    appr_data: bool
+    correction_days: int
+    purposes: str | Withheld
+    subcontractor_use: str | Withheld
+    subcontractors: tuple[Subcontractor, ...] | Withheld
+    data_transition_details: str | Withheld
+    storage: Storage | Withheld
+    security_measures: str | Withheld
+    encryption_details: str | Withheld
+    withheld: tuple[Withheld, ...]
+    # None until sealed, and whenever part of Exhibit B is withheld: the sealed PDF holds all of it, unredacted.
+    document: Document | None
+    replaces: int | None
+    replaced_by: int | None
+
+    @property
+    def hidden(self) -> dict[str, Withheld]:
+        """The withheld parts by field name, for templates: `r.hidden.purposes`."""
+        return {w.field: w for w in self.withheld}
+
+    @property
+    def status_label(self):
+        return STATUS_LABELS[self.status]
+
+    @property
+    def pii_types(self) -> list[str]:
+        return [key for key, on in (("student", self.student_pii), ("appr", self.appr_data)) if on]
+
+    @property
+    def pii_labels(self) -> list:
+        return [PII_LABELS[key] for key in self.pii_types]
+
+    @property
+    def posted_on(self) -> date | None:
+        return timezone.localdate(self.posted_at) if self.posted_at else None
+
+    @property
+    def destruction_certified_on(self) -> date | None:
+        return timezone.localdate(self.destruction_certified_at) if self.destruction_certified_at else None
+
+    @property
+    def sort_key(self):
+        return (STATUS_ORDER[self.status], self.vendor.casefold(), -self.pk)
+
+    def searchable_text(self) -> str:
+        """What the search box of a district's list looks in: never a withheld part."""
+        parts = [self.vendor, *self.products]
+        if isinstance(self.purposes, str):
+            parts.append(self.purposes)
+        return " ".join(parts).casefold()
+
+
+def public_record(agreement) -> PublicAgreement:
+    """The public record of an agreement from `selectors.posted_agreements()` (no further queries)."""
+    withheld = {r.field: Withheld(r.field, r.reason) for r in agreement.redactions.all()}
+    info = getattr(agreement, "supplemental_information", None)
+
+    def shown(field, value):
+        return withheld.get(field, value)
+
+    documents = getattr(agreement, "executed_documents", [])
+    document = documents[0] if documents and not withheld else None
+    subcontractors = tuple(
+        Subcontractor(s.name, s.purpose, s.receives_pii, s.written_agreement)
+        for s in (info.subcontractors.all() if info else ())
+    )
+    return PublicAgreement(
+        pk=agreement.pk,
+        district_slug=agreement.agency.slug,
+        district_name=agreement.agency.name,
+        vendor=agreement.contractor.legal_name,
+        vendor_slug=agreement.contractor.slug,
+        vendor_website=agreement.contractor.website,
+        products=tuple(p.name for p in agreement.products.all()),
+        kind=agreement.kind,
+        status=agreement.status,
+        posted_at=getattr(agreement, "posted_at", None),
+        status_changed_at=agreement.status_changed_at,
+        contract_start=agreement.contract_start,
+        contract_end=agreement.contract_end,
+        destruction_certified_at=getattr(agreement, "destruction_certified_at", None),
+        student_pii=bool(info and info.receives_student_pii),
+        appr_data=bool(info and info.receives_appr_data),
+        correction_days=info.correction_days if info else 21,
+        purposes=shown(F.PURPOSES, info.purposes if info else ""),
+        subcontractor_use=shown(F.SUBCONTRACTORS, info.subcontractor_use if info else ""),
+        subcontractors=shown(F.SUBCONTRACTORS, subcontractors),
+        data_transition_details=shown(F.DATA_TRANSITION, info.data_transition_details if info else ""),
+        storage=shown(
+            F.STORAGE,
+            Storage(
+                third_party_cloud=bool(info and info.storage_third_party_cloud),
+                contractor_hosted=bool(info and info.storage_contractor_hosted),
+                other=info.storage_other_description if info and info.storage_other else "",
+            ),
+        ),
+        security_measures=shown(F.SECURITY_MEASURES, info.security_measures if info else ""),
+        encryption_details=shown(F.ENCRYPTION, info.encryption_details if info else ""),
+        withheld=tuple(withheld[f] for f in F.values if f in withheld),
+        document=Document(document.document_id, document.sha256, document.size, document.filename)
+        if document
+        else None,
+        replaces=getattr(agreement, "replaces_id", None),
+        replaced_by=getattr(agreement, "replaced_by_id", None),
+    )
+
+
+def public_records(queryset) -> list[PublicAgreement]:
+    return [public_record(agreement) for agreement in queryset]

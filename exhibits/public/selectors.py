@@ -1,0 +1,79 @@
+"""Reads for the public pages, each a fixed number of queries however many agreements a district has."""
+
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Subquery
+from django.shortcuts import get_object_or_404
+
+from agreements.models import Agreement, AgreementDocument, EducationalAgency, StatusChange
+from exhibits.models import BillOfRights, Redaction
+from vendors.models import Product
+
+from .labels import POSTED_STATUSES
+
+
+def _became(status):
+    """When the agreement last became `status`, from its log of status changes."""
+    changes = StatusChange.objects.filter(agreement=OuterRef("pk"), to_status=status).order_by("-created_at")
+    return Subquery(changes.values("created_at")[:1])
+
+
+def destruction_certified_at():
+    """When the vendor certified that the data is destroyed (DPA II.9(c)).
+
+    Until the DestructionCertificate of issue 6 exists this is when the agreement became closed, which only that
+    certification does. Replace this one expression with the certificate's date; every page, file and feed reads it.
+    """
+    return _became(Agreement.Status.CLOSED)
+
+
+def posted_agreements():
+    """Every posted agreement with what its public record needs: seven queries for any number of them."""
+    posted = Agreement.objects.filter(status__in=POSTED_STATUSES)
+    return (
+        posted.select_related("agency", "contractor", "supplemental_information")
+        .prefetch_related(
+            Prefetch("products", queryset=Product.objects.order_by("name")),
+            "supplemental_information__subcontractors",
+            "redactions",
+            Prefetch(
+                "documents",
+                queryset=AgreementDocument.objects.filter(kind=AgreementDocument.Kind.EXECUTED).defer("pdf"),
+                to_attr="executed_documents",
+            ),
+        )
+        .annotate(
+            posted_at=_became(Agreement.Status.EXECUTED),
+            destruction_certified_at=destruction_certified_at(),
+            # An amendment or renewal is a new agreement: link the two when both are posted.
+            replaces_id=Subquery(posted.filter(pk=OuterRef("previous_id")).values("pk")[:1]),
+            replaced_by_id=Subquery(posted.filter(previous=OuterRef("pk")).order_by("-pk").values("pk")[:1]),
+        )
+    )
+
+
+def district_public(slug: str) -> EducationalAgency:
+    return get_object_or_404(EducationalAgency, slug=slug)
+
+
+def bill_of_rights_current(agency) -> BillOfRights | None:
+    return BillOfRights.objects.filter(agency=agency).order_by("-version").first()
+
+
+def districts_with_counts():
+    """All districts by name, each with the number of its posted agreements. One query."""
+    posted = Count("agreements", filter=Q(agreements__status__in=POSTED_STATUSES))
+    return EducationalAgency.objects.annotate(posted_count=posted).order_by("name")
+
+
+def executed_document(*, slug: str, pk: int) -> AgreementDocument | None:
+    """The sealed PDF of a posted agreement of this district, with whether any part of Exhibit B is withheld."""
+    return (
+        AgreementDocument.objects.select_related("agreement__agency", "agreement__contractor")
+        .filter(
+            kind=AgreementDocument.Kind.EXECUTED,
+            agreement__pk=pk,
+            agreement__agency__slug=slug,
+            agreement__status__in=POSTED_STATUSES,
+        )
+        .annotate(withheld=Exists(Redaction.objects.filter(agreement=OuterRef("agreement_id"))))
+        .first()
+    )

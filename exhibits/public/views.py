@@ -1,0 +1,161 @@
+"""The parents' pages: the statewide index and search, a district's Bill of Rights and agreements, one agreement's
+Exhibit B, its sealed PDF, and the list a district embeds in its own website. Thin: selectors read, records shape,
+templates show; cache.py keeps what was built."""
+
+from django.conf import settings
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
+from django.shortcuts import render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.http import content_disposition_header
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+from django.views.decorators.clickjacking import xframe_options_exempt
+
+from . import cache, selectors
+from .forms import AgreementFilterForm, SearchForm
+from .labels import NYSED_COMPLAINTS
+from .language import path_without_language, public_file_view, public_view
+from .records import public_record, public_records
+from .search import statewide_search
+
+PER_PAGE = 50
+EMBED_CODE = '<iframe src="{}" title="{}" width="100%" height="480" style="border:0" loading="lazy"></iframe>'
+
+
+def _parts(request, *names):
+    """What a cached page depends on besides district, version and language: host and path, and these params."""
+    return (request.scheme, request.get_host(), request.path, tuple(request.GET.get(n, "") for n in names))
+
+
+def _page(request, *, scope, name, parts, build):
+    """Render a page whose main content `build()` returns as {"title", "html", ...}, from the cache if it can.
+
+    The frame (language switch with its CSRF token) is rendered for each request; the content is cached.
+    """
+    page = dict(cache.cached(scope, name, parts, build))
+    page["html"] = mark_safe(page["html"])  # noqa: S308 -- our own template output, escaped when it was rendered
+    return render(request, "public/base.html", {"page": page, "language_next": path_without_language(request)})
+
+
+@public_view
+def index(request):
+    def build():
+        html = render_to_string(
+            "public/index.html", {"districts": list(selectors.districts_with_counts()), "form": SearchForm()}
+        )
+        return {"title": _("Student data privacy in New York schools"), "html": html, "feed": reverse("public_feed")}
+
+    return _page(request, scope=cache.STATEWIDE, name="index", parts=_parts(request), build=build)
+
+
+@public_view
+def search(request):
+    form = SearchForm(request.GET)
+    q = form.cleaned_data["q"].strip() if form.is_valid() else ""
+
+    def build():
+        groups = statewide_search(q) if q else []
+        context = {"form": form, "q": q, "groups": groups, "count": sum(len(g.hits) for g in groups)}
+        title = _("Search: %(q)s") % {"q": q} if q else _("Search")
+        return {"title": title, "html": render_to_string("public/search.html", context)}
+
+    return _page(request, scope=cache.STATEWIDE, name="search", parts=(*_parts(request), q), build=build)
+
+
+@public_view
+def district(request, slug):
+    names = ("q", "vendor", "product", "pii", "status", "page")
+
+    def build():
+        agency = selectors.district_public(slug)
+        records = sorted(public_records(selectors.posted_agreements().filter(agency=agency)), key=lambda r: r.sort_key)
+        form = AgreementFilterForm(request.GET, records=records)
+        shown = form.apply(records)
+        page = Paginator(shown, PER_PAGE).get_page(request.GET.get("page"))
+        query = request.GET.copy()
+        query.pop("page", None)
+        query.pop("language", None)
+        context = {
+            "agency": agency,
+            "bill": selectors.bill_of_rights_current(agency),
+            "nysed": NYSED_COMPLAINTS,
+            "form": form,
+            "filtered": form.active,
+            "total": len(records),
+            "count": len(shown),
+            "page": page,
+            "query": query.urlencode(),
+        }
+        return {
+            "title": agency.name,
+            "html": render_to_string("public/district.html", context),
+            "feed": reverse("public_district_feed", args=[slug]),
+        }
+
+    return _page(request, scope=slug, name="district", parts=_parts(request, *names), build=build)
+
+
+def _posted_record(slug, pk):
+    agency = selectors.district_public(slug)
+    agreement = selectors.posted_agreements().filter(agency=agency, pk=pk).first()
+    if agreement is None:
+        raise Http404
+    return agency, public_record(agreement)
+
+
+@public_view
+def agreement(request, slug, pk):
+    def build():
+        agency, record = _posted_record(slug, pk)
+        html = render_to_string("public/agreement.html", {"agency": agency, "r": record})
+        title = _("%(vendor)s: agreement with %(district)s") % {"vendor": record.vendor, "district": agency.name}
+        return {"title": title, "html": html, "feed": reverse("public_district_feed", args=[slug])}
+
+    return _page(request, scope=slug, name="agreement", parts=_parts(request), build=build)
+
+
+@public_file_view
+def sealed_pdf(request, slug, pk):
+    """The executed DPA exactly as sealed and stored. Not served while part of Exhibit B is withheld: the sealed
+    PDF holds all of it, and it cannot be redacted without breaking the seal."""
+    document = selectors.executed_document(slug=slug, pk=pk)
+    if document is None or document.withheld:
+        raise Http404
+    response = HttpResponse(bytes(document.pdf), content_type="application/pdf")
+    response.headers["Content-Disposition"] = content_disposition_header(False, document.filename)
+    return response
+
+
+@public_view
+def open_data(request, slug):
+    """How to use the district's posting elsewhere: the files, the feed and the code of the embeddable list."""
+
+    def build():
+        agency = selectors.district_public(slug)
+        embed_url = request.build_absolute_uri(reverse("public_embed", args=[slug]))
+        title = _("Data privacy agreements of %(district)s") % {"district": agency.name}
+        codes = [
+            (code, name, format_html(EMBED_CODE, f"{embed_url}?language={code}", title))
+            for code, name in settings.LANGUAGES
+        ]
+        context = {"agency": agency, "embed_url": embed_url, "codes": codes, "frame_title": title}
+        title = _("Open data and embedding: %(district)s") % {"district": agency.name}
+        return {"title": title, "html": render_to_string("public/open_data.html", context)}
+
+    return _page(request, scope=slug, name="open_data", parts=_parts(request), build=build)
+
+
+@xframe_options_exempt  # made to be shown in an iframe on the district's own website
+@public_file_view
+def embed(request, slug):
+    def build():
+        agency = selectors.district_public(slug)
+        records = sorted(public_records(selectors.posted_agreements().filter(agency=agency)), key=lambda r: r.sort_key)
+        base = request.build_absolute_uri("/")[:-1]
+        return render_to_string("public/embed.html", {"agency": agency, "records": records, "base": base})
+
+    html = cache.cached(slug, "embed", _parts(request), build)
+    return HttpResponse(html)

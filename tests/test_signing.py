@@ -1,0 +1,252 @@
+"""Signing and execution: the signature record, MFA re-confirmation, the sealed executed DPA, verification,
+amendments and renewals. Real PDFs: rendered by WeasyPrint, sealed by pyHanko, read back with pypdf."""
+
+import hashlib
+import io
+from datetime import date
+
+import pytest
+from django.urls import reverse
+from PIL import Image
+from pypdf import PdfReader
+
+from agreements.consent import CURRENT_CONSENT_VERSION
+from agreements.models import Agreement, AgreementDocument, OutboundEmail, Signature
+from agreements.services import (
+    TransitionError,
+    agreement_amend,
+    agreement_approve,
+    agreement_send_to_vendor,
+    agreement_submit,
+)
+from agreements.signing import SignatureRequest, agreement_execute, agreement_sign, signing_copy_prepare
+from agreements.verification import document_verify
+from vendors.models import ContractorMembership
+
+from . import factories
+from .helpers import fill_complete
+
+S = Agreement.Status
+
+
+@pytest.fixture
+def parties(agreement, district_admin, vendor, with_totp):
+    vendor_admin = factories.ContractorMembershipFactory(contractor=vendor, role=ContractorMembership.Role.ADMIN).user
+    return {
+        "vendor_admin": (vendor_admin, with_totp(vendor_admin)),
+        "district_admin": (district_admin, with_totp(district_admin)),
+    }
+
+
+@pytest.fixture
+def approved(agreement, parties, sealing):
+    vendor_admin, _ = parties["vendor_admin"]
+    district_admin, _ = parties["district_admin"]
+    agreement_send_to_vendor(agreement=agreement, actor=district_admin)
+    fill_complete(agreement, actor=vendor_admin, text="Answer <b>bold</b>")
+    agreement_submit(agreement=agreement, actor=vendor_admin)
+    agreement_approve(agreement=agreement, actor=district_admin)
+    signing_copy_prepare(agreement_id=agreement.pk)  # the task that approval schedules after commit
+    return agreement
+
+
+def request_for(agreement, secret, totp_code, **overrides):
+    copy = AgreementDocument.objects.get(agreement=agreement, kind=AgreementDocument.Kind.SIGNING_COPY)
+    fields = {
+        "typed_name": "Jordan Ellis",
+        "title": "Chief Privacy Officer",
+        "consent_version": CURRENT_CONSENT_VERSION,
+        "otp_code": totp_code(secret),
+        "document_sha256": copy.sha256,
+    }
+    return SignatureRequest(**{**fields, **overrides})
+
+
+def sign(agreement, party, parties, totp_code, **overrides):
+    user, secret = parties[party]
+    return agreement_sign(
+        agreement=agreement,
+        user=user,
+        request=request_for(agreement, secret, totp_code, **overrides),
+        ip="203.0.113.7",
+        user_agent="Mozilla/5.0 test",
+    )
+
+
+def text_of(pdf: bytes) -> str:
+    return " ".join(" ".join((page.extract_text() or "").split()) for page in PdfReader(io.BytesIO(pdf)).pages)
+
+
+def test_the_signing_copy_is_rendered_once(approved):
+    first = signing_copy_prepare(agreement_id=approved.pk)
+    again = signing_copy_prepare(agreement_id=approved.pk)
+    assert first.pk == again.pk
+    assert hashlib.sha256(bytes(first.pdf)).hexdigest() == first.sha256
+    assert "Answer <b>bold</b>: purposes" in text_of(bytes(first.pdf))
+
+
+def test_vendor_signature_records_the_evidence(approved, parties, totp_code):
+    signature = sign(approved, "vendor_admin", parties, totp_code)
+    approved.refresh_from_db()
+    assert approved.status == S.VENDOR_SIGNED
+    copy = AgreementDocument.objects.get(agreement=approved, kind=AgreementDocument.Kind.SIGNING_COPY)
+    assert (signature.side, signature.signer, signature.organisation) == (
+        "vendor",
+        parties["vendor_admin"][0],
+        str(approved.contractor),
+    )
+    assert signature.role == "admin" and signature.method == Signature.Method.TYPED
+    assert signature.consent_version == CURRENT_CONSENT_VERSION and signature.mfa_confirmed
+    assert (signature.ip_address, signature.user_agent) == ("203.0.113.7", "Mozilla/5.0 test")
+    assert signature.document_sha256 == copy.sha256 and signature.signed_at
+    assert OutboundEmail.objects.filter(template="vendor_signed", agreement=approved).exists()
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"otp_code": "000000"}, "authenticator app is not correct"),
+        ({"consent_version": 0}, "consent text has changed"),
+        ({"document_sha256": "0" * 64}, "not the current one"),
+        ({"typed_name": "  "}, "Type your full name"),
+        ({"drawing_png": b"not a png"}, "could not be read"),
+    ],
+)
+def test_a_bad_signature_request_is_refused_and_nothing_stored(approved, parties, totp_code, overrides, message):
+    with pytest.raises(TransitionError, match=message):
+        sign(approved, "vendor_admin", parties, totp_code, **overrides)
+    approved.refresh_from_db()
+    assert approved.status == S.APPROVED and not Signature.objects.exists()
+
+
+def test_a_code_cannot_be_used_twice(approved, parties, totp_code):
+    user, secret = parties["vendor_admin"]
+    code = totp_code(secret)
+    sign(approved, "vendor_admin", parties, totp_code, otp_code=code)
+    # A replayed code is refused: allauth records each code as used for its whole window.
+    from agreements.signing import _otp_valid
+
+    assert not _otp_valid(user, code)
+
+
+def test_the_wrong_people_cannot_sign(approved, parties, totp_code, vendor_editor, other_vendor_admin, with_totp):
+    for user in (vendor_editor, other_vendor_admin, parties["district_admin"][0]):  # the district signs second
+        secret = with_totp(user) if user != parties["district_admin"][0] else parties["district_admin"][1]
+        with pytest.raises(TransitionError, match="cannot sign"):
+            agreement_sign(
+                agreement=approved, user=user, request=request_for(approved, secret, totp_code), ip=None, user_agent=""
+            )
+    assert not Signature.objects.exists()
+
+
+def test_a_drawn_signature_is_kept_as_a_clean_png(approved, parties, totp_code):
+    drawing = io.BytesIO()
+    Image.new("RGBA", (300, 100), (11, 42, 74, 255)).save(drawing, format="PNG")
+    signature = sign(approved, "vendor_admin", parties, totp_code, drawing_png=drawing.getvalue())
+    assert signature.method == Signature.Method.DRAWN
+    assert Image.open(io.BytesIO(bytes(signature.drawn_image))).format == "PNG"
+
+
+@pytest.fixture
+def executed(approved, parties, totp_code):
+    sign(approved, "vendor_admin", parties, totp_code)
+    sign(approved, "district_admin", parties, totp_code, typed_name="Dana Whitfield", title="Director of Technology")
+    document = agreement_execute(agreement_id=approved.pk)  # the task countersigning schedules after commit
+    approved.refresh_from_db()
+    return approved, document
+
+
+def test_countersigning_executes_a_sealed_dpa(executed):
+    agreement, document = executed
+    assert agreement.status == S.EXECUTED
+    pdf = bytes(document.pdf)
+    assert hashlib.sha256(pdf).hexdigest() == document.sha256
+    text = text_of(pdf)
+    for expected in [
+        "Jordan Ellis",
+        "Chief Privacy Officer",
+        "Dana Whitfield",
+        "Director of Technology",
+        document.document_id,
+        "Audit trail",
+    ]:
+        assert expected in text, expected
+    copy = AgreementDocument.objects.get(agreement=agreement, kind=AgreementDocument.Kind.SIGNING_COPY)
+    assert copy.sha256 in text.replace(" ", "")  # the hash both parties signed is in the audit trail
+    assert document_verify(pdf).intact
+    assert OutboundEmail.objects.filter(template="executed", agreement=agreement).exists()
+    assert [c.to_status for c in agreement.status_changes.all()][-2:] == [S.VENDOR_SIGNED, S.EXECUTED]
+
+
+def test_execution_runs_once(executed):
+    agreement, document = executed
+    again = agreement_execute(agreement_id=agreement.pk)
+    assert again.pk == document.pk and bytes(again.pdf) == bytes(document.pdf)
+    assert AgreementDocument.objects.filter(agreement=agreement, kind="executed").count() == 1
+    assert agreement.status_changes.filter(to_status=S.EXECUTED).count() == 1
+
+
+def test_verification_catches_tampering(executed):
+    _, document = executed
+    pdf = bytes(document.pdf)
+    assert document_verify(pdf).verdict == "intact"
+    flipped = bytearray(pdf)
+    middle = len(flipped) // 3
+    flipped[middle] ^= 0x01
+    assert document_verify(bytes(flipped)).verdict in ("altered", "unknown")
+    assert not document_verify(bytes(flipped)).intact
+    appended = document_verify(pdf + b"\n% appended after the seal\n")
+    assert appended.verdict == "altered" and appended.document == document
+    png = io.BytesIO()
+    Image.new("RGB", (2, 2)).save(png, format="PNG")
+    assert document_verify(png.getvalue()).verdict == "not_pdf"
+    import weasyprint
+
+    assert document_verify(weasyprint.HTML(string="<p>Another PDF</p>").write_pdf()).verdict == "unknown"
+
+
+def test_documents_are_served_from_the_stored_bytes_to_the_parties_only(
+    client, executed, parties, other_vendor_admin, other_district_admin, with_totp
+):
+    agreement, document = executed
+    url = reverse("agreement_document", args=[agreement.pk, "executed"])
+    for user in (parties["vendor_admin"][0], parties["district_admin"][0]):
+        client.force_login(user)
+        response = client.get(url)
+        assert response.status_code == 200 and response.content == bytes(document.pdf)
+        assert response["Content-Type"] == "application/pdf" and document.document_id in response["Content-Disposition"]
+    for user in (other_vendor_admin, other_district_admin):
+        with_totp(user)
+        client.force_login(user)
+        assert client.get(url).status_code == 404
+    client.logout()
+    assert client.get(url).status_code == 302
+
+
+def test_the_public_verification_page(client, executed, db):
+    _, document = executed
+    url = reverse("verify")
+    assert client.get(url).status_code == 200
+    ok = client.post(url, {"document": io.BytesIO(bytes(document.pdf))})
+    assert "Intact." in ok.text and document.document_id in ok.text
+    tampered = client.post(url, {"document": io.BytesIO(bytes(document.pdf) + b"junk")})
+    assert "Not intact." in tampered.text
+    not_pdf = client.post(url, {"document": io.BytesIO(b"GIF89a....")})
+    assert "This file is not a PDF." in not_pdf.text
+
+
+def test_amendment_and_renewal_start_from_the_executed_answers(executed, parties):
+    agreement, document = executed
+    district_admin = parties["district_admin"][0]
+    Agreement.objects.filter(pk=agreement.pk).update(contract_start=date(2026, 7, 1), contract_end=date(2027, 6, 30))
+    agreement.refresh_from_db()
+    renewal = agreement_amend(agreement=agreement, actor=district_admin, kind=Agreement.Kind.RENEWAL)
+    assert (renewal.kind, renewal.previous, renewal.status) == ("renewal", agreement, S.DRAFT)
+    assert (renewal.contract_start, renewal.contract_end) == (date(2027, 7, 1), date(2028, 6, 30))
+    assert renewal.supplemental_information.purposes == agreement.supplemental_information.purposes
+    amendment = agreement_amend(agreement=agreement, actor=district_admin, kind=Agreement.Kind.AMENDMENT)
+    assert amendment.contract_end == agreement.contract_end
+    agreement.refresh_from_db()
+    assert agreement.status == S.EXECUTED and bytes(agreement.documents.get(kind="executed").pdf) == bytes(document.pdf)
+    with pytest.raises(TransitionError):
+        agreement_amend(agreement=renewal, actor=district_admin, kind=Agreement.Kind.RENEWAL)  # not executed
