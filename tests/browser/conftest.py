@@ -12,8 +12,10 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic"
 WCAG_21_AA = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]}}
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
+    # Per module, not per session: sync_playwright keeps an asyncio loop running in this thread until it stops,
+    # and libraries with synchronous wrappers over asyncio (pyHanko) refuse to run inside a running loop.
     # ORM calls from a test inside sync_playwright() need DJANGO_ALLOW_ASYNC_UNSAFE (set by make test).
     os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     with sync_playwright() as playwright:
