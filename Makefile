@@ -5,6 +5,8 @@ VENV := .venv
 PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# The development sealing certificate of `make run` (created on first run; never used in production).
+DEV_SEAL_P12 ?= var/dev-seal.p12
 
 .PHONY: run test lint format venv clean
 
@@ -18,7 +20,9 @@ run: $(VENV)/.installed
 	scripts/system-deps.sh run
 	DJANGO_DEBUG=true $(PY) manage.py migrate --noinput
 	DJANGO_DEBUG=true $(PY) manage.py load_demo
-	DJANGO_DEBUG=true $(PY) manage.py runserver $(HOST):$(PORT)
+	@[ -f $(DEV_SEAL_P12) ] || { mkdir -p $(dir $(DEV_SEAL_P12)) && DPA_SEAL_P12_PASSPHRASE= DJANGO_DEBUG=true \
+		$(PY) manage.py create_seal_certificate --out $(DEV_SEAL_P12); }
+	DJANGO_DEBUG=true DPA_SEAL_P12=$(DEV_SEAL_P12) DPA_SEAL_P12_PASSPHRASE= $(PY) manage.py runserver $(HOST):$(PORT)
 
 test: $(VENV)/.installed
 	scripts/system-deps.sh test
