@@ -11,7 +11,7 @@ from .selectors import mfa_setup_required
 # Paths that work without MFA: sign-in, MFA set-up and invitations (allauth and ours live under /accounts/), the
 # operators' admin (its own login), static files, the health check, the public pages for parents and the public
 # verification of an executed DPA.
-EXEMPT_PREFIXES = ("/accounts/", "/static/", "/admin/", "/public/")
+EXEMPT_PREFIXES = ("/accounts/", "/static/", "/admin/", "/public/", "/i18n/")
 EXEMPT_PATHS = {"/", "/healthz", "/verify/"}
 # Where to go once the authenticator is set up; read by accounts.views.continue_after_mfa.
 NEXT_SESSION_KEY = "accounts_mfa_next"

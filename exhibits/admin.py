@@ -9,6 +9,7 @@ from .models import (
     Framework,
     FrameworkCategory,
     FrameworkFunction,
+    Redaction,
     ReviewComment,
     SecurityPlan,
     Submission,
@@ -117,3 +118,11 @@ class AnswerReuseAdmin(admin.ModelAdmin):
         "actor",
     ]
     readonly_fields = ["agreement", "source", "answers", "actor", "created_at"]
+
+
+@admin.register(Redaction)
+class RedactionAdmin(SimpleHistoryAdmin):
+    list_display = ["agreement", "field", "reason", "created_by", "created_at"]
+    list_filter = ["field"]
+    search_fields = ["reason", "agreement__agency__name", "agreement__contractor__legal_name"]
+    list_select_related = ["agreement__agency", "agreement__contractor", "created_by"]

@@ -7,6 +7,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from exhibits.forms import ReviewCommentForm
+from exhibits.public.labels import POSTED_STATUSES
 from exhibits.selectors import agreement_exhibits
 from exhibits.services import answers_reuse, reuse_source_for, review_comment_add
 from vendors.models import ContractorMembership
@@ -68,6 +69,7 @@ def detail(request, pk):
     context["documents"] = {d.kind: d for d in agreement.documents.defer("pdf")}
     context["signing_as"] = signing_side(agreement, request.user)
     context["show_signing"] = agreement.status in SIGNING_AND_AFTER
+    context["posted_statuses"] = POSTED_STATUSES
     return render(request, "agreements/agreement_detail.html", context)
 
 

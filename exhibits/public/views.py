@@ -43,9 +43,7 @@ def _page(request, *, scope, name, parts, build):
 @public_view
 def index(request):
     def build():
-        html = render_to_string(
-            "public/index.html", {"districts": list(selectors.districts_with_counts()), "form": SearchForm()}
-        )
+        html = render_to_string("public/index.html", {"districts": list(selectors.districts_with_counts())})
         return {"title": _("Student data privacy in New York schools"), "html": html, "feed": reverse("public_feed")}
 
     return _page(request, scope=cache.STATEWIDE, name="index", parts=_parts(request), build=build)
