@@ -8,6 +8,8 @@ import time
 from dataclasses import dataclass
 from datetime import date
 
+from allauth.mfa.models import Authenticator
+from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
 from allauth.mfa.totp.internal.auth import TOTP, format_hotp_value, hotp_value
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -18,6 +20,7 @@ from exhibits.models import CsfResponse, Framework, SupplementalInformation
 from exhibits.services import bill_of_rights_acknowledge, bill_of_rights_publish
 from vendors.models import Contractor, ContractorMembership, Product, Subcontractor
 
+from .consent import CURRENT_CONSENT_VERSION
 from .models import Agreement, DistrictMembership, EducationalAgency
 from .services import agreement_create, agreement_send_to_vendor, agreement_submit
 
@@ -229,7 +232,7 @@ CSF_RESPONSES = {
 
 def load_demo(stdout=None) -> dict:
     """Create the demo district, vendor, people and agreement where missing. Returns what was created."""
-    created = {"users": 0, "agreements": 0}
+    created = {"users": 0, "agreements": 0, "executed": None}
     with transaction.atomic():
         load_all_catalogues()
         agencies = {slug: _get_or_create(EducationalAgency, slug, fields) for slug, fields in DISTRICTS.items()}
@@ -270,6 +273,11 @@ def load_demo(stdout=None) -> dict:
         if not Agreement.objects.filter(agency=liverpool, contractor=codehs).exists():
             _demo_agreement(liverpool, codehs, product, aws, users)
             created["agreements"] += 1
+        # An executed agreement, signed by both parties and sealed, so the public pages have something to show.
+        brightpath = contractors["brightpath-reading"]
+        if not Agreement.objects.filter(agency=liverpool, contractor=brightpath).exists():
+            created["agreements"] += 1
+            created["executed"] = _demo_executed_agreement(liverpool, brightpath, users)
         # A second district asks CodeHS for the same product: the vendor can start from its Liverpool answers.
         onondaga = agencies["onondaga-hills-ufsd"]
         if not Agreement.objects.filter(agency=onondaga, contractor=codehs).exists():
@@ -309,6 +317,7 @@ def _user(persona: Persona):
     if persona.role == "admin":
         # Admins must use MFA before they can act; the demo gives them a known secret so anyone can try it.
         TOTP.activate(user, settings.DEMO_TOTP_SECRET)
+        RecoveryCodes.activate(user)
     return user, True
 
 
@@ -349,3 +358,69 @@ def _demo_agreement(agency, contractor, product, subcontractor, users):
     bill_of_rights_acknowledge(agreement=agreement, actor=vendor_admin)
     agreement_submit(agreement=agreement, actor=vendor_admin)
     return agreement
+
+
+BRIGHTPATH_ANSWERS = {
+    "purposes": "Reading practice and progress reports for students in grades K-5, used by their teachers.",
+    "receives_student_pii": True,
+    "subcontractor_use": SupplementalInformation.SubcontractorUse.WILL_NOT_USE,
+    "storage_contractor_hosted": True,
+    "security_measures": "Servers in a locked, access-controlled data center in New York; role-based access for "
+    "staff with multi-factor authentication; yearly penetration tests.",
+    "encryption_details": "TLS 1.2 or newer in transit; AES-256 at rest.",
+}
+
+
+def _demo_executed_agreement(agency, contractor, users) -> bool:
+    """Liverpool and Brightpath Reading: through every step, signed with the admins' recovery codes, sealed.
+
+    Returns whether it was sealed: without a sealing certificate (DPA_SEAL_P12) it stays signed by both.
+    """
+    from .documents.seal import SealError
+    from .services import agreement_approve
+    from .signing import SignatureRequest, agreement_execute, agreement_sign, signing_copy_prepare
+
+    district_admin = users["district-admin@example.org"]
+    vendor_admin = users["other-vendor@example.org"]
+    product, _ = Product.objects.get_or_create(
+        contractor=contractor, slug="brightpath-reader", defaults={"name": "Brightpath Reader"}
+    )
+    agreement = agreement_create(
+        agency=agency,
+        contractor=contractor,
+        products=[product],
+        framework=Framework.objects.get(code="nist-csf", version="1.1"),
+        actor=district_admin,
+        service_agreement_date=date(2026, 6, 1),
+        contract_start=date(2026, 7, 1),
+        contract_end=date(2027, 6, 30),
+    )
+    agreement_send_to_vendor(agreement=agreement, actor=district_admin)
+    _fill(agreement.supplemental_information, BRIGHTPATH_ANSWERS)
+    _fill(agreement.security_plan, {field: f"Brightpath Reading: {text}" for field, text in SECURITY_PLAN.items()})
+    for response in CsfResponse.objects.filter(agreement=agreement).select_related("category"):
+        response.narrative, response.tier = CSF_RESPONSES[response.category.identifier]
+        response.save(update_fields=["narrative", "tier", "updated_at"])
+    bill_of_rights_acknowledge(agreement=agreement, actor=vendor_admin)
+    agreement_submit(agreement=agreement, actor=vendor_admin)
+    agreement_approve(agreement=agreement, actor=district_admin, note="Approved for the demo.")
+    copy = signing_copy_prepare(agreement_id=agreement.pk)
+    for user, name, title in [
+        (vendor_admin, "Lena Hartmann", "Chief Executive Officer"),
+        (district_admin, "Dana Whitfield", "Director of Technology"),
+    ]:
+        recovery = Authenticator.objects.get(user=user, type=Authenticator.Type.RECOVERY_CODES)
+        code = RecoveryCodes(recovery).get_unused_codes()[0]
+        request = SignatureRequest(
+            typed_name=name,
+            title=title,
+            consent_version=CURRENT_CONSENT_VERSION,
+            otp_code=code,
+            document_sha256=copy.sha256,
+        )
+        agreement_sign(agreement=agreement, user=user, request=request, ip=None, user_agent="manage.py load_demo")
+    try:
+        agreement_execute(agreement_id=agreement.pk)
+    except SealError:
+        return False
+    return True

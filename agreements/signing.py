@@ -11,6 +11,7 @@ import secrets
 from dataclasses import dataclass
 
 from allauth.mfa.models import Authenticator
+from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
 from allauth.mfa.totp.internal.auth import TOTP
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -95,8 +96,16 @@ def signing_side(agreement: Agreement, user) -> str | None:
 
 
 def _otp_valid(user, code: str) -> bool:
-    authenticator = Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).first()
-    return bool(authenticator and code and TOTP(authenticator).validate_code(code.strip().replace(" ", "")))
+    """A current code from the signer's authenticator app, or one of their unused recovery codes (used up)."""
+    code = (code or "").strip().replace(" ", "")
+    if not code:
+        return False
+    authenticators = {a.type: a for a in Authenticator.objects.filter(user=user)}
+    totp = authenticators.get(Authenticator.Type.TOTP)
+    if totp and TOTP(totp).validate_code(code):
+        return True
+    recovery = authenticators.get(Authenticator.Type.RECOVERY_CODES)
+    return bool(totp and recovery and RecoveryCodes(recovery).validate_code(code))
 
 
 def _clean_drawing(png: bytes | None) -> bytes | None:

@@ -174,9 +174,10 @@ def seal_certificate(tmp_path_factory):
     return path
 
 
-@pytest.fixture
+@pytest.fixture(autouse=True)
 def sealing(settings, seal_certificate):
-    """The portal seals executed DPAs with the session's development certificate."""
+    """The portal seals executed DPAs with the session's development certificate (tests of a portal without one
+    override DPA_SEAL_P12 themselves)."""
     settings.DPA_SEAL_P12 = str(seal_certificate)
     settings.DPA_SEAL_P12_PASSPHRASE = ""
     return seal_certificate

@@ -28,6 +28,8 @@ def database_url() -> str:
 def celery_worker(transactional_db, tmp_path):
     assert settings.CELERY_BROKER_URL.startswith("redis://"), "make test runs the suite with REDIS_URL set"
     assert connection.vendor == "postgresql"
+    # Earlier transactional tests may have queued tasks after their commits; this worker must not inherit them.
+    app.control.purge()
     name = f"test-{uuid.uuid4().hex[:8]}@localhost"
     log = tmp_path / "worker.log"
     env = {**os.environ, "DATABASE_URL": database_url(), "DJANGO_SETTINGS_MODULE": "dpa_portal.settings"}

@@ -26,7 +26,9 @@ def test_demo_builds_the_reference_agreement(catalogues, capsys, settings):
     for persona in PERSONAS:
         assert persona.email in out
 
-    agreement = Agreement.objects.select_related("agency", "contractor", "framework").get(agency__slug="liverpool-csd")
+    agreement = Agreement.objects.select_related("agency", "contractor", "framework").get(
+        agency__slug="liverpool-csd", contractor__slug="codehs"
+    )
     assert agreement.agency.name == "Liverpool Central School District"
     assert agreement.contractor.legal_name == "CodeHS"
     assert str(agreement.service_agreement_date) == "2020-11-02"
@@ -48,6 +50,25 @@ def test_demo_builds_the_reference_agreement(catalogues, capsys, settings):
     # The district's complaint contact is written into item 6 of its Bill of Rights.
     items = agreement.agency.bills_of_rights.get().items
     assert len(items) == 9 and "district-admin@example.org" in items[5]
+
+
+def test_the_demo_has_an_executed_sealed_agreement(catalogues):
+    from agreements.models import AgreementDocument
+    from agreements.verification import document_verify
+
+    call_command("load_demo")
+    executed = Agreement.objects.get(contractor__slug="brightpath-reading")
+    assert executed.status == Agreement.Status.EXECUTED
+    assert [s.typed_name for s in executed.signatures.order_by("signed_at")] == ["Lena Hartmann", "Dana Whitfield"]
+    document = executed.documents.get(kind=AgreementDocument.Kind.EXECUTED)
+    assert document_verify(bytes(document.pdf)).intact
+
+
+def test_without_a_sealing_certificate_the_demo_waits_to_be_sealed(catalogues, settings, capsys):
+    settings.DPA_SEAL_P12 = ""
+    call_command("load_demo")
+    assert "waits to be sealed" in capsys.readouterr().out
+    assert Agreement.objects.get(contractor__slug="brightpath-reading").status == Agreement.Status.VENDOR_SIGNED
 
 
 def test_a_second_district_asks_for_the_same_product_in_csf_2(catalogues):

@@ -12,6 +12,8 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Demo data ready ({created['users']} users and {created['agreements']} agreements created this run)."
         )
+        if created["executed"] is False:
+            self.stdout.write("No sealing certificate (DPA_SEAL_P12): the executed demo agreement waits to be sealed.")
         self.stdout.write(f"Every demo persona signs in with the password: {settings.DEMO_PASSWORD}")
         for persona in PERSONAS:
             self.stdout.write(f"  {persona.who:<40} {persona.email}")
