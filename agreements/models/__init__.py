@@ -1,16 +1,5 @@
 """The agreements app's models: districts and their staff, the Agreement and its lifecycle."""
 
-from agreements.deadlines.models import (
-    BreachReport,
-    CalendarFeed,
-    DeadlinePolicy,
-    DestructionCertificate,
-    DistrictClosure,
-    Obligation,
-    ParentRequest,
-    Reminder,
-)
-
 from .agreement import Agreement, AgreementKind, AgreementStatus, StatusChange
 from .outbox import OutboundEmail
 from .parties import DistrictMembership, EducationalAgency
@@ -21,17 +10,9 @@ __all__ = [
     "AgreementDocument",
     "AgreementKind",
     "AgreementStatus",
-    "BreachReport",
-    "CalendarFeed",
-    "DeadlinePolicy",
-    "DestructionCertificate",
-    "DistrictClosure",
     "DistrictMembership",
     "EducationalAgency",
-    "Obligation",
     "OutboundEmail",
-    "ParentRequest",
-    "Reminder",
     "Signature",
     "StatusChange",
 ]
