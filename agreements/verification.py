@@ -6,6 +6,10 @@ from dataclasses import dataclass
 from .models import AgreementDocument
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+ALTERED = (
+    "This PDF claims to be the executed agreement below, but it has been changed since the portal sealed it. "
+    "Do not rely on it; download the original from the district."
+)
 
 
 @dataclass(frozen=True)
@@ -49,6 +53,9 @@ def document_verify(data: bytes) -> Outcome:
             stored,
             sha256,
         )
+    original = _original_prefix_of(data)
+    if original is not None:
+        return Outcome("altered", ALTERED, original, sha256)
     seal = verify_pdf(data)
     if not seal.is_pdf:
         return Outcome("not_pdf", "This file is not a readable PDF.", sha256=sha256)
@@ -61,8 +68,23 @@ def document_verify(data: bytes) -> Outcome:
         )
     if seal.intact and seal.trusted and claimed.sha256 == sha256:
         return Outcome("intact", "This is an executed Data Privacy Agreement of this portal.", claimed, sha256)
-    altered = (
-        "This PDF claims to be the executed agreement below, but it has been changed since the portal sealed it. "
-        "Do not rely on it; download the original from the district."
-    )
-    return Outcome("altered", altered, claimed, sha256)
+    return Outcome("altered", ALTERED, claimed, sha256)
+
+
+def _original_prefix_of(data: bytes) -> AgreementDocument | None:
+    """The executed document that this file begins with, when something was appended after its end.
+
+    An edit saved as an incremental update, or junk, follows the original's last %%EOF; hashing the file up to
+    each of its last few %%EOF markers finds the original in one query, even when the addition makes the file
+    unreadable to a PDF library.
+    """
+    candidates, end = set(), len(data)
+    for _ in range(10):
+        end = data.rfind(b"%%EOF", 0, end)
+        if end < 0:
+            break
+        for tail in (b"", b"\n", b"\r\n", b"\r"):
+            cut = end + 5 + len(tail)
+            if cut < len(data) and data[end + 5 : cut] == tail:
+                candidates.add(hashlib.sha256(data[:cut]).hexdigest())
+    return _executed(sha256__in=candidates) if candidates else None

@@ -32,7 +32,13 @@ def celery_worker(transactional_db, tmp_path):
     app.control.purge()
     name = f"test-{uuid.uuid4().hex[:8]}@localhost"
     log = tmp_path / "worker.log"
-    env = {**os.environ, "DATABASE_URL": database_url(), "DJANGO_SETTINGS_MODULE": "dpa_portal.settings"}
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url(),
+        "DJANGO_SETTINGS_MODULE": "dpa_portal.settings",
+        "DPA_SEAL_P12": settings.DPA_SEAL_P12,  # the test session's sealing certificate
+        "DPA_SEAL_P12_PASSPHRASE": settings.DPA_SEAL_P12_PASSPHRASE,
+    }
     with log.open("w") as out:
         worker = subprocess.Popen(
             [

@@ -197,6 +197,8 @@ def test_verification_catches_tampering(executed):
     assert not document_verify(bytes(flipped)).intact
     appended = document_verify(pdf + b"\n% appended after the seal\n")
     assert appended.verdict == "altered" and appended.document == document
+    unreadable = document_verify(pdf + b"\n%%EOF\n")  # an addition that PDF libraries cannot even parse
+    assert unreadable.verdict == "altered" and unreadable.document == document
     png = io.BytesIO()
     Image.new("RGB", (2, 2)).save(png, format="PNG")
     assert document_verify(png.getvalue()).verdict == "not_pdf"
