@@ -5,12 +5,12 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.db import transaction
 from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 
 from .models import OutboundEmail
+from .queue import enqueue_after_commit
 
 log = logging.getLogger(__name__)
 # A row left "sending" this long belongs to a worker that died mid-send; send it again.
@@ -39,14 +39,10 @@ def email_enqueue(*, to, template: str, context: dict, agreement=None) -> Outbou
         body_html=render_to_string(f"emails/{template}.html", context),
         agreement=agreement,
     )
-    transaction.on_commit(lambda: _send_later(email.pk))
-    return email
-
-
-def _send_later(pk: int):
     from .tasks import send_outbound_email
 
-    send_outbound_email.delay(pk)
+    enqueue_after_commit(send_outbound_email, email.pk)
+    return email
 
 
 def outbound_email_send(*, pk: int) -> bool:

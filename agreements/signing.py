@@ -21,6 +21,7 @@ from vendors.models import ContractorMembership
 from .consent import CURRENT_CONSENT_VERSION
 from .mail import email_enqueue
 from .models import Agreement, AgreementDocument, DistrictMembership, Signature
+from .queue import enqueue_after_commit
 from .services import TransitionError, agreement_transition, district_recipients, vendor_recipients
 
 S = Agreement.Status
@@ -64,7 +65,7 @@ def signing_copy_prepare(*, agreement_id: int) -> AgreementDocument | None:
 def signing_copy_schedule(agreement: Agreement) -> None:
     from .tasks import prepare_signing_copy
 
-    transaction.on_commit(lambda: prepare_signing_copy.delay(agreement.pk))
+    enqueue_after_commit(prepare_signing_copy, agreement.pk)
 
 
 @dataclass(frozen=True)
@@ -178,7 +179,7 @@ def agreement_sign(*, agreement: Agreement, user, request: SignatureRequest, ip:
         else:
             from .tasks import execute_agreement
 
-            transaction.on_commit(lambda: execute_agreement.delay(agreement.pk))
+            enqueue_after_commit(execute_agreement, agreement.pk)
     return signature
 
 
@@ -260,3 +261,18 @@ def _describe(change) -> str:
         return f"Agreement created ({change.get_to_status_display().lower()})."
     text = f"{change.get_from_status_display()} to {change.get_to_status_display().lower()}."
     return f"{text} {change.note}".strip()
+
+
+def documents_due() -> tuple[list[int], list[int]]:
+    """Agreements whose document work was lost (a broker outage, a failed task): (need a signing copy, need sealing).
+
+    Two queries, whatever the number of agreements.
+    """
+    copies = AgreementDocument.objects.filter(kind=AgreementDocument.Kind.SIGNING_COPY).values("agreement")
+    need_copy = Agreement.objects.filter(status__in=[S.APPROVED, S.VENDOR_SIGNED]).exclude(pk__in=copies)
+    need_seal = (
+        Agreement.objects.filter(status=S.VENDOR_SIGNED, signatures__side=Signature.Side.DISTRICT)
+        .exclude(documents__kind=AgreementDocument.Kind.EXECUTED)
+        .distinct()
+    )
+    return list(need_copy.values_list("pk", flat=True)), list(need_seal.values_list("pk", flat=True))

@@ -47,3 +47,16 @@ def execute_agreement(agreement_id: int) -> str | None:
 
     document = agreement_execute(agreement_id=agreement_id)
     return document.sha256 if document else None
+
+
+@shared_task(name="agreements.documents_sweep")
+def documents_sweep() -> int:
+    """Periodic: prepare the signing copies and seal the executed DPAs whose tasks were lost. Both are idempotent."""
+    from .signing import documents_due
+
+    need_copy, need_seal = documents_due()
+    for pk in need_copy:
+        prepare_signing_copy.delay(pk)
+    for pk in need_seal:
+        execute_agreement.delay(pk)
+    return len(need_copy) + len(need_seal)

@@ -168,11 +168,16 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE = {
     "outbox-sweep": {"task": "agreements.outbox_sweep", "schedule": 300.0},
+    "documents-sweep": {"task": "agreements.documents_sweep", "schedule": 300.0},
+    # Deadlines (agreements/deadlines/sweep.py): expiry, reminders, escalations; safe to run often or twice at once.
+    "deadlines-sweep": {"task": "agreements.deadlines_sweep", "schedule": 3600.0},
 }
 
+# On a development server, e-mail is written to files in var/emails/ (one per message) rather than sent.
 EMAIL_BACKEND = env_str("DJANGO_EMAIL_BACKEND") or (
-    "django.core.mail.backends.console.EmailBackend" if DEBUG else "django.core.mail.backends.smtp.EmailBackend"
+    "django.core.mail.backends.filebased.EmailBackend" if DEBUG else "django.core.mail.backends.smtp.EmailBackend"
 )
+EMAIL_FILE_PATH = Path(env_str("DJANGO_EMAIL_FILE_PATH") or BASE_DIR / "var" / "emails")
 EMAIL_HOST = env_str("DJANGO_EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("DJANGO_EMAIL_PORT", 25)
 EMAIL_HOST_USER = env_str("DJANGO_EMAIL_HOST_USER", "")

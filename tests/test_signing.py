@@ -252,3 +252,32 @@ def test_amendment_and_renewal_start_from_the_executed_answers(executed, parties
     assert agreement.status == S.EXECUTED and bytes(agreement.documents.get(kind="executed").pdf) == bytes(document.pdf)
     with pytest.raises(TransitionError):
         agreement_amend(agreement=renewal, actor=district_admin, kind=Agreement.Kind.RENEWAL)  # not executed
+
+
+def test_lost_document_work_is_found_by_the_sweep(approved, parties, totp_code):
+    from agreements.signing import documents_due
+
+    AgreementDocument.objects.filter(agreement=approved).delete()  # as if the task after approval was lost
+    assert documents_due() == ([approved.pk], [])
+    signing_copy_prepare(agreement_id=approved.pk)
+    sign(approved, "vendor_admin", parties, totp_code)
+    sign(approved, "district_admin", parties, totp_code)  # its execute task is never run here
+    assert documents_due() == ([], [approved.pk])
+    agreement_execute(agreement_id=approved.pk)
+    assert documents_due() == ([], [])
+
+
+def test_a_failing_task_after_commit_does_not_fail_the_request(transactional_db, caplog):
+    from django.db import transaction
+
+    from agreements.queue import enqueue_after_commit
+
+    class Broken:
+        name = "broken"
+
+        def delay(self, *args):
+            raise ConnectionError("broker down")
+
+    with transaction.atomic():
+        enqueue_after_commit(Broken(), 1)
+    assert "the sweep will try again" in caplog.text
