@@ -333,29 +333,45 @@ def _fill(exhibit, answers: dict):
     exhibit.save()
 
 
-def _demo_agreement(agency, contractor, product, subcontractor, users):
-    """The reference DPA as an agreement the vendor has filled in and submitted, awaiting the district's review."""
-    district_admin = users["district-admin@example.org"]
-    vendor_admin = users["vendor-admin@example.org"]
+def _submitted(*, agency, contractor, product, district_admin, vendor_admin, answers_b, answers_c, term, note=""):
+    """An agreement taken through the real services to submission, with every answer given."""
+    service_agreement_date, contract_start, contract_end = term
     agreement = agreement_create(
         agency=agency,
         contractor=contractor,
         products=[product],
         framework=Framework.objects.get(code="nist-csf", version="1.1"),
         actor=district_admin,
-        service_agreement_date=date(2020, 11, 2),
-        contract_start=date(2026, 7, 1),
-        contract_end=date(2027, 6, 30),
+        service_agreement_date=service_agreement_date,
+        contract_start=contract_start,
+        contract_end=contract_end,
     )
-    agreement_send_to_vendor(agreement=agreement, actor=district_admin, note="Please complete Exhibits B, C and C.1.")
+    agreement_send_to_vendor(agreement=agreement, actor=district_admin, note=note)
     # Saved field by field (not .update()) so that the history of each exhibit records the vendor's answers.
-    _fill(agreement.supplemental_information, SUPPLEMENTAL_INFORMATION)
-    agreement.supplemental_information.subcontractors.set([subcontractor])
-    _fill(agreement.security_plan, SECURITY_PLAN)
+    _fill(agreement.supplemental_information, answers_b)
+    _fill(agreement.security_plan, answers_c)
     for response in CsfResponse.objects.filter(agreement=agreement).select_related("category"):
         response.narrative, response.tier = CSF_RESPONSES[response.category.identifier]
         response.save(update_fields=["narrative", "tier", "updated_at"])
     bill_of_rights_acknowledge(agreement=agreement, actor=vendor_admin)
+    return agreement
+
+
+def _demo_agreement(agency, contractor, product, subcontractor, users):
+    """The reference DPA as an agreement the vendor has filled in and submitted, awaiting the district's review."""
+    vendor_admin = users["vendor-admin@example.org"]
+    agreement = _submitted(
+        agency=agency,
+        contractor=contractor,
+        product=product,
+        district_admin=users["district-admin@example.org"],
+        vendor_admin=vendor_admin,
+        answers_b=SUPPLEMENTAL_INFORMATION,
+        answers_c=SECURITY_PLAN,
+        term=(date(2020, 11, 2), date(2026, 7, 1), date(2027, 6, 30)),
+        note="Please complete Exhibits B, C and C.1.",
+    )
+    agreement.supplemental_information.subcontractors.set([subcontractor])
     agreement_submit(agreement=agreement, actor=vendor_admin)
     return agreement
 
@@ -385,23 +401,16 @@ def _demo_executed_agreement(agency, contractor, users) -> bool:
     product, _ = Product.objects.get_or_create(
         contractor=contractor, slug="brightpath-reader", defaults={"name": "Brightpath Reader"}
     )
-    agreement = agreement_create(
+    agreement = _submitted(
         agency=agency,
         contractor=contractor,
-        products=[product],
-        framework=Framework.objects.get(code="nist-csf", version="1.1"),
-        actor=district_admin,
-        service_agreement_date=date(2026, 6, 1),
-        contract_start=date(2026, 7, 1),
-        contract_end=date(2027, 6, 30),
+        product=product,
+        district_admin=district_admin,
+        vendor_admin=vendor_admin,
+        answers_b=BRIGHTPATH_ANSWERS,
+        answers_c={field: f"Brightpath Reading: {text}" for field, text in SECURITY_PLAN.items()},
+        term=(date(2026, 6, 1), date(2026, 7, 1), date(2027, 6, 30)),
     )
-    agreement_send_to_vendor(agreement=agreement, actor=district_admin)
-    _fill(agreement.supplemental_information, BRIGHTPATH_ANSWERS)
-    _fill(agreement.security_plan, {field: f"Brightpath Reading: {text}" for field, text in SECURITY_PLAN.items()})
-    for response in CsfResponse.objects.filter(agreement=agreement).select_related("category"):
-        response.narrative, response.tier = CSF_RESPONSES[response.category.identifier]
-        response.save(update_fields=["narrative", "tier", "updated_at"])
-    bill_of_rights_acknowledge(agreement=agreement, actor=vendor_admin)
     agreement_submit(agreement=agreement, actor=vendor_admin)
     agreement_approve(agreement=agreement, actor=district_admin, note="Approved for the demo.")
     copy = signing_copy_prepare(agreement_id=agreement.pk)

@@ -21,6 +21,8 @@ from .models import CsfResponse, SecurityPlan, SupplementalInformation
 from .selectors import comments_by_place
 from .services import bill_of_rights_acknowledge
 
+NOT_SAVED = "Nothing was saved: correct what is marked below. What you typed is kept."
+
 
 def _editable(request, pk) -> Agreement | None:
     """The agreement if the user is on the vendor's staff; None (with a message) when it is not open for editing."""
@@ -44,37 +46,43 @@ def _page(request, agreement, template, **context):
     return render(request, template, {"agreement": agreement, "comments": comments_by_place(agreement), **context})
 
 
-@login_required
-def exhibit_b(request, pk):
+def _exhibit_form_page(request, pk, *, model, form_class, template, title, what):
+    """Exhibit B or C: one model form on the agreement's exhibit row, saved as a draft."""
     agreement = _editable(request, pk)
     if agreement is None:
         return redirect("agreement_detail", pk=pk)
-    info = SupplementalInformation.objects.get(agreement=agreement)
-    form = SupplementalInformationForm(request.POST or None, instance=info)
+    form = form_class(request.POST or None, instance=model.objects.get(agreement=agreement))
     if request.method == "POST":
         if form.is_valid():
             form.save()
-            return _saved(request, agreement, "Exhibit B")
-        messages.error(request, "Nothing was saved: correct the fields marked below. What you typed is kept.")
-    return _page(
-        request, agreement, "exhibits/exhibit_b.html", form=form, page_title="Exhibit B: Supplemental information"
+            return _saved(request, agreement, what)
+        messages.error(request, NOT_SAVED)
+    return _page(request, agreement, template, form=form, page_title=title)
+
+
+@login_required
+def exhibit_b(request, pk):
+    return _exhibit_form_page(
+        request,
+        pk,
+        model=SupplementalInformation,
+        form_class=SupplementalInformationForm,
+        template="exhibits/exhibit_b.html",
+        title="Exhibit B: Supplemental information",
+        what="Exhibit B",
     )
 
 
 @login_required
 def exhibit_c(request, pk):
-    agreement = _editable(request, pk)
-    if agreement is None:
-        return redirect("agreement_detail", pk=pk)
-    plan = SecurityPlan.objects.get(agreement=agreement)
-    form = SecurityPlanForm(request.POST or None, instance=plan)
-    if request.method == "POST":
-        if form.is_valid():
-            form.save()
-            return _saved(request, agreement, "Exhibit C")
-        messages.error(request, "Nothing was saved: correct the fields marked below. What you typed is kept.")
-    return _page(
-        request, agreement, "exhibits/exhibit_c.html", form=form, page_title="Exhibit C: Data security and privacy plan"
+    return _exhibit_form_page(
+        request,
+        pk,
+        model=SecurityPlan,
+        form_class=SecurityPlanForm,
+        template="exhibits/exhibit_c.html",
+        title="Exhibit C: Data security and privacy plan",
+        what="Exhibit C",
     )
 
 
@@ -94,7 +102,7 @@ def exhibit_c1(request, pk):
             with transaction.atomic():
                 formset.save()
             return _saved(request, agreement, "Exhibit C.1")
-        messages.error(request, "Nothing was saved: correct the rows marked below. What you typed is kept.")
+        messages.error(request, NOT_SAVED)
     return _page(
         request,
         agreement,
@@ -126,7 +134,7 @@ def subcontractors(request, pk):
             sub.save()
             info.subcontractors.add(sub)
             return _saved(request, agreement, f"{sub.name}")
-        messages.error(request, "Nothing was saved: correct the fields marked below. What you typed is kept.")
+        messages.error(request, NOT_SAVED)
     return _page(
         request, agreement, "exhibits/subcontractors.html", choice=choice, new=new, page_title="Subcontractors"
     )

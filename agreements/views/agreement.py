@@ -108,24 +108,23 @@ def send(request, pk):
     )
 
 
-@login_required
-@require_POST
-def request_changes(request, pk):
+def _decide(request, pk, step, success: str):
     agreement = _district_admin(request, pk)
     form = DecisionForm(request.POST)
     form.is_valid()
-    note = form.cleaned_data.get("note", "")
-    return _step(request, agreement, services.agreement_request_changes, "Sent back to the vendor.", note=note)
+    return _step(request, agreement, step, success, note=form.cleaned_data.get("note", ""))
+
+
+@login_required
+@require_POST
+def request_changes(request, pk):
+    return _decide(request, pk, services.agreement_request_changes, "Sent back to the vendor.")
 
 
 @login_required
 @require_POST
 def approve(request, pk):
-    agreement = _district_admin(request, pk)
-    form = DecisionForm(request.POST)
-    form.is_valid()
-    note = form.cleaned_data.get("note", "")
-    return _step(request, agreement, services.agreement_approve, "Approved. The vendor signs next.", note=note)
+    return _decide(request, pk, services.agreement_approve, "Approved. The vendor signs next.")
 
 
 @login_required
