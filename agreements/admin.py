@@ -149,3 +149,6 @@ class SignatureAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+from .deadlines import admin as _deadlines_admin  # noqa: E402, F401

@@ -14,5 +14,6 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("accounts.urls")),
     path("", include("agreements.urls")),
+    path("", include("agreements.deadlines.urls")),
     path("admin/", admin.site.urls),
 ]

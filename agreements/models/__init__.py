@@ -1,5 +1,16 @@
 """The agreements app's models: districts and their staff, the Agreement and its lifecycle."""
 
+from agreements.deadlines.models import (
+    BreachReport,
+    CalendarFeed,
+    DeadlinePolicy,
+    DestructionCertificate,
+    DistrictClosure,
+    Obligation,
+    ParentRequest,
+    Reminder,
+)
+
 from .agreement import Agreement, AgreementKind, AgreementStatus, StatusChange
 from .outbox import OutboundEmail
 from .parties import DistrictMembership, EducationalAgency
@@ -10,9 +21,17 @@ __all__ = [
     "AgreementDocument",
     "AgreementKind",
     "AgreementStatus",
+    "BreachReport",
+    "CalendarFeed",
+    "DeadlinePolicy",
+    "DestructionCertificate",
+    "DistrictClosure",
     "DistrictMembership",
     "EducationalAgency",
+    "Obligation",
     "OutboundEmail",
+    "ParentRequest",
+    "Reminder",
     "Signature",
     "StatusChange",
 ]

@@ -1,9 +1,10 @@
 """Reads for the public pages, each a fixed number of queries however many agreements a district has."""
 
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 
-from agreements.models import Agreement, AgreementDocument, EducationalAgency, StatusChange
+from agreements.models import Agreement, AgreementDocument, DestructionCertificate, EducationalAgency, StatusChange
 from exhibits.models import BillOfRights, Redaction
 from vendors.models import Product
 
@@ -17,12 +18,15 @@ def _became(status):
 
 
 def destruction_certified_at():
-    """When the vendor certified that the data is destroyed (DPA II.9(c)).
+    """When the vendor certified that the data is destroyed (DPA II.9(c)): the accepted DestructionCertificate's date.
 
-    Until the DestructionCertificate of issue 6 exists this is when the agreement became closed, which only that
-    certification does. Replace this one expression with the certificate's date; every page, file and feed reads it.
+    An agreement closed without a certificate in the portal (by an operator, for a certification received on paper)
+    falls back to when it became closed, which only a certification does.
     """
-    return _became(Agreement.Status.CLOSED)
+    accepted = DestructionCertificate.objects.filter(
+        agreement=OuterRef("pk"), status=DestructionCertificate.Status.ACCEPTED
+    ).order_by("-reviewed_at")
+    return Coalesce(Subquery(accepted.values("certified_at")[:1]), _became(Agreement.Status.CLOSED))
 
 
 def posted_agreements():

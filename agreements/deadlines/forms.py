@@ -1,0 +1,214 @@
+"""Forms of the deadline pages. They check shapes; services check the rules again."""
+
+from django import forms
+from django.utils import timezone
+
+from .models import BreachReport, DestructionCertificate, DistrictClosure, Obligation, ParentRequest
+from .sweep import MAX_REMINDER_DAYS
+
+DATE = {"type": "date"}
+
+
+def _date(label: str, **kwargs) -> forms.DateField:
+    return forms.DateField(label=label, widget=forms.DateInput(attrs=DATE), **kwargs)
+
+
+class BreachReportForm(forms.ModelForm):
+    """Every item of DPA Article II.12(a), and the districts to notify."""
+
+    agreements = forms.ModelMultipleChoiceField(
+        queryset=None,
+        widget=forms.CheckboxSelectMultiple,
+        label="Districts to notify",
+        help_text="Each district whose data was affected. The notice goes to its breach contact (DPA II.12(b)) "
+        "and its Data Protection Office.",
+    )
+
+    class Meta:
+        model = BreachReport
+        fields = [
+            "agreements",
+            "incident_date",
+            "discovery_date",
+            "pii_kinds",
+            "records_affected",
+            "investigation",
+            "contact_name",
+            "contact_title",
+            "contact_email",
+            "contact_phone",
+        ]
+        widgets = {
+            "incident_date": forms.DateInput(attrs=DATE),
+            "discovery_date": forms.DateInput(attrs=DATE),
+            "pii_kinds": forms.Textarea(attrs={"rows": 2}),
+            "investigation": forms.Textarea(attrs={"rows": 4}),
+        }
+        help_texts = {
+            "pii_kinds": "For example: student names, ID numbers, grades, assessment results.",
+            "investigation": "What happened, what you have done and are doing about it, what you know so far.",
+            "contact_name": "The representative the district can reach about this breach.",
+        }
+
+    def __init__(self, *args, agreements, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["agreements"].queryset = agreements
+        self.fields["agreements"].label_from_instance = lambda a: (
+            f"{a.agency}: {', '.join(p.name for p in a.products.all()) or f'agreement {a.pk}'} "
+            f"({a.get_status_display().lower()})"
+        )
+
+    def clean(self):
+        data = super().clean()
+        incident, discovery = data.get("incident_date"), data.get("discovery_date")
+        if incident and discovery and discovery < incident:
+            self.add_error("discovery_date", "The breach cannot be discovered before it happened.")
+        if discovery and discovery > timezone.localdate():
+            self.add_error("discovery_date", "The date of discovery cannot be in the future.")
+        return data
+
+
+class ParentRequestForm(forms.ModelForm):
+    class Meta:
+        model = ParentRequest
+        fields = ["kind", "agreement", "requester", "received_on", "reference", "details"]
+        widgets = {"received_on": forms.DateInput(attrs=DATE), "details": forms.Textarea(attrs={"rows": 3})}
+        labels = {"kind": "Kind of request", "agreement": "Vendor (agreement)"}
+        help_texts = {
+            "agreement": "Required for access and correction requests, which the vendor acts on.",
+            "details": "What is asked, without more personal information than the vendor needs to act.",
+        }
+
+    def __init__(self, *args, agreements, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["agreement"].queryset = agreements
+        self.fields["agreement"].label_from_instance = lambda a: f"{a.contractor} (agreement {a.pk})"
+        self.fields["agreement"].empty_label = "None (a complaint about the district)"
+
+    def clean(self):
+        data = super().clean()
+        if data.get("kind") in ParentRequest.VENDOR_ACTS and not data.get("agreement"):
+            self.add_error("agreement", "Choose the vendor: it must act on this request.")
+        if data.get("received_on") and data["received_on"] > timezone.localdate():
+            self.add_error("received_on", "The date received cannot be in the future.")
+        return data
+
+
+class OutcomeForm(forms.Form):
+    note = forms.CharField(label="What was done", widget=forms.Textarea(attrs={"rows": 3}), max_length=5000)
+
+
+class DelayForm(forms.Form):
+    """8 NYCRR 121.10(e)."""
+
+    reason = forms.ChoiceField(
+        label="Why notice is delayed",
+        choices=[
+            (Obligation.Delay.LAW_ENFORCEMENT.value, Obligation.Delay.LAW_ENFORCEMENT.label),
+            (Obligation.Delay.VULNERABILITY.value, Obligation.Delay.VULNERABILITY.label),
+        ],
+        widget=forms.RadioSelect,
+    )
+    note = forms.CharField(label="Explanation", widget=forms.Textarea(attrs={"rows": 2}), max_length=5000)
+    remedied_on = _date("Remedied on (if known)", required=False)
+
+
+class RemedyForm(forms.Form):
+    remedied_on = _date("The vulnerability was remedied, or the risk to the investigation ended, on")
+
+    def clean_remedied_on(self):
+        day = self.cleaned_data["remedied_on"]
+        if day > timezone.localdate():
+            raise forms.ValidationError("The date cannot be in the future.")
+        return day
+
+
+class ExtendForm(forms.Form):
+    """8 NYCRR 121.4(c)."""
+
+    new_due_on = _date("Approximate date of the findings")
+    explanation = forms.CharField(
+        label="Written explanation", widget=forms.Textarea(attrs={"rows": 2}), max_length=5000
+    )
+
+
+class ClosureForm(forms.ModelForm):
+    class Meta:
+        model = DistrictClosure
+        fields = ["date", "reason"]
+        widgets = {"date": forms.DateInput(attrs=DATE)}
+        help_texts = {"reason": "For example: Superintendent's Conference Day."}
+
+
+class PolicyForm(forms.Form):
+    term_reminder_days = forms.CharField(
+        label="Reminders before a contract ends (days before, separated by commas)", initial="90, 30, 7"
+    )
+    destruction_days = forms.IntegerField(
+        label="Days a vendor has to return or destroy the data after the term ends",
+        min_value=1,
+        max_value=365,
+        initial=30,
+    )
+
+    def clean_term_reminder_days(self):
+        raw = self.cleaned_data["term_reminder_days"]
+        try:
+            days = sorted({int(part) for part in raw.replace(";", ",").split(",") if part.strip()}, reverse=True)
+        except ValueError:
+            raise forms.ValidationError("Whole numbers of days, separated by commas.") from None
+        if not days or len(days) > 6 or any(d < 1 or d > MAX_REMINDER_DAYS for d in days):
+            raise forms.ValidationError(f"One to six numbers between 1 and {MAX_REMINDER_DAYS}.")
+        return days
+
+
+class DestructionCertificateForm(forms.ModelForm):
+    certify = forms.BooleanField(
+        label="I certify in writing, for the vendor, that the data described above has been securely deleted and "
+        "destroyed as stated (DPA Article II.9(c)).",
+    )
+
+    class Meta:
+        model = DestructionCertificate
+        fields = [
+            "signer_name",
+            "signer_title",
+            "data_description",
+            "returned_first",
+            "return_details",
+            "method",
+            "method_details",
+            "destroyed_on",
+            "subcontractors_included",
+            "subcontractor_details",
+        ]
+        widgets = {
+            "destroyed_on": forms.DateInput(attrs=DATE),
+            "data_description": forms.Textarea(attrs={"rows": 3}),
+            "return_details": forms.Textarea(attrs={"rows": 2}),
+            "method_details": forms.Textarea(attrs={"rows": 2}),
+            "subcontractor_details": forms.Textarea(attrs={"rows": 2}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["subcontractors_included"].required = True
+
+    def clean(self):
+        data = super().clean()
+        if data.get("destroyed_on") and data["destroyed_on"] > timezone.localdate():
+            self.add_error("destroyed_on", "The date of destruction cannot be in the future.")
+        if data.get("returned_first") and not (data.get("return_details") or "").strip():
+            self.add_error("return_details", "Say how and when the data was returned or transferred.")
+        if data.get("method") == DestructionCertificate.Method.OTHER and not (data.get("method_details") or "").strip():
+            self.add_error("method_details", "Describe the method.")
+        return data
+
+
+class DecisionForm(forms.Form):
+    note = forms.CharField(
+        label="Note to the vendor (required when returning it)",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=5000,
+    )

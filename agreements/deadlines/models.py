@@ -1,0 +1,418 @@
+"""Deadlines: the duties that follow signing (obligations), what opens them (breach reports, parent requests, the end
+of the term) and what meets them (a destruction certificate), the district's closure dates, reminders sent."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from . import rules
+from .calendar import BUSINESS, CALENDAR
+
+DEFAULT_TERM_REMINDERS = [90, 30, 7]
+DEFAULT_DESTRUCTION_DAYS = 30
+
+
+class DeadlinePolicy(models.Model):
+    """A district's own defaults: when to be reminded before a term ends, how long a vendor has to return or destroy
+    the data after it ends (DPA II.9: "set by the agreement"; the district's default stands in for it)."""
+
+    agency = models.OneToOneField(
+        "agreements.EducationalAgency", on_delete=models.CASCADE, related_name="deadline_policy"
+    )
+    term_reminder_days = models.JSONField(
+        "reminders before a contract ends (days)", default=list, help_text="For example 90, 30, 7."
+    )
+    destruction_days = models.PositiveSmallIntegerField(
+        "days to return or destroy the data after the term ends", default=DEFAULT_DESTRUCTION_DAYS
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "deadline policy"
+        verbose_name_plural = "deadline policies"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(destruction_days__gte=1) & Q(destruction_days__lte=365), name="deadline_policy_days_range"
+            ),
+        ]
+
+    def __str__(self):
+        return f"Deadline policy of {self.agency}"
+
+    @property
+    def reminders(self) -> list[int]:
+        return sorted(self.term_reminder_days or DEFAULT_TERM_REMINDERS, reverse=True)
+
+
+class DistrictClosure(models.Model):
+    """A day the district is closed (beyond weekends and New York State holidays): not a business day."""
+
+    agency = models.ForeignKey("agreements.EducationalAgency", on_delete=models.CASCADE, related_name="closures")
+    date = models.DateField()
+    reason = models.CharField(max_length=200)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["agency", "date"]
+        constraints = [models.UniqueConstraint(fields=["agency", "date"], name="district_closure_unique")]
+
+    def __str__(self):
+        return f"{self.agency}: closed {self.date} ({self.reason})"
+
+
+class BreachReport(models.Model):
+    """A contractor's notice of a breach or unauthorized release of PII, with every item of DPA Article II.12(a),
+    to one or more districts (through their agreements)."""
+
+    contractor = models.ForeignKey("vendors.Contractor", on_delete=models.PROTECT, related_name="breach_reports")
+    agreements = models.ManyToManyField("agreements.Agreement", related_name="breach_reports")
+    filed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    filed_at = models.DateTimeField("notice given", default=timezone.now)
+    incident_date = models.DateField("date of the incident")
+    discovery_date = models.DateField("date of discovery")
+    pii_kinds = models.TextField("kinds of PII affected")
+    records_affected = models.PositiveIntegerField("number of records affected")
+    investigation = models.TextField("description of the investigation")
+    contact_name = models.CharField("contact's name", max_length=200)
+    contact_title = models.CharField("contact's title", max_length=200, blank=True)
+    contact_email = models.EmailField("contact's e-mail")
+    contact_phone = models.CharField("contact's telephone", max_length=40)
+
+    class Meta:
+        ordering = ["-filed_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(discovery_date__gte=models.F("incident_date")), name="breach_discovered_after_incident"
+            ),
+        ]
+
+    def __str__(self):
+        return f"Breach report of {self.contractor} ({self.discovery_date})"
+
+    @property
+    def notice_date(self):
+        return timezone.localdate(self.filed_at)
+
+
+class ParentRequest(models.Model):
+    """A request from a parent, eligible student, teacher or principal, recorded by the district."""
+
+    class Kind(models.TextChoices):
+        ACCESS = "access", "Access to the data (DPA III.1)"
+        CORRECTION = "correction", "Correction of the data (Exhibit B)"
+        COMPLAINT = "complaint", "Complaint (121.4(c))"
+
+    class Requester(models.TextChoices):
+        PARENT = "parent", "Parent"
+        ELIGIBLE_STUDENT = "eligible_student", "Eligible student"
+        TEACHER = "teacher", "Teacher"
+        PRINCIPAL = "principal", "Principal"
+
+    # The vendor must act on these two; a complaint is the district's to answer.
+    VENDOR_ACTS = (Kind.ACCESS, Kind.CORRECTION)
+
+    agency = models.ForeignKey("agreements.EducationalAgency", on_delete=models.PROTECT, related_name="parent_requests")
+    agreement = models.ForeignKey(
+        "agreements.Agreement", on_delete=models.PROTECT, null=True, blank=True, related_name="parent_requests"
+    )
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    requester = models.CharField("from", max_length=20, choices=Requester.choices)
+    reference = models.CharField(
+        "your reference", max_length=100, blank=True, help_text="The district's own case number, not a name."
+    )
+    received_on = models.DateField("received on")
+    details = models.TextField("what is asked")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    outcome = models.TextField("what was done", blank=True)
+
+    class Meta:
+        ordering = ["-received_on", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=["access", "correction", "complaint"]), name="parent_request_kind"
+            ),
+            models.CheckConstraint(
+                condition=Q(kind="complaint") | Q(agreement__isnull=False), name="parent_request_vendor_needs_agreement"
+            ),
+            models.CheckConstraint(
+                condition=Q(closed_at__isnull=True) | ~Q(outcome=""), name="parent_request_closed_with_outcome"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} from a {self.get_requester_display().lower()} ({self.received_on})"
+
+
+class DestructionCertificate(models.Model):
+    """The contractor's written certification that the data is destroyed (DPA II.9(c)), which the district accepts."""
+
+    class Method(models.TextChoices):
+        PURGE = "purge", "Purged (NIST SP 800-88)"
+        CRYPTO_ERASE = "crypto_erase", "Cryptographic erase (NIST SP 800-88)"
+        CLEAR = "clear", "Cleared (NIST SP 800-88)"
+        PHYSICAL = "physical", "Physical destruction of the media"
+        OTHER = "other", "Other (described below)"
+
+    class Status(models.TextChoices):
+        SUBMITTED = "submitted", "Awaiting the district"
+        ACCEPTED = "accepted", "Accepted"
+        REJECTED = "rejected", "Returned to the vendor"
+
+    agreement = models.ForeignKey(
+        "agreements.Agreement", on_delete=models.PROTECT, related_name="destruction_certificates"
+    )
+    filed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    certified_at = models.DateTimeField("certified", default=timezone.now)
+    signer_name = models.CharField("certified by (name)", max_length=200)
+    signer_title = models.CharField("title", max_length=200)
+    data_description = models.TextField("what data was destroyed")
+    returned_first = models.BooleanField("the data was returned or transferred to the district first", default=False)
+    return_details = models.TextField("how and when it was returned or transferred", blank=True)
+    method = models.CharField("method of destruction", max_length=20, choices=Method.choices)
+    method_details = models.TextField("details of the method", blank=True)
+    destroyed_on = models.DateField("date of destruction")
+    subcontractors_included = models.BooleanField(
+        "includes every copy held by subcontractors, assignees and other authorized persons (DPA II.9(b)-(c))",
+        default=False,
+    )
+    subcontractor_details = models.TextField("which subcontractors' copies, and how they were destroyed", blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.SUBMITTED)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    review_note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-certified_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=["submitted", "accepted", "rejected"]), name="destruction_certificate_status"
+            ),
+            models.CheckConstraint(
+                condition=Q(subcontractors_included=True), name="destruction_includes_subcontractors"
+            ),
+            # One certificate waiting for the district at a time, and one accepted for good.
+            models.UniqueConstraint(
+                fields=["agreement"], condition=Q(status="submitted"), name="destruction_one_pending"
+            ),
+            models.UniqueConstraint(
+                fields=["agreement"], condition=Q(status="accepted"), name="destruction_one_accepted"
+            ),
+        ]
+
+    def __str__(self):
+        return f"Destruction certificate for agreement {self.agreement_id} ({self.get_status_display()})"
+
+
+class Obligation(models.Model):
+    """One duty with a due date: what, from whom, to whom, under which rule and source, when the clock started."""
+
+    class Kind(models.TextChoices):
+        BREACH_NOTICE = rules.BREACH_NOTICE, "Breach notice to the district"
+        BREACH_NYSED = rules.BREACH_NYSED, "Breach report to NYSED"
+        BREACH_PARENTS = rules.BREACH_PARENTS, "Breach notice to those affected"
+        ACCESS = rules.ACCESS, "Access request"
+        CORRECTION = rules.CORRECTION, "Correction request"
+        COMPLAINT = rules.COMPLAINT, "Complaint findings"
+        TERM_END = rules.TERM_END, "End of the contract term"
+        RETURN_DESTROY = rules.RETURN_DESTROY, "Return or destroy the data"
+
+    class Party(models.TextChoices):
+        DISTRICT = rules.DISTRICT, "District"
+        VENDOR = rules.VENDOR, "Vendor"
+
+    class DayKind(models.TextChoices):
+        CALENDAR = CALENDAR, "calendar days"
+        BUSINESS = BUSINESS, "business days"
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        OVERDUE = "overdue", "Overdue"
+        MET = "met", "Met"
+        CANCELLED = "cancelled", "Cancelled"
+
+    class Delay(models.TextChoices):
+        LAW_ENFORCEMENT = "law_enforcement", "A law enforcement investigation (121.10(e))"
+        VULNERABILITY = "vulnerability", "An unfixed security vulnerability (121.10(e))"
+        EXTENSION = "extension", "Extended with a written explanation (121.4(c))"
+
+    OPEN_STATUSES = (Status.OPEN, Status.OVERDUE)
+
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    agency = models.ForeignKey("agreements.EducationalAgency", on_delete=models.PROTECT, related_name="obligations")
+    contractor = models.ForeignKey(
+        "vendors.Contractor", on_delete=models.PROTECT, null=True, blank=True, related_name="obligations"
+    )
+    agreement = models.ForeignKey(
+        "agreements.Agreement", on_delete=models.PROTECT, null=True, blank=True, related_name="obligations"
+    )
+    breach_report = models.ForeignKey(
+        BreachReport, on_delete=models.PROTECT, null=True, blank=True, related_name="obligations"
+    )
+    parent_request = models.ForeignKey(
+        ParentRequest, on_delete=models.PROTECT, null=True, blank=True, related_name="obligations"
+    )
+    certificate = models.ForeignKey(
+        DestructionCertificate, on_delete=models.PROTECT, null=True, blank=True, related_name="obligations"
+    )
+
+    title = models.CharField(max_length=200)
+    owed_by = models.CharField(max_length=10, choices=Party.choices)
+    owed_to = models.CharField(max_length=200)
+    rule = models.TextField()
+    source = models.CharField(max_length=200)
+    day_kind = models.CharField(max_length=10, choices=DayKind.choices, default=DayKind.CALENDAR)
+    clock_started_on = models.DateField("clock started")
+    # Empty only while a breach notice to parents is delayed and the remedy date is not known yet (121.10(e)).
+    due_on = models.DateField("due", null=True, blank=True, db_index=True)
+    due_explanation = models.TextField(blank=True)
+
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    met_at = models.DateTimeField(null=True, blank=True)
+    met_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    met_note = models.TextField("what was done", blank=True)
+
+    delay_reason = models.CharField(max_length=20, choices=Delay.choices, blank=True)
+    delay_note = models.TextField(blank=True)
+    delay_recorded_at = models.DateTimeField(null=True, blank=True)
+    delay_ended_on = models.DateField("remedied on", null=True, blank=True)
+
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["due_on", "pk"]
+        indexes = [
+            models.Index(fields=["status", "due_on"], name="obligation_status_due"),
+            models.Index(fields=["agency", "status"], name="obligation_agency_status"),
+            models.Index(fields=["contractor", "status"], name="obligation_contractor_status"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=["open", "overdue", "met", "cancelled"]), name="obligation_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="met") | Q(met_at__isnull=False), name="obligation_met_has_time"
+            ),
+            models.CheckConstraint(
+                condition=Q(due_on__isnull=False) | ~Q(delay_reason=""), name="obligation_due_unless_delayed"
+            ),
+            # One end of term and one return-or-destroy duty per agreement; one duty of each kind per breach
+            # report and district, and per request: a second sweep or a double click cannot open another.
+            models.UniqueConstraint(
+                fields=["agreement", "kind"],
+                condition=Q(kind__in=[rules.TERM_END, rules.RETURN_DESTROY]),
+                name="obligation_one_per_agreement",
+            ),
+            models.UniqueConstraint(
+                fields=["breach_report", "agency", "kind"],
+                condition=Q(breach_report__isnull=False),
+                name="obligation_one_per_breach_district",
+            ),
+            models.UniqueConstraint(
+                fields=["parent_request", "kind"],
+                condition=Q(parent_request__isnull=False),
+                name="obligation_one_per_request",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.title} ({self.agency}, due {self.due_on or 'when remedied'})"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in self.OPEN_STATUSES
+
+    def days_left(self, today=None) -> int | None:
+        if self.due_on is None:
+            return None
+        return (self.due_on - (today or timezone.localdate())).days
+
+    @property
+    def is_late(self) -> bool:
+        """Overdue now, or met after its due date."""
+        if self.due_on is None:
+            return False
+        if self.status == self.Status.MET:
+            return timezone.localdate(self.met_at) > self.due_on
+        return self.is_open and self.due_on < timezone.localdate()
+
+    @property
+    def due_phrase(self) -> str:
+        """ "due today", "due in 3 days", "2 days overdue", as of today; "met", "cancelled" once closed."""
+        if self.status == self.Status.MET:
+            return "met late" if self.is_late else "met on time"
+        if self.status == self.Status.CANCELLED:
+            return "cancelled"
+        left = self.days_left()
+        if left is None:
+            return "delayed: no due date until the remedy date is recorded"
+        if left == 0:
+            return "due today"
+        if left > 0:
+            return f"due in {left} day{'s' if left != 1 else ''}"
+        return f"{-left} day{'s' if left != -1 else ''} overdue"
+
+    @property
+    def party(self):
+        """The organisation that owes the duty."""
+        return self.contractor if self.owed_by == self.Party.VENDOR and self.contractor_id else self.agency
+
+    @property
+    def shown_status(self) -> str:
+        """The status as of today, between two sweeps."""
+        if self.status == self.Status.OPEN and self.is_late:
+            return self.Status.OVERDUE.label
+        if self.status == self.Status.OPEN and self.due_on is None:
+            return "Delayed"
+        return self.get_status_display()
+
+
+class Reminder(models.Model):
+    """One reminder or escalation of one obligation. The unique (obligation, kind) pair is the claim: the sweep that
+    inserts the row sends the e-mail, and a second sweep's insert does nothing (ON CONFLICT DO NOTHING)."""
+
+    obligation = models.ForeignKey(Obligation, on_delete=models.CASCADE, related_name="reminders")
+    kind = models.CharField(max_length=20, help_text='"before:N" (N days before), or "overdue" (escalation).')
+    email = models.ForeignKey(
+        "agreements.OutboundEmail", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    claimed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["obligation", "claimed_at"]
+        constraints = [models.UniqueConstraint(fields=["obligation", "kind"], name="reminder_once_per_kind")]
+
+    def __str__(self):
+        return f"{self.kind} reminder of obligation {self.obligation_id}"
+
+
+class CalendarFeed(models.Model):
+    """A person's secret iCalendar link: only the SHA-256 of the token is kept; revoking deletes the row."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="deadline_feed")
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = "calendar feed"
+
+    def __str__(self):
+        return f"Calendar feed of {self.user}"

@@ -1,0 +1,459 @@
+"""The deadline pages: what is due for each of a person's organisations, the district's breach duties, parent
+requests and closure dates, the vendor's breach reports and destruction certificates, the calendar feed."""
+
+import hashlib
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
+
+from ..access import DISTRICT_ADMIN, district_for, vendor_for
+from ..models import Agreement
+from . import selectors, services
+from .forms import (
+    BreachReportForm,
+    ClosureForm,
+    DecisionForm,
+    DelayForm,
+    DestructionCertificateForm,
+    ExtendForm,
+    OutcomeForm,
+    ParentRequestForm,
+    PolicyForm,
+    RemedyForm,
+)
+from .ical import calendar_for
+from .models import CalendarFeed, DestructionCertificate, DistrictClosure, Obligation
+from .services import DeadlineError
+
+K = Obligation.Kind
+
+
+def _feed_url(request, token: str) -> str:
+    return request.build_absolute_uri(reverse("deadlines_feed", args=[token]))
+
+
+# --- a person's deadlines and calendar ------------------------------------------------------------------------------
+
+
+@login_required
+def deadlines(request, *, feed_url: str | None = None):
+    return render(
+        request,
+        "deadlines/deadlines.html",
+        {
+            "sections": selectors.deadlines_for_user(request.user),
+            "today": timezone.localdate(),
+            "has_feed": CalendarFeed.objects.filter(user=request.user).exists(),
+            "feed_url": feed_url,
+        },
+    )
+
+
+@login_required
+@require_POST
+def calendar_issue(request):
+    """A new secret link, shown once on the page that answers this request (only its hash is kept)."""
+    token = services.calendar_feed_issue(user=request.user)
+    messages.success(request, "Your calendar link is ready. Copy it now: it is shown only this once.")
+    return deadlines(request, feed_url=_feed_url(request, token))
+
+
+@login_required
+@require_POST
+def calendar_revoke(request):
+    if services.calendar_feed_revoke(user=request.user):
+        messages.success(request, "Calendar link revoked: calendars that used it get nothing from now on.")
+    return redirect("deadlines")
+
+
+@require_GET
+def calendar_feed(request, token: str):
+    """Works without signing in: the secret link is the credential. A revoked or unknown link is a 404."""
+    feed = CalendarFeed.objects.select_related("user").filter(token_hash=hashlib.sha256(token.encode()).hexdigest())
+    feed = feed.first()
+    if feed is None or not feed.user.is_active:
+        raise Http404
+    body = calendar_for(selectors.feed_obligations(feed.user), name="DPA Portal deadlines")
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = 'inline; filename="dpa-deadlines.ics"'
+    response["Cache-Control"] = "private, no-store"
+    response["X-Robots-Tag"] = "noindex"
+    return response
+
+
+# --- one duty -----------------------------------------------------------------------------------------------------
+
+
+def _obligation_can(obligation: Obligation, side: str, role: str) -> dict:
+    """What the person may do with the duty now; the services check the same rules again."""
+    district_admin = side == "district" and role == "admin"
+    by_hand = obligation.is_open and obligation.kind not in (K.RETURN_DESTROY, K.TERM_END, K.BREACH_NOTICE)
+    return {
+        "meet": by_hand
+        and (
+            (obligation.owed_by == Obligation.Party.VENDOR and side == "vendor")
+            or (obligation.owed_by == Obligation.Party.DISTRICT and district_admin)
+        ),
+        "delay": district_admin and obligation.is_open and obligation.kind == K.BREACH_PARENTS,
+        "extend": district_admin and obligation.is_open and obligation.kind == K.COMPLAINT,
+    }
+
+
+@login_required
+def obligation_detail(request, pk):
+    obligation, side, role = selectors.obligation_for_user(request.user, pk)
+    can = _obligation_can(obligation, side, role)
+    return render(
+        request,
+        "deadlines/obligation.html",
+        {
+            "o": obligation,
+            "side": side,
+            "role": role,
+            "can": can,
+            "today": timezone.localdate(),
+            # Several forms on one page: each with its own ids, so that every label points at its own field.
+            "meet_form": OutcomeForm(auto_id="id_meet_%s") if can["meet"] else None,
+            "delay_form": DelayForm(auto_id="id_delay_%s", initial={"reason": obligation.delay_reason or None})
+            if can["delay"]
+            else None,
+            "remedy_form": RemedyForm(auto_id="id_remedy_%s") if can["delay"] and obligation.delay_reason else None,
+            "extend_form": ExtendForm(auto_id="id_extend_%s") if can["extend"] else None,
+        },
+    )
+
+
+def _obligation_step(request, pk, form_class, allowed: str, step):
+    obligation, side, role = selectors.obligation_for_user(request.user, pk)
+    if not _obligation_can(obligation, side, role)[allowed]:
+        raise Http404
+    form = form_class(request.POST)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            messages.error(request, " ".join(errors))
+        return redirect("obligation_detail", pk=pk)
+    try:
+        message = step(obligation, form.cleaned_data)
+    except DeadlineError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, message)
+    return redirect("obligation_detail", pk=pk)
+
+
+@login_required
+@require_POST
+def obligation_done(request, pk):
+    def step(o, data):
+        services.obligation_meet(obligation=o, actor=request.user, note=data["note"])
+        return "Recorded as done."
+
+    return _obligation_step(request, pk, OutcomeForm, "meet", step)
+
+
+@login_required
+@require_POST
+def obligation_delay(request, pk):
+    def step(o, data):
+        o = services.parent_notice_delay(
+            obligation=o, actor=request.user, reason=data["reason"], note=data["note"], remedied_on=data["remedied_on"]
+        )
+        return "Delay recorded." + (
+            f" Notice is now due {o.due_on:%B} {o.due_on.day}, {o.due_on.year}." if o.due_on else ""
+        )
+
+    return _obligation_step(request, pk, DelayForm, "delay", step)
+
+
+@login_required
+@require_POST
+def obligation_remedied(request, pk):
+    def step(o, data):
+        o = services.parent_notice_remedied(obligation=o, actor=request.user, remedied_on=data["remedied_on"])
+        return f"Remedy date recorded. Notice is due {o.due_on:%B} {o.due_on.day}, {o.due_on.year}."
+
+    return _obligation_step(request, pk, RemedyForm, "delay", step)
+
+
+@login_required
+@require_POST
+def obligation_extend(request, pk):
+    def step(o, data):
+        services.complaint_extend(
+            obligation=o, actor=request.user, new_due_on=data["new_due_on"], explanation=data["explanation"]
+        )
+        return "Extension recorded with its explanation."
+
+    return _obligation_step(request, pk, ExtendForm, "extend", step)
+
+
+# --- the district's breach duties ------------------------------------------------------------------------------------
+
+
+@login_required
+def district_breaches(request, slug):
+    agency, membership = district_for(request.user, slug)
+    return render(
+        request,
+        "deadlines/district_breaches.html",
+        {"agency": agency, "membership": membership, "reports": selectors.breach_reports_for_district(agency)},
+    )
+
+
+@login_required
+def district_breach(request, slug, pk):
+    agency, membership = district_for(request.user, slug)
+    report = selectors.breach_report_for_district(agency, pk)
+    return render(
+        request,
+        "deadlines/district_breach.html",
+        {"agency": agency, "membership": membership, "report": report, "today": timezone.localdate()},
+    )
+
+
+@login_required
+def district_breach_export(request, slug, pk):
+    """The facts NYSED's Chief Privacy Officer asks for (121.10(b)), as plain text to copy into the report."""
+    agency, _ = district_for(request.user, slug)
+    report = selectors.breach_report_for_district(agency, pk)
+    agreements = [a for a in report.agreements.select_related("contractor") if a.agency_id == agency.pk]
+    body = render(
+        request,
+        "deadlines/nysed_export.txt",
+        {"agency": agency, "report": report, "agreements": agreements, "now": timezone.now()},
+        content_type="text/plain; charset=utf-8",
+    )
+    body["Content-Disposition"] = f'attachment; filename="breach-{report.pk}-{agency.slug}-nysed.txt"'
+    return body
+
+
+# --- parent and eligible-student requests ----------------------------------------------------------------------------
+
+
+def _district_agreements(agency):
+    return (
+        Agreement.objects.filter(agency=agency, status__in=services.BREACH_STATUSES)
+        .select_related("contractor")
+        .order_by("contractor__legal_name", "-pk")
+    )
+
+
+@login_required
+def district_requests(request, slug):
+    agency, membership = district_for(request.user, slug)
+    return render(
+        request,
+        "deadlines/district_requests.html",
+        {
+            "agency": agency,
+            "membership": membership,
+            "requests": selectors.parent_requests_for_district(agency),
+            "today": timezone.localdate(),
+        },
+    )
+
+
+@login_required
+def district_request_new(request, slug):
+    agency, _ = district_for(request.user, slug, roles=DISTRICT_ADMIN)
+    form = ParentRequestForm(request.POST or None, agreements=_district_agreements(agency))
+    if request.method == "POST" and form.is_valid():
+        try:
+            parent_request = services.parent_request_record(agency=agency, actor=request.user, **form.cleaned_data)
+        except DeadlineError as error:
+            messages.error(request, str(error))
+        else:
+            sent = " and sent to the vendor" if parent_request.kind != "complaint" else ""
+            messages.success(request, f"Request recorded{sent}.")
+            return redirect("district_request", slug=agency.slug, pk=parent_request.pk)
+    return render(request, "deadlines/district_request_new.html", {"agency": agency, "form": form})
+
+
+@login_required
+def district_request(request, slug, pk):
+    agency, membership = district_for(request.user, slug)
+    parent_request = selectors.parent_request_for_district(agency, pk)
+    form = None
+    if membership.role == "admin" and parent_request.closed_at is None:
+        form = OutcomeForm(request.POST or None)
+    if request.method == "POST":
+        if form is None:
+            raise Http404
+        if form.is_valid():
+            try:
+                services.parent_request_close(
+                    request=parent_request, actor=request.user, outcome=form.cleaned_data["note"]
+                )
+            except DeadlineError as error:
+                messages.error(request, str(error))
+            else:
+                messages.success(request, "Request closed.")
+                return redirect("district_request", slug=agency.slug, pk=pk)
+    return render(
+        request,
+        "deadlines/district_request.html",
+        {"agency": agency, "membership": membership, "r": parent_request, "form": form, "today": timezone.localdate()},
+    )
+
+
+# --- the district's closure dates and defaults -------------------------------------------------------------------
+
+
+@login_required
+def district_closures(request, slug):
+    agency, membership = district_for(request.user, slug)
+    admin = membership.role == "admin"
+    policy = services.policy_of(agency)
+    closure_form = ClosureForm(request.POST if request.POST.get("form") == "closure" else None)
+    policy_form = PolicyForm(
+        request.POST if request.POST.get("form") == "policy" else None,
+        initial={
+            "term_reminder_days": ", ".join(map(str, policy.reminders)),
+            "destruction_days": policy.destruction_days,
+        },
+    )
+    if request.method == "POST":
+        if not admin:
+            raise Http404
+        try:
+            if closure_form.is_bound and closure_form.is_valid():
+                data = closure_form.cleaned_data
+                services.closure_add(agency=agency, actor=request.user, day=data["date"], reason=data["reason"])
+                messages.success(request, "Closure date added.")
+                return redirect("district_closures", slug=agency.slug)
+            if policy_form.is_bound and policy_form.is_valid():
+                services.policy_update(agency=agency, actor=request.user, **policy_form.cleaned_data)
+                messages.success(request, "Defaults saved. They apply to duties opened from now on.")
+                return redirect("district_closures", slug=agency.slug)
+        except DeadlineError as error:
+            messages.error(request, str(error))
+    return render(
+        request,
+        "deadlines/district_closures.html",
+        {
+            "agency": agency,
+            "membership": membership,
+            "closures": DistrictClosure.objects.filter(agency=agency).order_by("date"),
+            "closure_form": closure_form if admin else None,
+            "policy_form": policy_form if admin else None,
+            "policy": policy,
+        },
+    )
+
+
+@login_required
+@require_POST
+def district_closure_delete(request, slug, pk):
+    agency, _ = district_for(request.user, slug, roles=DISTRICT_ADMIN)
+    closure = get_object_or_404(DistrictClosure, agency=agency, pk=pk)
+    services.closure_remove(closure=closure, actor=request.user)
+    messages.success(request, "Closure date removed.")
+    return redirect("district_closures", slug=agency.slug)
+
+
+# --- the vendor's breach reports ----------------------------------------------------------------------------------
+
+
+@login_required
+def vendor_breaches(request, slug):
+    contractor, _ = vendor_for(request.user, slug)
+    return render(
+        request,
+        "deadlines/vendor_breaches.html",
+        {"contractor": contractor, "reports": selectors.breach_reports_for_vendor(contractor)},
+    )
+
+
+@login_required
+def vendor_breach_new(request, slug):
+    contractor, _ = vendor_for(request.user, slug)
+    eligible = list(services.breach_eligible_agreements(contractor))  # shown as checkboxes; two queries
+    form = BreachReportForm(request.POST or None, agreements=services.breach_eligible_agreements(contractor))
+    form.fields["agreements"].choices = [(a.pk, form.fields["agreements"].label_from_instance(a)) for a in eligible]
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        chosen = data.pop("agreements")
+        try:
+            report = services.breach_report_file(contractor=contractor, actor=request.user, agreements=chosen, **data)
+        except DeadlineError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(request, "Breach report filed. Each district's breach contact and Data Protection Office "
+                             "have been notified.")  # fmt: skip
+            return redirect("vendor_breach", slug=contractor.slug, pk=report.pk)
+    return render(
+        request, "deadlines/vendor_breach_new.html", {"contractor": contractor, "form": form, "eligible": eligible}
+    )
+
+
+@login_required
+def vendor_breach(request, slug, pk):
+    contractor, _ = vendor_for(request.user, slug)
+    report = selectors.breach_report_for_vendor(contractor, pk)
+    return render(request, "deadlines/vendor_breach.html", {"contractor": contractor, "report": report})
+
+
+# --- return or destruction of the data ------------------------------------------------------------------------------
+
+
+@login_required
+def agreement_destruction(request, pk):
+    """Both sides see the certificates; the vendor files one while the agreement is expired or terminated."""
+    agreement, side, role = selectors.agreement_for_destruction(request.user, pk)
+    panel = selectors.agreement_deadlines(agreement, side)
+    can_file = side == "vendor" and agreement.status in services.ENDED_STATUSES and panel["pending"] is None
+    form = DestructionCertificateForm(request.POST or None) if can_file else None
+    if request.method == "POST":
+        if form is None:
+            raise Http404
+        if form.is_valid():
+            data = dict(form.cleaned_data)
+            data.pop("certify")
+            try:
+                services.destruction_certificate_file(agreement=agreement, actor=request.user, **data)
+            except DeadlineError as error:
+                messages.error(request, str(error))
+            else:
+                messages.success(request, "Certificate filed. The district's admins review it next.")
+                return redirect("agreement_destruction", pk=agreement.pk)
+    return render(
+        request,
+        "deadlines/destruction.html",
+        {
+            "agreement": agreement,
+            "side": side,
+            "role": role,
+            "panel": panel,
+            "form": form,
+            "decision_form": DecisionForm() if side == "district" and role == "admin" and panel["pending"] else None,
+            "duty": next((o for o in panel["obligations"] if o.kind == K.RETURN_DESTROY), None),
+        },
+    )
+
+
+@login_required
+@require_POST
+def destruction_decide(request, pk, certificate_pk):
+    agreement, side, role = selectors.agreement_for_destruction(request.user, pk)
+    if side != "district" or role != "admin":
+        raise Http404
+    certificate = get_object_or_404(DestructionCertificate, agreement=agreement, pk=certificate_pk)
+    form = DecisionForm(request.POST)
+    note = form.cleaned_data["note"] if form.is_valid() else ""
+    try:
+        if request.POST.get("decision") == "accept":
+            services.destruction_certificate_accept(certificate=certificate, actor=request.user, note=note)
+            messages.success(
+                request, "Certificate accepted. The agreement is closed and the public page shows the date."
+            )
+        else:
+            services.destruction_certificate_reject(certificate=certificate, actor=request.user, note=note)
+            messages.success(request, "Certificate returned to the vendor.")
+    except services.TransitionError as error:  # a DeadlineError, or the agreement cannot be closed now
+        messages.error(request, str(error))
+    return redirect("agreement_destruction", pk=agreement.pk)
