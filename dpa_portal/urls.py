@@ -9,6 +9,7 @@ admin.site.site_title = "DPA Portal"
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("agreements/", views.agreements_home, name="agreements_home"),
     path("accounts/", include("allauth.urls")),
     path("public/", include("exhibits.public.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

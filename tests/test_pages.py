@@ -135,3 +135,13 @@ def test_every_project_model_is_in_the_admin():
         m._meta.label for m in project if m not in admin.site._registry and not m.__name__.startswith("Historical")
     ]
     assert missing == []
+
+
+def test_the_agreements_link_goes_to_the_only_dashboard(client, district_admin, district, with_totp):
+    with_totp(district_admin)
+    client.force_login(district_admin)
+    assert client.get("/agreements/")["Location"] == f"/district/{district.slug}/"
+    factories.ContractorMembershipFactory(user=district_admin)  # a second organisation: choose on the home page
+    assert client.get("/agreements/")["Location"] == "/"
+    client.logout()
+    assert "/accounts/login/" in client.get("/agreements/")["Location"]

@@ -1,7 +1,8 @@
 from django.conf import settings
+from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -32,3 +33,11 @@ def healthz(request):
     except Exception:  # any database failure means "not healthy"
         return HttpResponse("database unavailable", status=503, content_type="text/plain")
     return JsonResponse({"status": "ok"})
+
+
+@login_required
+@require_GET
+def agreements_home(request):
+    """The "Agreements" link: straight to the dashboard of the person's only organisation, else the list of them."""
+    memberships = selectors.memberships_of(request.user)
+    return redirect(memberships[0][2] if len(memberships) == 1 else "home")
