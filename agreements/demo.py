@@ -14,6 +14,7 @@ from allauth.mfa.totp.internal.auth import TOTP, format_hotp_value, hotp_value
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.utils import timezone
 
 from exhibits.catalogues import load_all_catalogues
 from exhibits.models import CsfResponse, Framework, SupplementalInformation
@@ -278,6 +279,8 @@ def load_demo(stdout=None) -> dict:
         if not Agreement.objects.filter(agency=liverpool, contractor=brightpath).exists():
             created["agreements"] += 1
             created["executed"] = _demo_executed_agreement(liverpool, brightpath, users)
+            if created["executed"]:
+                _demo_deadlines(liverpool, brightpath, users)
         # A second district asks CodeHS for the same product: the vendor can start from its Liverpool answers.
         onondaga = agencies["onondaga-hills-ufsd"]
         if not Agreement.objects.filter(agency=onondaga, contractor=codehs).exists():
@@ -433,3 +436,23 @@ def _demo_executed_agreement(agency, contractor, users) -> bool:
     except SealError:
         return False
     return True
+
+
+def _demo_deadlines(agency, contractor, users):
+    """Something on the deadlines pages: a parent's access request the vendor must answer, and the end of term."""
+    from .deadlines.models import ParentRequest
+    from .deadlines.services import parent_request_record
+    from .deadlines.sweep import sweep_run
+
+    agreement = Agreement.objects.get(agency=agency, contractor=contractor)
+    parent_request_record(
+        agency=agency,
+        actor=users["district-admin@example.org"],
+        kind=ParentRequest.Kind.ACCESS,
+        requester=ParentRequest.Requester.PARENT,
+        received_on=timezone.localdate(),
+        details="A parent asks to review the reading records Brightpath Reader holds about their child.",
+        agreement=agreement,
+        reference="Demo request 1",
+    )
+    sweep_run()  # opens the end-of-term duties of the executed agreement, as the hourly sweep would

@@ -62,6 +62,9 @@ def test_the_demo_has_an_executed_sealed_agreement(catalogues):
     assert [s.typed_name for s in executed.signatures.order_by("signed_at")] == ["Lena Hartmann", "Dana Whitfield"]
     document = executed.documents.get(kind=AgreementDocument.Kind.EXECUTED)
     assert document_verify(bytes(document.pdf)).intact
+    # The deadlines pages have something to show: a parent's access request, and the end of the term.
+    duties = set(executed.obligations.values_list("kind", flat=True))
+    assert len(duties) >= 2, duties
 
 
 def test_without_a_sealing_certificate_the_demo_waits_to_be_sealed(catalogues, settings, capsys):
