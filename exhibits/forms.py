@@ -5,7 +5,15 @@ from django import forms
 from vendors.models import Subcontractor
 
 from .answers import EXHIBIT_B_FIELDS, EXHIBIT_C_FIELDS
-from .models import SECURITY_PLAN_QUESTIONS, CsfResponse, ReviewComment, Section, SecurityPlan, SupplementalInformation
+from .models import (
+    SECURITY_PLAN_QUESTIONS,
+    CsfResponse,
+    ReviewComment,
+    Section,
+    SecurityPlan,
+    SupplementalInformation,
+    security_plan_question,
+)
 
 TEXTAREA = {"rows": 4, "class": "form-control"}
 
@@ -49,6 +57,11 @@ class SecurityPlanForm(forms.ModelForm):
         fields = EXHIBIT_C_FIELDS
         widgets = {field: forms.Textarea(attrs=TEXTAREA) for field in EXHIBIT_C_FIELDS}
         labels = {field: f"{n}. {question}" for n, (field, question) in enumerate(SECURITY_PLAN_QUESTIONS, 1)}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        version = self.instance.agreement.framework.version
+        self.fields["framework_alignment"].label = f"9. {security_plan_question('framework_alignment', version)}"
 
 
 class CsfResponseForm(forms.ModelForm):

@@ -229,6 +229,13 @@ SECURITY_PLAN_QUESTIONS = [
 ]
 
 
+def security_plan_question(field: str, framework_version: str | None = None) -> str:
+    question = dict(SECURITY_PLAN_QUESTIONS)[field]
+    if framework_version:
+        question = question.replace("the NIST CSF", f"the NIST CSF v{framework_version}")
+    return question
+
+
 class SecurityPlan(models.Model):
     """Exhibit C: the contractor's answers to the nine questions of the plan (121.6(a)(1)-(7))."""
 
@@ -253,9 +260,12 @@ class SecurityPlan(models.Model):
         return f"Exhibit C of {self.agreement}"
 
     def answers(self) -> list[tuple[int, str, str, str]]:
-        """(number, field, question, answer) for the nine questions, in the DPA's order."""
+        """(number, field, question, answer) for the nine questions, in the DPA's order, naming the agreement's
+        framework version in question 9 as the model DPA does ("the NIST CSF v1.1")."""
+        version = self.agreement.framework.version
         return [
-            (n, field, question, getattr(self, field)) for n, (field, question) in enumerate(SECURITY_PLAN_QUESTIONS, 1)
+            (n, field, security_plan_question(field, version), getattr(self, field))
+            for n, (field, _) in enumerate(SECURITY_PLAN_QUESTIONS, 1)
         ]
 
 

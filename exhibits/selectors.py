@@ -46,7 +46,7 @@ def agreement_exhibits(agreement) -> dict:
     ack = getattr(agreement, "bill_of_rights_acknowledgement", None)
     return {
         "info": info,
-        "plan": SecurityPlan.objects.get(agreement=agreement),
+        "plan": _plan(agreement),
         "csf_rows": csf_rows(agreement),
         "comments": comments_by_place(agreement),
         "answers": answers,
@@ -59,3 +59,9 @@ def agreement_exhibits(agreement) -> dict:
         "acknowledged": bool(ack and bill and ack.bill_of_rights_id == bill.pk),
         "sections": Section,
     }
+
+
+def _plan(agreement) -> SecurityPlan:
+    plan = SecurityPlan.objects.get(agreement=agreement)
+    plan.agreement = agreement  # its framework is already loaded with the agreement
+    return plan

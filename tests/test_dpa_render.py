@@ -28,7 +28,13 @@ from agreements.documents.render import (
 from agreements.models import Agreement
 from agreements.services import agreement_create
 from exhibits.answers import EXHIBIT_C_FIELDS
-from exhibits.models import SECURITY_PLAN_QUESTIONS, BillOfRights, CsfResponse, SupplementalInformation
+from exhibits.models import (
+    SECURITY_PLAN_QUESTIONS,
+    BillOfRights,
+    CsfResponse,
+    SupplementalInformation,
+    security_plan_question,
+)
 from exhibits.services import bill_of_rights_acknowledge, bill_of_rights_publish
 
 from . import factories
@@ -217,7 +223,8 @@ def test_pdf_has_every_answer(answered):
         assert contains(text, expected), expected
 
     # Exhibit C: each of the nine questions, followed by its answer.
-    for n, (field, question) in enumerate(SECURITY_PLAN_QUESTIONS, 1):
+    for n, (field, _) in enumerate(SECURITY_PLAN_QUESTIONS, 1):
+        question = security_plan_question(field, answered.framework.version)  # question 9 names "NIST CSF v1.1"
         answer = f"Plan answer number {n} about {field.replace('_', ' ')}"
         # A row may continue on the next page, so the question and its answer are checked in order, not adjacent.
         assert missing_in_order(text, [f"{n} {question}", answer]) == [], field
@@ -477,3 +484,9 @@ def test_exhibit_b_when_nothing_is_answered_yet(agreement):
     assert html.count("☒") == 0
     assert 'Contract Start Date <span class="blank"></span>' in html
     assert "within 21 days" in html
+
+
+def test_question_9_names_the_framework_version_as_the_model_does(agreement):
+    assert "materially align with the NIST CSF v1.1 using the Framework chart below." in " ".join(
+        render_dpa_html(agreement).split()
+    )

@@ -101,7 +101,13 @@ def dpa_context(agreement, *, signatures=(), audit=(), document_id="", draft=Fal
     the framework's categories with their functions (1), the C.1 responses (1), and the latest Bill of Rights (1)
     only when the vendor acknowledged none."""
     from agreements.models import Agreement
-    from exhibits.models import SECURITY_PLAN_QUESTIONS, BillOfRights, CsfResponse, FrameworkCategory
+    from exhibits.models import (
+        SECURITY_PLAN_QUESTIONS,
+        BillOfRights,
+        CsfResponse,
+        FrameworkCategory,
+        security_plan_question,
+    )
 
     agreement = Agreement.objects.select_related(
         "agency",
@@ -119,7 +125,11 @@ def dpa_context(agreement, *, signatures=(), audit=(), document_id="", draft=Fal
     if plan is not None:
         plan_rows = plan.answers()
     else:
-        plan_rows = [(n, field, question, "") for n, (field, question) in enumerate(SECURITY_PLAN_QUESTIONS, 1)]
+        version = agreement.framework.version
+        plan_rows = [
+            (n, field, security_plan_question(field, version), "")
+            for n, (field, _) in enumerate(SECURITY_PLAN_QUESTIONS, 1)
+        ]
 
     ack = _one_to_one(agreement, "bill_of_rights_acknowledgement")
     bill = ack.bill_of_rights if ack else BillOfRights.objects.filter(agency=agency).order_by("-version").first()
