@@ -107,3 +107,15 @@ def test_unreadable_values_are_errors_not_defaults(name, value):
     result = run(PROBE, **{**PRODUCTION, name: value})
     assert result.returncode != 0
     assert f"{name} must be" in result.stderr
+
+
+def test_manage_py_on_a_bare_checkout_runs_in_development_mode():
+    result = run(["manage.py", "makemigrations", "--check", "--dry-run"])
+    assert result.returncode == 0, result.stderr
+    assert "No changes detected" in result.stdout
+
+
+def test_manage_py_with_a_secret_key_keeps_debug_off():
+    result = run(["manage.py", "shell", "-c", "from django.conf import settings; print(settings.DEBUG)"], **PRODUCTION)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "False"
