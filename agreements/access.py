@@ -37,3 +37,25 @@ def vendor_for(user, slug: str, roles=VENDOR_ANY) -> tuple[Contractor, Contracto
     if membership is None:
         raise Http404
     return membership.contractor, membership
+
+
+# --- The same rules for services, which get ids rather than slugs -----------------------------------------------
+
+
+def is_district_staff(user, agency_id: int, roles=DISTRICT_ANY) -> bool:
+    return DistrictMembership.objects.filter(agency=agency_id, user=user, role__in=roles).exists()
+
+
+def is_vendor_staff(user, contractor_id: int, roles=VENDOR_ANY) -> bool:
+    return ContractorMembership.objects.filter(contractor=contractor_id, user=user, role__in=roles).exists()
+
+
+def district_emails(agency_id: int, roles=DISTRICT_ANY) -> list[str]:
+    """The e-mail addresses of a district's staff with one of `roles`. One query."""
+    staff = DistrictMembership.objects.filter(agency=agency_id, role__in=roles)
+    return list(staff.values_list("user__email", flat=True))
+
+
+def vendor_emails(contractor_id: int) -> list[str]:
+    """The e-mail addresses of a vendor's staff. One query."""
+    return list(ContractorMembership.objects.filter(contractor=contractor_id).values_list("user__email", flat=True))

@@ -5,8 +5,9 @@ from django.utils import timezone
 
 from vendors.models import ContractorMembership
 
+from . import access
 from .mail import email_enqueue
-from .models import Agreement, DistrictMembership, StatusChange
+from .models import Agreement, StatusChange
 
 S = Agreement.Status
 
@@ -101,27 +102,21 @@ def agreement_create(
 
 
 def _require_district_role(agreement: Agreement, actor, roles) -> None:
-    if not DistrictMembership.objects.filter(agency=agreement.agency_id, user=actor, role__in=roles).exists():
+    if not access.is_district_staff(actor, agreement.agency_id, roles):
         raise TransitionError("Only the district's staff with the right role can do that.")
 
 
 def _require_vendor_staff(agreement: Agreement, actor) -> None:
-    if not ContractorMembership.objects.filter(contractor=agreement.contractor_id, user=actor).exists():
+    if not access.is_vendor_staff(actor, agreement.contractor_id):
         raise TransitionError("Only the vendor's staff can do that.")
 
 
-def district_recipients(agreement: Agreement, roles=(DistrictMembership.Role.ADMIN, DistrictMembership.Role.REVIEWER)):
-    return list(
-        DistrictMembership.objects.filter(agency=agreement.agency_id, role__in=roles).values_list(
-            "user__email", flat=True
-        )
-    )
+def district_recipients(agreement: Agreement, roles=access.DISTRICT_REVIEWERS) -> list[str]:
+    return access.district_emails(agreement.agency_id, roles)
 
 
-def vendor_recipients(agreement: Agreement):
-    return list(
-        ContractorMembership.objects.filter(contractor=agreement.contractor_id).values_list("user__email", flat=True)
-    )
+def vendor_recipients(agreement: Agreement) -> list[str]:
+    return access.vendor_emails(agreement.contractor_id)
 
 
 def _announce(agreement: Agreement, template: str, to, **context):
@@ -130,7 +125,7 @@ def _announce(agreement: Agreement, template: str, to, **context):
 
 def agreement_send_to_vendor(*, agreement: Agreement, actor, contact_email: str = "", note: str = "") -> StatusChange:
     """Draft -> with the vendor. A vendor with no staff yet is invited through `contact_email`."""
-    _require_district_role(agreement, actor, [DistrictMembership.Role.ADMIN])
+    _require_district_role(agreement, actor, access.DISTRICT_ADMIN)
     with transaction.atomic():
         change = agreement_transition(agreement=agreement, to_status=S.WITH_VENDOR, actor=actor, note=note)
         recipients = vendor_recipients(agreement)
@@ -175,7 +170,7 @@ def agreement_submit(*, agreement: Agreement, actor) -> StatusChange:
 
 def agreement_request_changes(*, agreement: Agreement, actor, note: str) -> StatusChange:
     """Submitted -> back with the vendor, with a note saying what to change (the comments show beside fields)."""
-    _require_district_role(agreement, actor, [DistrictMembership.Role.ADMIN])
+    _require_district_role(agreement, actor, access.DISTRICT_ADMIN)
     if not note.strip():
         raise TransitionError("Say what the vendor should change.")
     with transaction.atomic():
@@ -185,7 +180,7 @@ def agreement_request_changes(*, agreement: Agreement, actor, note: str) -> Stat
 
 
 def agreement_approve(*, agreement: Agreement, actor, note: str = "") -> StatusChange:
-    _require_district_role(agreement, actor, [DistrictMembership.Role.ADMIN])
+    _require_district_role(agreement, actor, access.DISTRICT_ADMIN)
     with transaction.atomic():
         change = agreement_transition(agreement=agreement, to_status=S.APPROVED, actor=actor, note=note)
         _announce(agreement, "approved", vendor_recipients(agreement) + district_recipients(agreement), note=note)
@@ -196,7 +191,7 @@ def agreement_approve(*, agreement: Agreement, actor, note: str = "") -> StatusC
 
 
 def agreement_withdraw(*, agreement: Agreement, actor, note: str = "") -> StatusChange:
-    _require_district_role(agreement, actor, [DistrictMembership.Role.ADMIN])
+    _require_district_role(agreement, actor, access.DISTRICT_ADMIN)
     return agreement_transition(agreement=agreement, to_status=S.WITHDRAWN, actor=actor, note=note)
 
 
@@ -206,7 +201,8 @@ def agreement_start(
     """A district starts an agreement: for an existing vendor or a new one it names, and a product by name."""
     from vendors.services import ContractorExists, contractor_create, product_get_or_create
 
-    _require_agency_admin(agency, actor)
+    if not access.is_district_staff(actor, agency.pk, access.DISTRICT_ADMIN):
+        raise TransitionError("Only the district's admins can do that.")
     with transaction.atomic():
         if contractor is None:
             try:
@@ -219,16 +215,12 @@ def agreement_start(
         )
 
 
-def _require_agency_admin(agency, actor) -> None:
-    if not DistrictMembership.objects.filter(agency=agency, user=actor, role=DistrictMembership.Role.ADMIN).exists():
-        raise TransitionError("Only the district's admins can do that.")
-
-
 def district_contacts_update(*, agency, actor, form) -> None:
     """Save the district's contacts and publish its Bill of Rights again if item 6 (complaints) changed."""
     from exhibits.services import bill_of_rights_publish
 
-    _require_agency_admin(agency, actor)
+    if not access.is_district_staff(actor, agency.pk, access.DISTRICT_ADMIN):
+        raise TransitionError("Only the district's admins can do that.")
     with transaction.atomic():
         form.save()
         bill_of_rights_publish(agency=agency, actor=actor)
@@ -242,7 +234,7 @@ def agreement_amend(*, agreement: Agreement, actor, kind: str) -> Agreement:
     """
     from exhibits.services import answers_reuse
 
-    _require_district_role(agreement, actor, [DistrictMembership.Role.ADMIN])
+    _require_district_role(agreement, actor, access.DISTRICT_ADMIN)
     if kind not in (Agreement.Kind.AMENDMENT, Agreement.Kind.RENEWAL):
         raise TransitionError("Choose an amendment or a renewal.")
     if agreement.status not in (S.EXECUTED, S.EXPIRED):

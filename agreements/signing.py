@@ -16,11 +16,10 @@ from allauth.mfa.totp.internal.auth import TOTP
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from vendors.models import ContractorMembership
-
+from . import access
 from .consent import CURRENT_CONSENT_VERSION
 from .mail import email_enqueue
-from .models import Agreement, AgreementDocument, DistrictMembership, Signature
+from .models import Agreement, AgreementDocument, Signature
 from .queue import enqueue_after_commit
 from .services import TransitionError, agreement_transition, district_recipients, vendor_recipients
 
@@ -83,16 +82,12 @@ class SignatureRequest:
 def signing_side(agreement: Agreement, user) -> str | None:
     """Which side the user may sign for now: "vendor" (an admin, once approved), "district" (an admin, once the
     vendor has signed), or None."""
-    if agreement.status == S.APPROVED:
-        admin = ContractorMembership.objects.filter(
-            contractor=agreement.contractor_id, user=user, role=ContractorMembership.Role.ADMIN
-        )
-        return Signature.Side.VENDOR if admin.exists() else None
-    if agreement.status == S.VENDOR_SIGNED:
-        admin = DistrictMembership.objects.filter(
-            agency=agreement.agency_id, user=user, role=DistrictMembership.Role.ADMIN
-        )
-        return Signature.Side.DISTRICT if admin.exists() else None
+    if agreement.status == S.APPROVED and access.is_vendor_staff(user, agreement.contractor_id, access.VENDOR_ADMIN):
+        return Signature.Side.VENDOR
+    if agreement.status == S.VENDOR_SIGNED and access.is_district_staff(
+        user, agreement.agency_id, access.DISTRICT_ADMIN
+    ):
+        return Signature.Side.DISTRICT
     return None
 
 
@@ -171,7 +166,7 @@ def agreement_sign(*, agreement: Agreement, user, request: SignatureRequest, ip:
         if side == Signature.Side.VENDOR:
             agreement_transition(agreement=agreement, to_status=S.VENDOR_SIGNED, actor=user, note="Signed by vendor.")
             email_enqueue(
-                to=district_recipients(agreement, roles=[DistrictMembership.Role.ADMIN]),
+                to=district_recipients(agreement, roles=access.DISTRICT_ADMIN),
                 template="vendor_signed",
                 context={"agreement": agreement},
                 agreement=agreement,

@@ -14,10 +14,6 @@ class PostalAddress(models.Model):
     class Meta:
         abstract = True
 
-    @property
-    def address_lines(self) -> list[str]:
-        return address_lines(self.street_address, self.city, self.state, self.postal_code)
-
 
 def address_lines(street: str, city: str, state: str, postal_code: str) -> list[str]:
     """The lines of an address as printed on a letter, e.g. ["195 Blackberry Road", "Liverpool, NY 13090"]."""

@@ -107,14 +107,9 @@ def with_totp(db):
     allauth's MFA step (fine for view tests). To sign in through the pages instead: post e-mail and password to
     /accounts/login/, then `{"code": totp_code(secret)}` to /accounts/2fa/authenticate/.
     """
-    from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+    from .helpers import activate_totp
 
-    def activate(user) -> str:
-        secret = generate_totp_secret()
-        TOTP.activate(user, secret)
-        return secret
-
-    return activate
+    return activate_totp
 
 
 @pytest.fixture
@@ -181,3 +176,29 @@ def sealing(settings, seal_certificate):
     settings.DPA_SEAL_P12 = str(seal_certificate)
     settings.DPA_SEAL_P12_PASSPHRASE = ""
     return seal_certificate
+
+
+@pytest.fixture
+def people(district, vendor, other_district, other_vendor):
+    """One user per persona, for tests that try every persona on a page; admins have MFA, as they must to act."""
+    from agreements.models import DistrictMembership as DM
+    from vendors.models import ContractorMembership as CM
+
+    from .helpers import with_totp as totp
+
+    def district_user(agency, role):
+        return factories.DistrictMembershipFactory(agency=agency, role=role).user
+
+    def vendor_user(contractor, role):
+        return factories.ContractorMembershipFactory(contractor=contractor, role=role).user
+
+    return {
+        "anonymous": None,
+        "district_admin": totp(district_user(district, DM.Role.ADMIN)),
+        "district_reviewer": district_user(district, DM.Role.REVIEWER),
+        "district_viewer": district_user(district, DM.Role.VIEWER),
+        "vendor_admin": totp(vendor_user(vendor, CM.Role.ADMIN)),
+        "vendor_editor": vendor_user(vendor, CM.Role.EDITOR),
+        "other_district": totp(district_user(other_district, DM.Role.ADMIN)),
+        "other_vendor": totp(vendor_user(other_vendor, CM.Role.ADMIN)),
+    }

@@ -8,10 +8,21 @@ from exhibits.services import bill_of_rights_acknowledge, bill_of_rights_publish
 
 from . import factories
 
+# Hostile text that tests post into fields, and the form it must take in a page.
+HOSTILE = '<script>alert("pwned")</script>'
+ESCAPED = "&lt;script&gt;alert(&quot;pwned&quot;)&lt;/script&gt;"
+
+
+def activate_totp(user) -> str:
+    """Give the user a TOTP authenticator, as admins must have before they can act; return its secret."""
+    secret = generate_totp_secret()
+    TOTP.activate(user, secret)
+    return secret
+
 
 def with_totp(user):
-    """Give the user a TOTP authenticator, as admins must have before they can act."""
-    TOTP.activate(user, generate_totp_secret())
+    """The user, with an authenticator (for building personas inline)."""
+    activate_totp(user)
     return user
 
 

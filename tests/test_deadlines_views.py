@@ -16,7 +16,6 @@ from agreements.models import (
     DeadlinePolicy,
     DestructionCertificate,
     DistrictClosure,
-    DistrictMembership,
     Obligation,
     OutboundEmail,
     ParentRequest,
@@ -24,31 +23,12 @@ from agreements.models import (
 from agreements.services import agreement_transition
 from vendors.models import ContractorMembership
 
-from . import factories
-from .helpers import with_totp
+from .helpers import ESCAPED, HOSTILE
 from .public_helpers import make_agreement
 from .test_deadlines import breach_facts, certificate_facts
 
 S = Agreement.Status
 K = Obligation.Kind
-HOSTILE = '<script>alert("pwned")</script>'
-ESCAPED = "&lt;script&gt;alert(&quot;pwned&quot;)&lt;/script&gt;"
-
-
-@pytest.fixture
-def people(district, vendor, other_district, other_vendor):
-    make_d = lambda agency, role: factories.DistrictMembershipFactory(agency=agency, role=role).user  # noqa: E731
-    make_v = lambda contractor, role: factories.ContractorMembershipFactory(contractor=contractor, role=role).user  # noqa: E731
-    return {
-        "anonymous": None,
-        "district_admin": with_totp(make_d(district, DistrictMembership.Role.ADMIN)),
-        "district_reviewer": make_d(district, DistrictMembership.Role.REVIEWER),
-        "district_viewer": make_d(district, DistrictMembership.Role.VIEWER),
-        "vendor_admin": with_totp(make_v(vendor, ContractorMembership.Role.ADMIN)),
-        "vendor_editor": make_v(vendor, ContractorMembership.Role.EDITOR),
-        "other_district": with_totp(make_d(other_district, DistrictMembership.Role.ADMIN)),
-        "other_vendor": with_totp(make_v(other_vendor, ContractorMembership.Role.ADMIN)),
-    }
 
 
 @pytest.fixture

@@ -3,34 +3,13 @@
 import pytest
 from django.urls import reverse
 
-from agreements.models import Agreement, DistrictMembership
+from agreements.models import Agreement
 from agreements.services import agreement_send_to_vendor, agreement_start, agreement_submit
 from exhibits.answers import EXHIBIT_C_FIELDS, agreement_answers, carried_over
 from exhibits.models import ReviewComment
-from vendors.models import ContractorMembership
 
 from . import factories
-from .helpers import fill_complete, with_totp
-
-HOSTILE = '<script>alert("pwned")</script>'
-ESCAPED = "&lt;script&gt;alert(&quot;pwned&quot;)&lt;/script&gt;"
-
-
-@pytest.fixture
-def people(district, vendor, other_district, other_vendor):
-    """One user per persona; admins have MFA, as they must before they can act."""
-    make_d = lambda agency, role: factories.DistrictMembershipFactory(agency=agency, role=role).user  # noqa: E731
-    make_v = lambda contractor, role: factories.ContractorMembershipFactory(contractor=contractor, role=role).user  # noqa: E731
-    return {
-        "anonymous": None,
-        "district_admin": with_totp(make_d(district, DistrictMembership.Role.ADMIN)),
-        "district_reviewer": make_d(district, DistrictMembership.Role.REVIEWER),
-        "district_viewer": make_d(district, DistrictMembership.Role.VIEWER),
-        "vendor_admin": with_totp(make_v(vendor, ContractorMembership.Role.ADMIN)),
-        "vendor_editor": make_v(vendor, ContractorMembership.Role.EDITOR),
-        "other_district": with_totp(make_d(other_district, DistrictMembership.Role.ADMIN)),
-        "other_vendor": with_totp(make_v(other_vendor, ContractorMembership.Role.ADMIN)),
-    }
+from .helpers import ESCAPED, HOSTILE, fill_complete, with_totp
 
 
 @pytest.fixture
@@ -341,3 +320,17 @@ def test_the_completeness_list_links_to_each_missing_answer(client, sent, people
         f"/agreements/{sent.pk}/#exhibit_a",
     ]:
         assert f'href="{href}"' in text
+
+
+def test_the_vendor_district_filter_keeps_a_district_with_another_vendors_draft(client, sent, people, other_vendor):
+    # The district also has a draft with another vendor: this vendor still sees the district in its filter.
+    agreement_start(
+        agency=sent.agency,
+        actor=people["district_admin"],
+        contractor=other_vendor,
+        product_name="X",
+        framework=sent.framework,
+    )
+    client.force_login(people["vendor_editor"])
+    districts = client.get(reverse("vendor_dashboard", args=[sent.contractor.slug])).context["districts"]
+    assert list(districts) == [sent.agency]

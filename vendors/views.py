@@ -20,12 +20,10 @@ def dashboard(request, slug):
     filters.pop("vendor", None)
     agreements = selectors.agreement_list(contractor=contractor, **filters)
     page = Paginator(agreements, 25).get_page(request.GET.get("page"))
-    districts = (
-        EducationalAgency.objects.filter(agreements__contractor=contractor)
-        .exclude(agreements__status__in=selectors.HIDDEN_FROM_VENDOR)
-        .distinct()
-        .order_by("name")
-    )
+    # The districts of the agreements the vendor can see (an exclude across the relation would also drop a
+    # district that has a draft with another vendor).
+    visible = Agreement.objects.filter(contractor=contractor).exclude(status__in=selectors.HIDDEN_FROM_VENDOR)
+    districts = EducationalAgency.objects.filter(pk__in=visible.values("agency")).order_by("name")
     return render(
         request,
         "vendors/dashboard.html",

@@ -9,10 +9,9 @@ from datetime import date
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from vendors.models import ContractorMembership
-
+from .. import access
 from ..mail import email_enqueue
-from ..models import Agreement, DistrictMembership, EducationalAgency
+from ..models import Agreement, EducationalAgency
 from ..services import TransitionError, agreement_transition
 from . import rules
 from .calendar import BUSINESS, CALENDAR, add_calendar_days, earlier_governs
@@ -47,25 +46,19 @@ def _fmt(day: date) -> str:
 
 
 def _require_district_admin(agency_id: int, actor) -> None:
-    if not DistrictMembership.objects.filter(agency=agency_id, user=actor, role=DistrictMembership.Role.ADMIN).exists():
+    if not access.is_district_staff(actor, agency_id, access.DISTRICT_ADMIN):
         raise DeadlineError("Only the district's admins can do that.")
 
 
 def _require_vendor_staff(contractor_id: int, actor) -> None:
-    if not ContractorMembership.objects.filter(contractor=contractor_id, user=actor).exists():
+    if not access.is_vendor_staff(actor, contractor_id):
         raise DeadlineError("Only the vendor's staff can do that.")
 
 
 def district_admin_emails(agency_id: int) -> list[str]:
-    return list(
-        DistrictMembership.objects.filter(agency=agency_id, role=DistrictMembership.Role.ADMIN).values_list(
-            "user__email", flat=True
-        )
-    )
+    return access.district_emails(agency_id, access.DISTRICT_ADMIN)
 
 
-def vendor_staff_emails(contractor_id: int) -> list[str]:
-    return list(ContractorMembership.objects.filter(contractor=contractor_id).values_list("user__email", flat=True))
 
 
 def closures_of(agency_id: int) -> set[date]:
@@ -362,7 +355,7 @@ def parent_request_record(
         obligation.save()
         if kind in ParentRequest.VENDOR_ACTS:
             email_enqueue(
-                to=vendor_staff_emails(agreement.contractor_id),
+                to=access.vendor_emails(agreement.contractor_id),
                 template="deadline_parent_request",
                 agreement=agreement,
                 context={"parent_request": request, "obligation": obligation, "agreement": agreement},
@@ -492,7 +485,7 @@ def agreement_expire(*, agreement: Agreement) -> bool:
             duty = return_destroy_obligation(agreement, ended_on=end, agency=agreement.agency)
             duty.save()
             email_enqueue(
-                to=vendor_staff_emails(agreement.contractor_id) + district_admin_emails(agreement.agency_id),
+                to=access.vendor_emails(agreement.contractor_id) + district_admin_emails(agreement.agency_id),
                 template="deadline_expired",
                 agreement=agreement,
                 context={"agreement": agreement, "obligation": duty},
@@ -582,7 +575,7 @@ def destruction_certificate_reject(*, certificate: DestructionCertificate, actor
 def _tell_vendor_of_decision(certificate: DestructionCertificate) -> None:
     agreement = certificate.agreement
     email_enqueue(
-        to=vendor_staff_emails(agreement.contractor_id),
+        to=access.vendor_emails(agreement.contractor_id),
         template="deadline_certificate_decided",
         agreement=agreement,
         context={"agreement": agreement, "certificate": certificate},

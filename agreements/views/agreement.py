@@ -13,8 +13,9 @@ from exhibits.services import answers_reuse, reuse_source_for, review_comment_ad
 from vendors.models import ContractorMembership
 
 from .. import services
+from ..access import DISTRICT_ADMIN, DISTRICT_REVIEWERS
 from ..forms import AgreementTermForm, DecisionForm, SendToVendorForm
-from ..models import Agreement, DistrictMembership
+from ..models import Agreement
 from ..selectors import agreement_for_user
 from ..signing import signing_side
 
@@ -26,8 +27,8 @@ SIGNING_AND_AFTER = {S.APPROVED, S.VENDOR_SIGNED, S.EXECUTED, S.EXPIRED, S.TERMI
 
 def _can(agreement, side, role) -> dict:
     """What the person may do with the agreement now; the services check the same rules again."""
-    district_admin = side == "district" and role == DistrictMembership.Role.ADMIN
-    reviewer = side == "district" and role in (DistrictMembership.Role.ADMIN, DistrictMembership.Role.REVIEWER)
+    district_admin = side == "district" and role in DISTRICT_ADMIN
+    reviewer = side == "district" and role in DISTRICT_REVIEWERS
     vendor = side == "vendor"
     return {
         "send": district_admin and agreement.status == S.DRAFT,
@@ -85,7 +86,7 @@ def _step(request, agreement, step, success: str, **kwargs):
 
 def _district_admin(request, pk):
     agreement, side, role = agreement_for_user(request.user, pk)
-    if side != "district" or role != DistrictMembership.Role.ADMIN:
+    if side != "district" or role not in DISTRICT_ADMIN:
         raise Http404
     return agreement
 
