@@ -180,6 +180,14 @@ def test_invite_fill_submit_request_changes_resubmit_approve(
     visit(d)
     agreement.refresh_from_db()
     assert agreement.status == Agreement.Status.APPROVED
+    # Both dashboards list it, and their filters work.
+    visit(v, f"/vendor/{agreement.contractor.slug}/")
+    v.get_by_label("District", exact=True).select_option(label=str(agreement.agency))
+    v.get_by_role("button", name="Filter").click()
+    expect(v.get_by_role("link", name=str(agreement.agency))).to_be_visible()
+    visit(v)
+    visit(d, "/district/maple-grove/?status=approved")
+    expect(d.get_by_role("link", name="Sunrise Learning, Inc.")).to_be_visible()
     steps = list(agreement.status_changes.values_list("to_status", flat=True))
     assert steps == ["draft", "with_vendor", "submitted", "with_vendor", "submitted", "approved"]
     templates = set(OutboundEmail.objects.filter(Q(agreement=agreement)).values_list("template", flat=True))
