@@ -59,8 +59,6 @@ def district_admin_emails(agency_id: int) -> list[str]:
     return access.district_emails(agency_id, access.DISTRICT_ADMIN)
 
 
-
-
 def closures_of(agency_id: int) -> set[date]:
     return set(DistrictClosure.objects.filter(agency=agency_id).values_list("date", flat=True))
 
