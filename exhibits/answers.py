@@ -29,19 +29,21 @@ ANSWERED_SECTIONS = [
 ]
 
 
-def agreement_answers(agreement) -> dict:
-    """Every answer of the agreement as JSON-ready data. A fixed number of queries, whatever the framework size."""
-    info = SupplementalInformation.objects.get(agreement=agreement)
-    plan = SecurityPlan.objects.get(agreement=agreement)
-    responses = CsfResponse.objects.filter(agreement=agreement).select_related("category")
-    responses = responses.order_by("category__position")
+def agreement_answers(agreement, *, info=None, plan=None, responses=None) -> dict:
+    """Every answer of the agreement as JSON-ready data. A fixed number of queries, whatever the framework size;
+    pass exhibits already loaded (info with its subcontractors prefetched) to spend none on them."""
+    info = info or SupplementalInformation.objects.get(agreement=agreement)
+    plan = plan or SecurityPlan.objects.get(agreement=agreement)
+    if responses is None:
+        responses = CsfResponse.objects.filter(agreement=agreement).select_related("category")
+        responses = responses.order_by("category__position")
     ack = getattr(agreement, "bill_of_rights_acknowledgement", None) if agreement.pk else None
     return {
         Section.EXHIBIT_A: {"bill_of_rights_version": ack.bill_of_rights.version if ack else None},
         Section.EXHIBIT_B: {field: getattr(info, field) for field in EXHIBIT_B_FIELDS},
         Section.SUBCONTRACTORS: {
             sub.name: {field: getattr(sub, field) for field in SUBCONTRACTOR_FIELDS}
-            for sub in info.subcontractors.order_by("name")
+            for sub in sorted(info.subcontractors.all(), key=lambda sub: sub.name)
         },
         Section.EXHIBIT_C: {field: getattr(plan, field) for field in EXHIBIT_C_FIELDS},
         Section.EXHIBIT_C1: {r.category.identifier: {"narrative": r.narrative, "tier": r.tier} for r in responses},

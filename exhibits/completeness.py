@@ -19,16 +19,24 @@ class Missing:
         return Section(self.section).label
 
 
-def agreement_completeness(agreement, answers: dict) -> list[Missing]:
-    """Everything that blocks submission, in the order of the DPA; an empty list means complete."""
+_LOOK_IT_UP = object()
+
+
+def agreement_completeness(agreement, answers: dict, *, current_version=_LOOK_IT_UP) -> list[Missing]:
+    """Everything that blocks submission, in the order of the DPA; an empty list means complete.
+
+    `current_version` is the district's current Bill of Rights version (None if none), when the caller has it.
+    """
     missing = []
-    current = BillOfRights.objects.filter(agency=agreement.agency_id).order_by("-version").values("version").first()
+    if current_version is _LOOK_IT_UP:
+        bills = BillOfRights.objects.filter(agency=agreement.agency_id).order_by("-version")
+        current_version = bills.values_list("version", flat=True).first()
     acknowledged = answers[Section.EXHIBIT_A]["bill_of_rights_version"]
-    if current is None:
+    if current_version is None:
         missing.append(
             Missing(Section.EXHIBIT_A, "The district has not published its Bill of Rights yet.", "exhibit_a")
         )
-    elif acknowledged != current["version"]:
+    elif acknowledged != current_version:
         missing.append(
             Missing(Section.EXHIBIT_A, "Acknowledge the district's Bill of Rights (Exhibit A).", "exhibit_a")
         )

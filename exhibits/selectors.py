@@ -17,13 +17,14 @@ from .models import (
 )
 
 
-def csf_rows(agreement):
+def csf_responses(agreement) -> list:
+    """C.1 responses with their categories and functions, in the framework's order. One query."""
+    responses = CsfResponse.objects.filter(agreement=agreement).select_related("category__function")
+    return list(responses.order_by("category__position"))
+
+
+def csf_rows(responses) -> list:
     """C.1 responses grouped by framework function: [(function, [response, ...]), ...]."""
-    responses = (
-        CsfResponse.objects.filter(agreement=agreement)
-        .select_related("category__function")
-        .order_by("category__position")
-    )
     return [(function, list(rows)) for function, rows in groupby(responses, key=lambda r: r.category.function)]
 
 
@@ -39,18 +40,20 @@ def comments_by_place(agreement) -> dict:
 def agreement_exhibits(agreement) -> dict:
     """Everything the agreement page shows of the exhibits."""
     info = SupplementalInformation.objects.prefetch_related("subcontractors").get(agreement=agreement)
-    answers = agreement_answers(agreement)
+    plan = _plan(agreement)
+    responses = csf_responses(agreement)
+    answers = agreement_answers(agreement, info=info, plan=plan, responses=responses)
     submissions = list(Submission.objects.filter(agreement=agreement).order_by("-number")[:2])
     reuse = AnswerReuse.objects.filter(agreement=agreement).select_related("source__agency").first()
     bill = BillOfRights.objects.filter(agency=agreement.agency_id).order_by("-version").first()
     ack = getattr(agreement, "bill_of_rights_acknowledgement", None)
     return {
         "info": info,
-        "plan": _plan(agreement),
-        "csf_rows": csf_rows(agreement),
+        "plan": plan,
+        "csf_rows": csf_rows(responses),
         "comments": comments_by_place(agreement),
         "answers": answers,
-        "missing": agreement_completeness(agreement, answers),
+        "missing": agreement_completeness(agreement, answers, current_version=bill.version if bill else None),
         "latest_submission": submissions[0] if submissions else None,
         "changes": answers_diff(submissions[1].answers, submissions[0].answers) if len(submissions) == 2 else None,
         "reuse": reuse,
