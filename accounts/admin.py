@@ -3,8 +3,10 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.db.models import Q
 from django.utils import timezone
 
+from dpa_portal.errors import ApplicationError
+
 from .models import Invitation, User
-from .services import InvitationError, invitation_revoke, invitations_pending_q
+from .services import invitation_revoke, invitations_pending_q
 
 
 @admin.register(User)
@@ -73,7 +75,7 @@ class InvitationAdmin(admin.ModelAdmin):
         for invitation in queryset:
             try:
                 invitation_revoke(invitation=invitation, actor=request.user)
-            except InvitationError:
+            except ApplicationError:
                 continue
             withdrawn += 1
         self.message_user(request, f"{withdrawn} invitation(s) withdrawn.", messages.SUCCESS)

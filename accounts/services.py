@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from agreements.mail import email_enqueue
+from dpa_portal.errors import EXISTS, FORBIDDEN, STATE, ApplicationError
 from vendors.models import Contractor
 from vendors.services import contractor_create
 
@@ -21,14 +22,6 @@ from .sides import DISTRICT, VENDOR, side_of_membership
 
 INVITATION_LIFETIME = timedelta(days=14)
 Kind = Invitation.Kind
-
-
-class InvitationError(Exception):
-    """An invitation cannot be created, accepted or revoked; the message is meant for the person who tried."""
-
-
-class StaffError(Exception):
-    """A change to an organisation's staff is not allowed; the message is meant for the person who tried."""
 
 
 def home_url_for(user) -> str:
@@ -59,7 +52,7 @@ def invitation_create(
     try:
         validate_email(email)
     except ValidationError as exc:
-        raise InvitationError("Enter the e-mail address of the person to invite.") from exc
+        raise ApplicationError("Enter the e-mail address of the person to invite.") from exc
     with transaction.atomic():
         if kind == Kind.DISTRICT_STAFF:
             _check_staff_invitation(DISTRICT, agency, role, invited_by, email)
@@ -70,11 +63,11 @@ def invitation_create(
         elif kind == Kind.VENDOR_CONTACT:
             contractor = _vendor_contact_contractor(agency, invited_by, email, role, contractor, contractor_name)
             if agreement is not None and (agreement.agency_id != agency.pk or agreement.contractor_id != contractor.pk):
-                raise InvitationError("That agreement is not between this district and this vendor.")
+                raise ApplicationError("That agreement is not between this district and this vendor.")
         else:
-            raise InvitationError(f"Unknown kind of invitation: {kind}.")
+            raise ApplicationError(f"Unknown kind of invitation: {kind}.")
         if agreement is not None and kind != Kind.VENDOR_CONTACT:
-            raise InvitationError("Only an invitation to a vendor can point at an agreement.")
+            raise ApplicationError("Only an invitation to a vendor can point at an agreement.")
 
         token = secrets.token_urlsafe(32)
         now = timezone.now()
@@ -109,35 +102,38 @@ def invitation_create(
 
 def _check_staff_invitation(side, organisation, role, invited_by, email):
     if organisation is None:
-        raise InvitationError(f"A {side.key} staff invitation needs its {side.noun}.")
+        raise ApplicationError(f"A {side.key} staff invitation needs its {side.noun}.")
     if role not in side.roles.values:
-        raise InvitationError(f"{role!r} is not a role of {side.noun} staff.")
+        raise ApplicationError(f"{role!r} is not a role of {side.noun} staff.")
     if not side.is_admin(invited_by, organisation):
-        raise InvitationError(f"Only an admin of {organisation} can invite its staff.")
+        raise ApplicationError(f"Only an admin of {organisation} can invite its staff.", code=FORBIDDEN)
     if side.membership_model.objects.filter(**{side.org_field: organisation}, user__email__iexact=email).exists():
-        raise InvitationError(f"{email} is already on the staff of {organisation}; change their role instead.")
+        raise ApplicationError(
+            f"{email} is already on the staff of {organisation}; change their role instead.", code=EXISTS
+        )
 
 
 def _vendor_contact_contractor(agency, invited_by, email, role, contractor, contractor_name):
     """The contractor a district's vendor invitation points at, created if the district names a new vendor."""
     if agency is None:
-        raise InvitationError("An invitation to a vendor comes from a district.")
+        raise ApplicationError("An invitation to a vendor comes from a district.", code=FORBIDDEN)
     if not DISTRICT.is_admin(invited_by, agency):
-        raise InvitationError(f"Only an admin of {agency} can invite vendors.")
+        raise ApplicationError(f"Only an admin of {agency} can invite vendors.", code=FORBIDDEN)
     if role != VENDOR.roles.ADMIN:
-        raise InvitationError("A vendor contact is invited as the admin of the vendor's organisation.")
+        raise ApplicationError("A vendor contact is invited as the admin of the vendor's organisation.")
     contractor_name = (contractor_name or "").strip()
     if (contractor is None) == (not contractor_name):
-        raise InvitationError("Choose a vendor on the portal or type the legal name of a new one, not both.")
+        raise ApplicationError("Choose a vendor on the portal or type the legal name of a new one, not both.")
     if contractor is None:
         if Contractor.objects.filter(legal_name__iexact=contractor_name).exists():
-            raise InvitationError(f"{contractor_name} is already on the portal: choose it from the list.")
+            raise ApplicationError(f"{contractor_name} is already on the portal: choose it from the list.", code=EXISTS)
         return contractor_create(legal_name=contractor_name)
     staff = contractor.memberships.all()
     if staff.exists() and not staff.filter(user__email__iexact=email).exists():
-        raise InvitationError(
+        raise ApplicationError(
             f"{contractor} manages its own staff on the portal: invite someone already on it, "
-            "or ask the vendor's admin to add this person."
+            "or ask the vendor's admin to add this person.",
+            code=FORBIDDEN,
         )
     return contractor
 
@@ -159,7 +155,7 @@ def invitation_problem(invitation: Invitation | None, *, now=None) -> str | None
 def invitation_accept(*, token: str, user) -> Invitation:
     """Accept the invitation for `user`: mark it used (exactly once) and make them a member of the organisation.
 
-    Raises InvitationError for an unknown, used, revoked or expired token, or one sent to another address.
+    Raises ApplicationError for an unknown, used, revoked or expired token, or one sent to another address.
     """
     now = timezone.now()
     with transaction.atomic():
@@ -168,11 +164,12 @@ def invitation_accept(*, token: str, user) -> Invitation:
         )
         problem = invitation_problem(invitation, now=now)
         if problem:
-            raise InvitationError(problem)
+            raise ApplicationError(problem)
         if not user.is_active or user.email.strip().lower() != invitation.email:
-            raise InvitationError(
+            raise ApplicationError(
                 f"This invitation was sent to {invitation.email}, and you are signed in as {user.email}. "
-                "Sign out, then open the link again."
+                "Sign out, then open the link again.",
+                code=FORBIDDEN,
             )
         if invitation.kind == Kind.VENDOR_CONTACT:
             _check_vendor_contact_may_join(invitation.contractor, user)
@@ -181,7 +178,7 @@ def invitation_accept(*, token: str, user) -> Invitation:
             pk=invitation.pk, accepted_at__isnull=True, revoked_at__isnull=True, expires_at__gt=now
         ).update(accepted_at=now, accepted_by=user)
         if claimed != 1:
-            raise InvitationError("This invitation has already been used. Sign in with the account that accepted it.")
+            raise ApplicationError("This invitation has already been used. Sign in with the account that accepted it.")
         invitation.accepted_at, invitation.accepted_by = now, user
 
         side = DISTRICT if invitation.kind == Kind.DISTRICT_STAFF else VENDOR
@@ -197,8 +194,9 @@ def _check_vendor_contact_may_join(contractor, user):
     Contractor.objects.select_for_update().filter(pk=contractor.pk).first()
     staff = contractor.memberships.all()
     if staff.exists() and not staff.filter(user=user).exists():
-        raise InvitationError(
-            f"{contractor} already has its own staff on the portal. Ask its admin to add you to the organisation."
+        raise ApplicationError(
+            f"{contractor} already has its own staff on the portal. Ask its admin to add you to the organisation.",
+            code=FORBIDDEN,
         )
 
 
@@ -212,7 +210,7 @@ def invitation_accept_as_new_user(*, token: str, first_name: str, last_name: str
     invitation = Invitation.objects.filter(token_hash=token_hash(token)).first()
     problem = invitation_problem(invitation)
     if problem:
-        raise InvitationError(problem)
+        raise ApplicationError(problem)
     try:
         with transaction.atomic():
             user = get_user_model().objects.create_user(
@@ -222,7 +220,9 @@ def invitation_accept_as_new_user(*, token: str, first_name: str, last_name: str
             EmailAddress.objects.create(user=user, email=invitation.email, verified=True, primary=True)
             invitation_accept(token=token, user=user)
     except IntegrityError as exc:
-        raise InvitationError(f"An account for {invitation.email} already exists: sign in to accept.") from exc
+        raise ApplicationError(
+            f"An account for {invitation.email} already exists: sign in to accept.", code=EXISTS
+        ) from exc
     return user
 
 
@@ -233,7 +233,7 @@ def invitation_revoke(*, invitation: Invitation, actor) -> Invitation:
         revoked_at=now
     )
     if revoked != 1:
-        raise InvitationError(f"The invitation to {invitation.email} was already accepted or withdrawn.")
+        raise ApplicationError(f"The invitation to {invitation.email} was already accepted or withdrawn.", code=STATE)
     invitation.revoked_at = now
     return invitation
 
@@ -257,7 +257,7 @@ def membership_role_change(*, membership, role: str, actor):
     """Give a member another role; the organisation always keeps at least one admin."""
     side = side_of_membership(membership)
     if role not in side.roles.values:
-        raise StaffError(f"{role!r} is not a role of {side.noun} staff.")
+        raise ApplicationError(f"{role!r} is not a role of {side.noun} staff.")
     with transaction.atomic():
         locked = _lock_for_staff_change(side, membership)
         if locked.role == role:
@@ -288,7 +288,7 @@ def _lock_for_staff_change(side, membership):
     try:
         return side.membership_model.objects.select_related("user", side.org_field).get(pk=membership.pk)
     except side.membership_model.DoesNotExist as exc:
-        raise StaffError("That person is no longer on the staff.") from exc
+        raise ApplicationError("That person is no longer on the staff.", code=STATE) from exc
 
 
 def _check_not_last_admin(side, membership, verb: str):
@@ -297,7 +297,8 @@ def _check_not_last_admin(side, membership, verb: str):
     ).exclude(pk=membership.pk)
     if not others.exists():
         organisation = getattr(membership, side.org_field)
-        raise StaffError(
+        raise ApplicationError(
             f"You cannot {verb} {membership.user}: they are the last admin of {organisation}. "
-            "Make someone else an admin first."
+            "Make someone else an admin first.",
+            code=FORBIDDEN,
         )

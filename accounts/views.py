@@ -10,11 +10,12 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from dpa_portal.errors import refusal_message
+
 from . import selectors, services
 from .forms import InvitationSignupForm, RoleForm, StaffInviteForm, VendorInviteForm
 from .middleware import NEXT_SESSION_KEY, mfa_setup_url
 from .models import Invitation
-from .services import InvitationError, StaffError
 from .sides import DISTRICT, SIDES, VENDOR
 
 # --- invitations ---------------------------------------------------------------------------------------------
@@ -35,29 +36,24 @@ def invitation_accept(request, token):
         if user.email.strip().lower() != invitation.email:
             return render(request, "accounts/invitation.html", {**context, "wrong_account": True}, status=403)
         if request.method == "POST":
-            try:
+            with refusal_message(request):
                 services.invitation_accept(token=token, user=user)
-            except InvitationError as exc:
-                messages.error(request, str(exc))
-                return redirect(request.path)
-            messages.success(request, f"Welcome to {invitation.organisation}.")
-            return redirect(_after_acceptance(request, invitation, user))
+                messages.success(request, f"Welcome to {invitation.organisation}.")
+                return redirect(_after_acceptance(request, invitation, user))
+            return redirect(request.path)
         return render(request, "accounts/invitation.html", context)
 
     if get_user_model().objects.filter(email__iexact=invitation.email).exists():
         return render(request, "accounts/invitation.html", {**context, "account_exists": True})
     form = InvitationSignupForm(request.POST or None, email=invitation.email)
     if request.method == "POST" and form.is_valid():
-        try:
+        with refusal_message(request, form):
             user = services.invitation_accept_as_new_user(
                 token=token,
                 first_name=form.cleaned_data["first_name"],
                 last_name=form.cleaned_data["last_name"],
                 password=form.cleaned_data["password1"],
             )
-        except InvitationError as exc:
-            form.add_error(None, str(exc))
-        else:
             messages.success(request, f"Welcome to {invitation.organisation}.")
             return _sign_in_new_user(request, user, _after_acceptance(request, invitation, user))
     return render(request, "accounts/invitation.html", {**context, "form": form})
@@ -111,7 +107,7 @@ def staff(request, slug, side):
     organisation, _ = side.admin_of(request.user, slug)
     form = StaffInviteForm(request.POST or None, roles=side.roles)
     if request.method == "POST" and form.is_valid():
-        try:
+        with refusal_message(request, form):
             services.invitation_create(
                 kind=side.staff_kind,
                 email=form.cleaned_data["email"],
@@ -119,9 +115,6 @@ def staff(request, slug, side):
                 invited_by=request.user,
                 **{side.org_field: organisation},
             )
-        except InvitationError as exc:
-            form.add_error(None, str(exc))
-        else:
             messages.success(request, f"Invitation sent to {form.cleaned_data['email']}.")
             return redirect(request.path)
     context = {
@@ -145,11 +138,8 @@ def staff_role(request, slug, side, pk):
     if not form.is_valid():
         messages.error(request, "Choose one of the roles.")
     else:
-        try:
+        with refusal_message(request):
             services.membership_role_change(membership=member, role=form.cleaned_data["role"], actor=request.user)
-        except StaffError as exc:
-            messages.error(request, str(exc))
-        else:
             messages.success(request, f"{member.user} is now {member.get_role_display().lower()}.")
     return _back_to_staff(request, side, organisation, member)
 
@@ -160,11 +150,8 @@ def staff_remove(request, slug, side, pk):
     side = SIDES[side]
     organisation, _ = side.admin_of(request.user, slug)
     member = _member(side, organisation, pk)
-    try:
+    with refusal_message(request):
         services.membership_remove(membership=member, actor=request.user)
-    except StaffError as exc:
-        messages.error(request, str(exc))
-    else:
         messages.success(request, f"{member.user} is no longer on the staff of {organisation}.")
     return _back_to_staff(request, side, organisation, member)
 
@@ -189,11 +176,8 @@ def invitation_revoke(request, slug, side, pk):
     side = SIDES[side]
     organisation, _ = side.admin_of(request.user, slug)
     invitation = get_object_or_404(Invitation, pk=pk, kind__in=side.issued_kinds, **{side.org_field: organisation})
-    try:
+    with refusal_message(request):
         services.invitation_revoke(invitation=invitation, actor=request.user)
-    except InvitationError as exc:
-        messages.error(request, str(exc))
-    else:
         messages.success(request, f"The invitation to {invitation.email} was withdrawn.")
     next_url = request.POST.get("next", "")
     if url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
@@ -208,7 +192,7 @@ def vendor_invite(request, slug):
     agency, _ = DISTRICT.admin_of(request.user, slug)
     form = VendorInviteForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
+        with refusal_message(request, form):
             invitation, _ = services.invitation_create(
                 kind=Invitation.Kind.VENDOR_CONTACT,
                 email=form.cleaned_data["email"],
@@ -218,9 +202,6 @@ def vendor_invite(request, slug):
                 contractor=form.cleaned_data["contractor"],
                 contractor_name=form.cleaned_data["legal_name"] or None,
             )
-        except InvitationError as exc:
-            form.add_error(None, str(exc))
-        else:
             messages.success(request, f"Invitation sent to {invitation.email} at {invitation.contractor}.")
             return redirect(request.path)
     context = {

@@ -1,7 +1,15 @@
-"""Object-level access: who may see and do what, by membership. Anything outside your organisation is a 404."""
+"""Object-level access: who may see and do what, by membership. Anything outside your organisation is a 404.
 
+Views declare it with `member_required`; services refuse with `require_district_staff` / `require_vendor_staff`. Both
+read the same memberships, so a page never offers what its service refuses.
+"""
+
+from functools import wraps
+
+from django.contrib.auth.decorators import login_required
 from django.http import Http404
 
+from dpa_portal.errors import FORBIDDEN, ApplicationError
 from vendors.models import Contractor, ContractorMembership
 
 from .models import DistrictMembership, EducationalAgency
@@ -39,6 +47,65 @@ def vendor_for(user, slug: str, roles=VENDOR_ANY) -> tuple[Contractor, Contracto
     return membership.contractor, membership
 
 
+def _agreement(user, pk, side=None, roles=None):
+    from .selectors import agreement_for_user
+
+    agreement, found_side, role = agreement_for_user(user, pk)
+    if (side and found_side != side) or (roles and role not in roles):
+        raise Http404
+    return {"agreement": agreement, "side": found_side, "role": role}
+
+
+def _obligation(user, pk, side=None, roles=None):
+    from .deadlines.selectors import obligation_for_user
+
+    obligation, found_side, role = obligation_for_user(user, pk)
+    if (side and found_side != side) or (roles and role not in roles):
+        raise Http404
+    return {"obligation": obligation, "side": found_side, "role": role}
+
+
+def _district(user, slug, side=None, roles=None):
+    agency, membership = district_for(user, slug, roles or DISTRICT_ANY)
+    return {"agency": agency, "membership": membership}
+
+
+def _vendor(user, slug, side=None, roles=None):
+    contractor, membership = vendor_for(user, slug, roles or VENDOR_ANY)
+    return {"contractor": contractor, "membership": membership}
+
+
+# What a URL names, the URL argument that names it, and how to find it for a person.
+_FINDERS = {
+    "district": ("slug", _district),  # -> agency, membership
+    "vendor": ("slug", _vendor),  # -> contractor, membership
+    "agreement": ("pk", _agreement),  # -> agreement, side ("district" or "vendor"), role
+    "obligation": ("pk", _obligation),  # -> obligation, side, role
+}
+
+
+def member_required(of: str, *, side: str | None = None, roles=None):
+    """View decorator: the person must be signed in and belong to the district, vendor, agreement or duty that the
+    URL names (`of`), on `side` with one of `roles` when given; anyone else gets a 404, as for a thing that does not
+    exist. The view receives what was found instead of the URL's slug or pk, e.g.
+
+        @member_required("district", roles=DISTRICT_ADMIN)
+        def contacts(request, agency, membership): ...
+    """
+    argument, find = _FINDERS[of]
+
+    def decorator(view):
+        @login_required
+        @wraps(view)
+        def guarded(request, *args, **kwargs):
+            found = find(request.user, kwargs.pop(argument), side=side, roles=roles)
+            return view(request, *args, **found, **kwargs)
+
+        return guarded
+
+    return decorator
+
+
 # --- The same rules for services, which get ids rather than slugs -----------------------------------------------
 
 
@@ -48,6 +115,20 @@ def is_district_staff(user, agency_id: int, roles=DISTRICT_ANY) -> bool:
 
 def is_vendor_staff(user, contractor_id: int, roles=VENDOR_ANY) -> bool:
     return ContractorMembership.objects.filter(contractor=contractor_id, user=user, role__in=roles).exists()
+
+
+def require_district_staff(actor, agency_id: int, roles=DISTRICT_ANY) -> None:
+    """Refuse a step unless `actor` is on the district's staff with one of `roles`."""
+    if actor is None or not is_district_staff(actor, agency_id, roles):
+        who = "admins" if set(roles) == DISTRICT_ADMIN else "staff with the right role"
+        raise ApplicationError(f"Only the district's {who} can do that.", code=FORBIDDEN)
+
+
+def require_vendor_staff(actor, contractor_id: int, roles=VENDOR_ANY) -> None:
+    """Refuse a step unless `actor` is on the vendor's staff with one of `roles`."""
+    if actor is None or not is_vendor_staff(actor, contractor_id, roles):
+        who = "admins" if set(roles) == VENDOR_ADMIN else "staff"
+        raise ApplicationError(f"Only the vendor's {who} can do that.", code=FORBIDDEN)
 
 
 def district_emails(agency_id: int, roles=DISTRICT_ANY) -> list[str]:

@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from vendors.models import ContractorMembership, Product
 
-from .models import Agreement, DistrictMembership
+from .models import Agreement, DistrictMembership, statuses
 
 
 def demo_personas_present(personas) -> list:
@@ -30,8 +30,7 @@ def memberships_of(user) -> list:
 
 # --- Agreements as the district and the vendor see them --------------------------------------------------------
 
-# A vendor does not see what a district is still preparing.
-HIDDEN_FROM_VENDOR = [Agreement.Status.DRAFT]
+HIDDEN_FROM_VENDOR = statuses.HIDDEN_FROM_VENDOR
 
 
 def agreement_list(

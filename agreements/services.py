@@ -3,11 +3,12 @@
 from django.db import transaction
 from django.utils import timezone
 
+from dpa_portal.errors import STATE, ApplicationError
 from vendors.models import ContractorMembership
 
 from . import access
 from .mail import email_enqueue
-from .models import Agreement, StatusChange
+from .models import Agreement, StatusChange, statuses
 
 S = Agreement.Status
 
@@ -26,10 +27,6 @@ ALLOWED_TRANSITIONS: dict[str, frozenset[str]] = {
 }
 
 
-class TransitionError(Exception):
-    """An illegal lifecycle step; its message is meant for the person who tried it."""
-
-
 def agreement_transition(*, agreement: Agreement, to_status: str, actor=None, note: str = "") -> StatusChange:
     """Move an agreement to `to_status` if the table allows it, and log the step.
 
@@ -40,8 +37,8 @@ def agreement_transition(*, agreement: Agreement, to_status: str, actor=None, no
         locked = Agreement.objects.select_for_update().get(pk=agreement.pk)
         from_status = S(locked.status)
         if to_status not in ALLOWED_TRANSITIONS[from_status]:
-            raise TransitionError(
-                f"An agreement that is {from_status.label.lower()} cannot become {to_status.label.lower()}."
+            raise ApplicationError(
+                f"An agreement that is {from_status.label.lower()} cannot become {to_status.label.lower()}.", code=STATE
             )
         now = timezone.now()
         locked.status = to_status
@@ -73,7 +70,7 @@ def agreement_create(
     products = list(products)
     foreign = [p for p in products if p.contractor_id != contractor.pk]
     if foreign:
-        raise TransitionError(f"{foreign[0]} is not a product of {contractor}.")
+        raise ApplicationError(f"{foreign[0]} is not a product of {contractor}.")
     with transaction.atomic():
         agreement = Agreement.objects.create(
             agency=agency,
@@ -101,16 +98,6 @@ def agreement_create(
 # --- The steps of the lifecycle, each guarded by role and status, each logged, each announced by e-mail ------
 
 
-def _require_district_role(agreement: Agreement, actor, roles) -> None:
-    if not access.is_district_staff(actor, agreement.agency_id, roles):
-        raise TransitionError("Only the district's staff with the right role can do that.")
-
-
-def _require_vendor_staff(agreement: Agreement, actor) -> None:
-    if not access.is_vendor_staff(actor, agreement.contractor_id):
-        raise TransitionError("Only the vendor's staff can do that.")
-
-
 def district_recipients(agreement: Agreement, roles=access.DISTRICT_REVIEWERS) -> list[str]:
     return access.district_emails(agreement.agency_id, roles)
 
@@ -125,7 +112,7 @@ def _announce(agreement: Agreement, template: str, to, **context):
 
 def agreement_send_to_vendor(*, agreement: Agreement, actor, contact_email: str = "", note: str = "") -> StatusChange:
     """Draft -> with the vendor. A vendor with no staff yet is invited through `contact_email`."""
-    _require_district_role(agreement, actor, access.DISTRICT_ADMIN)
+    access.require_district_staff(actor, agreement.agency_id, access.DISTRICT_ADMIN)
     with transaction.atomic():
         change = agreement_transition(agreement=agreement, to_status=S.WITH_VENDOR, actor=actor, note=note)
         recipients = vendor_recipients(agreement)
@@ -145,7 +132,7 @@ def agreement_send_to_vendor(*, agreement: Agreement, actor, contact_email: str 
                 agreement=agreement,
             )
         else:
-            raise TransitionError(f"{agreement.contractor} has no staff here yet: give a contact e-mail to invite.")
+            raise ApplicationError(f"{agreement.contractor} has no staff here yet: give a contact e-mail to invite.")
     return change
 
 
@@ -155,12 +142,13 @@ def agreement_submit(*, agreement: Agreement, actor) -> StatusChange:
     from exhibits.completeness import agreement_completeness
     from exhibits.services import submission_record
 
-    _require_vendor_staff(agreement, actor)
+    access.require_vendor_staff(actor, agreement.contractor_id)
     with transaction.atomic():
         missing = agreement_completeness(agreement, agreement_answers(agreement))
         if missing:
-            raise TransitionError(
-                f"The agreement is not complete yet: {len(missing)} item(s) missing, first: {missing[0].message}"
+            raise ApplicationError(
+                f"The agreement is not complete yet: {len(missing)} item(s) missing, first: {missing[0].message}",
+                code=STATE,
             )
         change = agreement_transition(agreement=agreement, to_status=S.SUBMITTED, actor=actor)
         submission = submission_record(agreement=agreement, actor=actor)
@@ -170,9 +158,9 @@ def agreement_submit(*, agreement: Agreement, actor) -> StatusChange:
 
 def agreement_request_changes(*, agreement: Agreement, actor, note: str) -> StatusChange:
     """Submitted -> back with the vendor, with a note saying what to change (the comments show beside fields)."""
-    _require_district_role(agreement, actor, access.DISTRICT_ADMIN)
+    access.require_district_staff(actor, agreement.agency_id, access.DISTRICT_ADMIN)
     if not note.strip():
-        raise TransitionError("Say what the vendor should change.")
+        raise ApplicationError("Say what the vendor should change.")
     with transaction.atomic():
         change = agreement_transition(agreement=agreement, to_status=S.WITH_VENDOR, actor=actor, note=note)
         _announce(agreement, "changes_requested", vendor_recipients(agreement), note=note)
@@ -180,7 +168,7 @@ def agreement_request_changes(*, agreement: Agreement, actor, note: str) -> Stat
 
 
 def agreement_approve(*, agreement: Agreement, actor, note: str = "") -> StatusChange:
-    _require_district_role(agreement, actor, access.DISTRICT_ADMIN)
+    access.require_district_staff(actor, agreement.agency_id, access.DISTRICT_ADMIN)
     with transaction.atomic():
         change = agreement_transition(agreement=agreement, to_status=S.APPROVED, actor=actor, note=note)
         _announce(agreement, "approved", vendor_recipients(agreement) + district_recipients(agreement), note=note)
@@ -191,7 +179,7 @@ def agreement_approve(*, agreement: Agreement, actor, note: str = "") -> StatusC
 
 
 def agreement_withdraw(*, agreement: Agreement, actor, note: str = "") -> StatusChange:
-    _require_district_role(agreement, actor, access.DISTRICT_ADMIN)
+    access.require_district_staff(actor, agreement.agency_id, access.DISTRICT_ADMIN)
     return agreement_transition(agreement=agreement, to_status=S.WITHDRAWN, actor=actor, note=note)
 
 
@@ -199,16 +187,12 @@ def agreement_start(
     *, agency, actor, framework, product_name: str, contractor=None, new_vendor_name: str = "", **term
 ) -> Agreement:
     """A district starts an agreement: for an existing vendor or a new one it names, and a product by name."""
-    from vendors.services import ContractorExists, contractor_create, product_get_or_create
+    from vendors.services import contractor_create, product_get_or_create
 
-    if not access.is_district_staff(actor, agency.pk, access.DISTRICT_ADMIN):
-        raise TransitionError("Only the district's admins can do that.")
+    access.require_district_staff(actor, agency.pk, access.DISTRICT_ADMIN)
     with transaction.atomic():
         if contractor is None:
-            try:
-                contractor = contractor_create(legal_name=new_vendor_name)
-            except ContractorExists as error:
-                raise TransitionError(str(error)) from None
+            contractor = contractor_create(legal_name=new_vendor_name)
         product = product_get_or_create(contractor=contractor, name=product_name)
         return agreement_create(
             agency=agency, contractor=contractor, framework=framework, products=[product], actor=actor, **term
@@ -219,8 +203,7 @@ def district_contacts_update(*, agency, actor, form) -> None:
     """Save the district's contacts and publish its Bill of Rights again if item 6 (complaints) changed."""
     from exhibits.services import bill_of_rights_publish
 
-    if not access.is_district_staff(actor, agency.pk, access.DISTRICT_ADMIN):
-        raise TransitionError("Only the district's admins can do that.")
+    access.require_district_staff(actor, agency.pk, access.DISTRICT_ADMIN)
     with transaction.atomic():
         form.save()
         bill_of_rights_publish(agency=agency, actor=actor)
@@ -234,11 +217,11 @@ def agreement_amend(*, agreement: Agreement, actor, kind: str) -> Agreement:
     """
     from exhibits.services import answers_reuse
 
-    _require_district_role(agreement, actor, access.DISTRICT_ADMIN)
+    access.require_district_staff(actor, agreement.agency_id, access.DISTRICT_ADMIN)
     if kind not in (Agreement.Kind.AMENDMENT, Agreement.Kind.RENEWAL):
-        raise TransitionError("Choose an amendment or a renewal.")
-    if agreement.status not in (S.EXECUTED, S.EXPIRED):
-        raise TransitionError("Only an executed agreement can be amended or renewed.")
+        raise ApplicationError("Choose an amendment or a renewal.")
+    if agreement.status not in statuses.AMENDABLE:
+        raise ApplicationError("Only an executed agreement can be amended or renewed.", code=STATE)
     start, end = agreement.contract_start, agreement.contract_end
     if kind == Agreement.Kind.RENEWAL and start and end:
         start, end = renewal_term(start, end)

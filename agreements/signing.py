@@ -16,12 +16,14 @@ from allauth.mfa.totp.internal.auth import TOTP
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from dpa_portal.errors import FORBIDDEN, STATE, ApplicationError
+
 from . import access
 from .consent import CURRENT_CONSENT_VERSION
 from .mail import email_enqueue
-from .models import Agreement, AgreementDocument, Signature
+from .models import Agreement, AgreementDocument, Signature, statuses
 from .queue import enqueue_after_commit
-from .services import TransitionError, agreement_transition, district_recipients, vendor_recipients
+from .services import agreement_transition, district_recipients, vendor_recipients
 
 S = Agreement.Status
 MAX_DRAWING_BYTES = 300_000
@@ -50,7 +52,7 @@ def signing_copy_prepare(*, agreement_id: int) -> AgreementDocument | None:
 
     agreement = Agreement.objects.select_related("agency", "contractor", "framework").get(pk=agreement_id)
     existing = AgreementDocument.objects.filter(agreement=agreement, kind=AgreementDocument.Kind.SIGNING_COPY).first()
-    if existing or agreement.status not in (S.APPROVED, S.VENDOR_SIGNED):
+    if existing or agreement.status not in statuses.SIGNING:
         return existing
     document_id = document_id_new()
     pdf = render_dpa_pdf(agreement, document_id=document_id)
@@ -109,40 +111,44 @@ def _clean_drawing(png: bytes | None) -> bytes | None:
     if not png:
         return None
     if len(png) > MAX_DRAWING_BYTES:
-        raise TransitionError("The drawn signature is too large; clear it and draw it again.")
+        raise ApplicationError("The drawn signature is too large; clear it and draw it again.")
     from PIL import Image, UnidentifiedImageError
 
     try:
         with Image.open(io.BytesIO(png)) as image:
             if image.format != "PNG" or image.width > 2000 or image.height > 1000:
-                raise TransitionError("The drawn signature could not be read; clear it and draw it again.")
+                raise ApplicationError("The drawn signature could not be read; clear it and draw it again.")
             out = io.BytesIO()
             image.convert("RGBA").save(out, format="PNG")
             return out.getvalue()
     except (UnidentifiedImageError, OSError, ValueError):
-        raise TransitionError("The drawn signature could not be read; clear it and draw it again.") from None
+        raise ApplicationError("The drawn signature could not be read; clear it and draw it again.") from None
 
 
 def agreement_sign(*, agreement: Agreement, user, request: SignatureRequest, ip: str | None, user_agent: str):
     """Record one party's signature and move the agreement on; the district's countersignature starts execution."""
     side = signing_side(agreement, user)
     if side is None:
-        raise TransitionError("You cannot sign this agreement now.")
+        raise ApplicationError("You cannot sign this agreement now.", code=FORBIDDEN)
     if not (request.typed_name.strip() and request.title.strip()):
-        raise TransitionError("Type your full name and your title.")
+        raise ApplicationError("Type your full name and your title.")
     if request.consent_version != CURRENT_CONSENT_VERSION:
-        raise TransitionError("The consent text has changed since you opened the page; read it again and sign.")
+        raise ApplicationError(
+            "The consent text has changed since you opened the page; read it again and sign.", code=STATE
+        )
     if not _otp_valid(user, request.otp_code):
-        raise TransitionError("The code from your authenticator app is not correct (or was used already).")
+        raise ApplicationError("The code from your authenticator app is not correct (or was used already).")
     drawing = _clean_drawing(request.drawing_png)
     with transaction.atomic():
         document = AgreementDocument.objects.filter(
             agreement=agreement, kind=AgreementDocument.Kind.SIGNING_COPY
         ).first()
         if document is None:
-            raise TransitionError("The document is still being prepared; try again in a moment.")
+            raise ApplicationError("The document is still being prepared; try again in a moment.", code=STATE)
         if document.sha256 != request.document_sha256:
-            raise TransitionError("The document you reviewed is not the current one; review it again and sign.")
+            raise ApplicationError(
+                "The document you reviewed is not the current one; review it again and sign.", code=STATE
+            )
         organisation = agreement.contractor if side == Signature.Side.VENDOR else agreement.agency
         signature = Signature.objects.create(
             agreement=agreement,
@@ -264,7 +270,7 @@ def documents_due() -> tuple[list[int], list[int]]:
     Two queries, whatever the number of agreements.
     """
     copies = AgreementDocument.objects.filter(kind=AgreementDocument.Kind.SIGNING_COPY).values("agreement")
-    need_copy = Agreement.objects.filter(status__in=[S.APPROVED, S.VENDOR_SIGNED]).exclude(pk__in=copies)
+    need_copy = Agreement.objects.filter(status__in=statuses.SIGNING).exclude(pk__in=copies)
     need_seal = (
         Agreement.objects.filter(status=S.VENDOR_SIGNED, signatures__side=Signature.Side.DISTRICT)
         .exclude(documents__kind=AgreementDocument.Kind.EXECUTED)

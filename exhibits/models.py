@@ -5,6 +5,8 @@ from django.db import models
 from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
+from agreements.deadlines.rules import CORRECTION, RULES
+
 # --- Framework catalogues (reference data, versioned; see exhibits/catalogues.py) ---------------------------
 
 
@@ -141,7 +143,9 @@ class SupplementalInformation(models.Model):
     # 121.3(c)(3): what happens to the data when the contract ends (the model wording plus any details).
     data_transition_details = models.TextField("data transition and secure destruction: details", blank=True)
     # 121.3(c)(4): challenges to accuracy; the contractor facilitates corrections within this many days.
-    correction_days = models.PositiveSmallIntegerField("days to facilitate a correction", default=21)
+    correction_days = models.PositiveSmallIntegerField(
+        "days to facilitate a correction", default=RULES[CORRECTION].default_days
+    )
     # 121.3(c)(5): where the data is stored, "check all that apply", and how it is protected.
     storage_third_party_cloud = models.BooleanField(
         "using a cloud or infrastructure owned and hosted by a third party", default=False

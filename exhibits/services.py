@@ -4,6 +4,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from dpa_portal.errors import STATE, ApplicationError
 from vendors.models import Subcontractor
 
 from . import bill_of_rights
@@ -47,7 +48,7 @@ def bill_of_rights_acknowledge(*, agreement, actor) -> BillOfRightsAcknowledgeme
     """Record that the contractor acknowledges the district's current Bill of Rights for this agreement."""
     current = BillOfRights.objects.filter(agency=agreement.agency_id).order_by("-version").first()
     if current is None:
-        raise ValueError(f"{agreement.agency} has not published its Bill of Rights yet.")
+        raise ApplicationError(f"{agreement.agency} has not published its Bill of Rights yet.", code=STATE)
     ack, _ = BillOfRightsAcknowledgement.objects.update_or_create(
         agreement=agreement,
         defaults={"bill_of_rights": current, "acknowledged_by": actor, "acknowledged_at": timezone.now()},
@@ -80,10 +81,10 @@ def answers_reuse(*, agreement, source, actor) -> AnswerReuse:
     category identifier, so only the categories the two framework versions share carry over.
     """
     if source.contractor_id != agreement.contractor_id or source.pk == agreement.pk:
-        raise ValueError("Answers can only be reused from another agreement of the same contractor.")
+        raise ApplicationError("Answers can only be reused from another agreement of the same contractor.")
     snapshot = Submission.objects.filter(agreement=source).order_by("-number").first()
     if snapshot is None:
-        raise ValueError("That agreement has no submitted answers to reuse.")
+        raise ApplicationError("That agreement has no submitted answers to reuse.")
     answers = snapshot.answers
     with transaction.atomic():
         info = SupplementalInformation.objects.select_for_update().get(agreement=agreement)
@@ -129,7 +130,7 @@ def submission_record(*, agreement, actor) -> Submission:
 
 def review_comment_add(*, agreement, author, section, body, category=None, recommendation="") -> ReviewComment:
     if category is not None and category.framework_id != agreement.framework_id:
-        raise ValueError("That category is not part of this agreement's framework.")
+        raise ApplicationError("That category is not part of this agreement's framework.")
     return ReviewComment.objects.create(
         agreement=agreement,
         author=author,

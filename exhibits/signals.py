@@ -8,18 +8,17 @@ the district itself, and the vendor's name, products and subcontractors.
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
 
-from agreements.models import Agreement, AgreementDocument, EducationalAgency, StatusChange
+from agreements.models import Agreement, AgreementDocument, EducationalAgency, StatusChange, statuses
 from vendors.models import Contractor, Product, Subcontractor
 
 from .models import BillOfRights, Redaction, SupplementalInformation
 from .public import cache
-from .public.labels import POSTED_STATUSES
 
 
 def _invalidate_agreements(*, posted_only=True, **filters) -> None:
     agreements = Agreement.objects.filter(**filters)
     if posted_only:
-        agreements = agreements.filter(status__in=POSTED_STATUSES)
+        agreements = agreements.filter(status__in=statuses.POSTED)
     slugs = set(agreements.values_list("agency__slug", flat=True))
     if slugs:
         cache.invalidate(*slugs)
@@ -27,7 +26,7 @@ def _invalidate_agreements(*, posted_only=True, **filters) -> None:
 
 @receiver(post_save, sender=StatusChange)
 def status_changed(sender, instance, raw=False, **kwargs):
-    if not raw and (instance.to_status in POSTED_STATUSES or instance.from_status in POSTED_STATUSES):
+    if not raw and (instance.to_status in statuses.POSTED or instance.from_status in statuses.POSTED):
         _invalidate_agreements(posted_only=False, pk=instance.agreement_id)
 
 

@@ -1,14 +1,13 @@
 """The vendor's pages for each exhibit. A save keeps a draft: nothing typed is lost, complete or not."""
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.db import transaction
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from agreements.access import member_required
 from agreements.models import Agreement
-from agreements.selectors import agreement_for_user
+from dpa_portal.errors import refusal_message
 
 from .forms import (
     CsfResponseFormSet,
@@ -24,11 +23,11 @@ from .services import bill_of_rights_acknowledge
 NOT_SAVED = "Nothing was saved: correct what is marked below. What you typed is kept."
 
 
-def _editable(request, pk) -> Agreement | None:
-    """The agreement if the user is on the vendor's staff; None (with a message) when it is not open for editing."""
-    agreement, side, _ = agreement_for_user(request.user, pk)
-    if side != "vendor":
-        raise Http404
+vendor_only = member_required("agreement", side="vendor")
+
+
+def _editable(request, agreement) -> Agreement | None:
+    """The agreement; None (with a message) when it is not open for the vendor's editing."""
     if agreement.status != Agreement.Status.WITH_VENDOR:
         messages.error(request, "The answers cannot change now: the agreement is not with you.")
         return None
@@ -46,11 +45,10 @@ def _page(request, agreement, template, **context):
     return render(request, template, {"agreement": agreement, "comments": comments_by_place(agreement), **context})
 
 
-def _exhibit_form_page(request, pk, *, model, form_class, template, title, what):
+def _exhibit_form_page(request, agreement, *, model, form_class, template, title, what):
     """Exhibit B or C: one model form on the agreement's exhibit row, saved as a draft."""
-    agreement = _editable(request, pk)
-    if agreement is None:
-        return redirect("agreement_detail", pk=pk)
+    if _editable(request, agreement) is None:
+        return redirect("agreement_detail", pk=agreement.pk)
     form = form_class(request.POST or None, instance=model.objects.get(agreement=agreement))
     if request.method == "POST":
         if form.is_valid():
@@ -60,11 +58,11 @@ def _exhibit_form_page(request, pk, *, model, form_class, template, title, what)
     return _page(request, agreement, template, form=form, page_title=title)
 
 
-@login_required
-def exhibit_b(request, pk):
+@vendor_only
+def exhibit_b(request, agreement, side, role):
     return _exhibit_form_page(
         request,
-        pk,
+        agreement,
         model=SupplementalInformation,
         form_class=SupplementalInformationForm,
         template="exhibits/exhibit_b.html",
@@ -73,11 +71,11 @@ def exhibit_b(request, pk):
     )
 
 
-@login_required
-def exhibit_c(request, pk):
+@vendor_only
+def exhibit_c(request, agreement, side, role):
     return _exhibit_form_page(
         request,
-        pk,
+        agreement,
         model=SecurityPlan,
         form_class=SecurityPlanForm,
         template="exhibits/exhibit_c.html",
@@ -86,11 +84,10 @@ def exhibit_c(request, pk):
     )
 
 
-@login_required
-def exhibit_c1(request, pk):
-    agreement = _editable(request, pk)
-    if agreement is None:
-        return redirect("agreement_detail", pk=pk)
+@vendor_only
+def exhibit_c1(request, agreement, side, role):
+    if _editable(request, agreement) is None:
+        return redirect("agreement_detail", pk=agreement.pk)
     responses = (
         CsfResponse.objects.filter(agreement=agreement)
         .select_related("category__function")
@@ -112,11 +109,10 @@ def exhibit_c1(request, pk):
     )
 
 
-@login_required
-def subcontractors(request, pk):
-    agreement = _editable(request, pk)
-    if agreement is None:
-        return redirect("agreement_detail", pk=pk)
+@vendor_only
+def subcontractors(request, agreement, side, role):
+    if _editable(request, agreement) is None:
+        return redirect("agreement_detail", pk=agreement.pk)
     info = SupplementalInformation.objects.get(agreement=agreement)
     choice = SubcontractorChoiceForm(
         request.POST if "choose" in request.POST else None,
@@ -140,15 +136,11 @@ def subcontractors(request, pk):
     )
 
 
-@login_required
+@vendor_only
 @require_POST
-def acknowledge_bill_of_rights(request, pk):
-    agreement = _editable(request, pk)
-    if agreement is not None:
-        try:
+def acknowledge_bill_of_rights(request, agreement, side, role):
+    if _editable(request, agreement) is not None:
+        with refusal_message(request):
             bill_of_rights_acknowledge(agreement=agreement, actor=request.user)
-        except ValueError as error:
-            messages.error(request, str(error))
-        else:
             messages.success(request, "You acknowledged the district's Bill of Rights (Exhibit A).")
-    return redirect("agreement_detail", pk=pk)
+    return redirect("agreement_detail", pk=agreement.pk)

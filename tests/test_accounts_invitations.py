@@ -11,7 +11,6 @@ from django.utils import timezone
 
 from accounts.models import Invitation
 from accounts.services import (
-    InvitationError,
     invitation_accept,
     invitation_accept_as_new_user,
     invitation_create,
@@ -19,6 +18,7 @@ from accounts.services import (
     invitation_revoke,
 )
 from agreements.models import DistrictMembership, OutboundEmail
+from dpa_portal.errors import ApplicationError
 from vendors.models import Contractor, ContractorMembership
 
 from . import factories
@@ -94,7 +94,7 @@ def test_a_second_acceptance_fails(district, district_admin):
     _, token = invite_staff(district, district_admin)
     user = factories.UserFactory(email="new.person@example.org")
     invitation_accept(token=token, user=user)
-    with pytest.raises(InvitationError, match="already been used"):
+    with pytest.raises(ApplicationError, match="already been used"):
         invitation_accept(token=token, user=user)
     assert DistrictMembership.objects.filter(user=user).count() == 1
 
@@ -112,7 +112,7 @@ def test_two_acceptances_at_the_same_moment_succeed_once(district, district_admi
             with transaction.atomic():
                 invitation_accept(token=token, user=user)
             outcomes.append("accepted")
-        except InvitationError:
+        except ApplicationError:
             outcomes.append("refused")
         finally:
             connection.close()
@@ -132,7 +132,7 @@ def test_an_expired_invitation_cannot_be_accepted(district, district_admin):
         created_at=timezone.now() - timedelta(days=15), expires_at=timezone.now() - timedelta(seconds=1)
     )
     user = factories.UserFactory(email="new.person@example.org")
-    with pytest.raises(InvitationError, match="expired"):
+    with pytest.raises(ApplicationError, match="expired"):
         invitation_accept(token=token, user=user)
     assert not DistrictMembership.objects.filter(user=user).exists()
 
@@ -141,16 +141,16 @@ def test_a_revoked_invitation_cannot_be_accepted_nor_revoked_again(district, dis
     invitation, token = invite_staff(district, district_admin)
     invitation_revoke(invitation=invitation, actor=district_admin)
     user = factories.UserFactory(email="new.person@example.org")
-    with pytest.raises(InvitationError, match="withdrawn"):
+    with pytest.raises(ApplicationError, match="withdrawn"):
         invitation_accept(token=token, user=user)
-    with pytest.raises(InvitationError, match="already accepted or withdrawn"):
+    with pytest.raises(ApplicationError, match="already accepted or withdrawn"):
         invitation_revoke(invitation=invitation, actor=district_admin)
 
 
 def test_an_accepted_invitation_cannot_be_revoked(district, district_admin):
     invitation, token = invite_staff(district, district_admin)
     invitation_accept(token=token, user=factories.UserFactory(email="new.person@example.org"))
-    with pytest.raises(InvitationError):
+    with pytest.raises(ApplicationError):
         invitation_revoke(invitation=invitation, actor=district_admin)
     invitation.refresh_from_db()
     assert invitation.revoked_at is None and invitation.status == "accepted"
@@ -158,14 +158,14 @@ def test_an_accepted_invitation_cannot_be_revoked(district, district_admin):
 
 def test_an_unknown_token_is_refused(district, district_admin):
     invite_staff(district, district_admin)
-    with pytest.raises(InvitationError, match="not valid"):
+    with pytest.raises(ApplicationError, match="not valid"):
         invitation_accept(token="not-a-token", user=factories.UserFactory())
 
 
 def test_someone_with_another_address_cannot_accept(district, district_admin):
     _, token = invite_staff(district, district_admin, email="intended@example.org")
     stranger = factories.UserFactory(email="stranger@example.org")
-    with pytest.raises(InvitationError, match=r"sent to intended@example\.org"):
+    with pytest.raises(ApplicationError, match=r"sent to intended@example\.org"):
         invitation_accept(token=token, user=stranger)
     assert not DistrictMembership.objects.filter(user=stranger).exists()
     assert Invitation.objects.get().accepted_at is None  # still usable by the right person
@@ -193,7 +193,7 @@ def test_a_new_account_is_created_and_accepts_in_one_step(district, district_adm
 def test_no_account_is_left_behind_when_the_invitation_is_unusable(district, district_admin):
     invitation, token = invite_staff(district, district_admin, email="late@example.org")
     invitation_revoke(invitation=invitation, actor=district_admin)
-    with pytest.raises(InvitationError):
+    with pytest.raises(ApplicationError):
         invitation_accept_as_new_user(token=token, first_name="L", last_name="Ate", password="whatever it is 123")
     assert not factories.UserFactory._meta.model.objects.filter(email="late@example.org").exists()
 
@@ -220,14 +220,14 @@ def test_a_new_vendor_gets_a_unique_slug(district, district_admin, vendor):
 
 
 def test_a_vendor_already_on_the_portal_cannot_be_created_again(district, district_admin, vendor):
-    with pytest.raises(InvitationError, match="already on the portal"):
+    with pytest.raises(ApplicationError, match="already on the portal"):
         invite_new_vendor(district, district_admin, name="learning tools, inc.")
     assert Contractor.objects.count() == 1
 
 
 def test_a_vendor_with_staff_manages_its_own_people(district, district_admin, vendor, vendor_admin):
     """A district cannot make a stranger a member (let alone an admin) of a vendor that has staff."""
-    with pytest.raises(InvitationError, match="manages its own staff"):
+    with pytest.raises(ApplicationError, match="manages its own staff"):
         invitation_create(
             kind=Kind.VENDOR_CONTACT,
             email="stranger@example.org",
@@ -260,7 +260,7 @@ def test_a_vendor_contact_on_its_staff_lands_on_the_agreement(
 def test_the_agreement_must_be_between_the_district_and_the_vendor(
     district, district_admin, other_vendor, agreement, other_district_admin
 ):
-    with pytest.raises(InvitationError, match="not between"):
+    with pytest.raises(ApplicationError, match="not between"):
         invitation_create(
             kind=Kind.VENDOR_CONTACT,
             email="x@example.org",
@@ -284,7 +284,7 @@ def test_only_one_of_two_invitations_founds_a_vendor_without_staff(district, dis
         )
         tokens.append(token)
     invitation_accept(token=tokens[0], user=factories.UserFactory(email="one@unclaimed.example"))
-    with pytest.raises(InvitationError, match="already has its own staff"):
+    with pytest.raises(ApplicationError, match="already has its own staff"):
         invitation_accept(token=tokens[1], user=factories.UserFactory(email="two@unclaimed.example"))
     assert contractor.memberships.count() == 1
 
@@ -316,7 +316,7 @@ def test_who_may_invite_whom(request, district, vendor, kind, role, inviter, mes
     organisation = {"contractor": vendor} if kind == Kind.VENDOR_STAFF else {"agency": district}
     if kind == Kind.VENDOR_CONTACT:
         organisation["contractor_name"] = "Some Vendor"
-    with pytest.raises(InvitationError, match=message):
+    with pytest.raises(ApplicationError, match=message):
         invitation_create(
             kind=kind, email="x@example.org", role=role, invited_by=request.getfixturevalue(inviter), **organisation
         )
@@ -325,19 +325,19 @@ def test_who_may_invite_whom(request, district, vendor, kind, role, inviter, mes
 
 
 def test_someone_already_on_the_staff_is_not_invited_again(district, district_admin, district_reviewer):
-    with pytest.raises(InvitationError, match="already on the staff"):
+    with pytest.raises(ApplicationError, match="already on the staff"):
         invite_staff(district, district_admin, email=district_reviewer.email.upper())
 
 
 @pytest.mark.parametrize("email", ["", "   ", "not an address", None])
 def test_an_invitation_needs_an_address(district, district_admin, email):
-    with pytest.raises(InvitationError, match="Enter the e-mail address"):
+    with pytest.raises(ApplicationError, match="Enter the e-mail address"):
         invite_staff(district, district_admin, email=email)
 
 
 def test_a_vendor_invitation_names_one_vendor(district, district_admin, vendor):
     for extra in [{}, {"contractor": vendor, "contractor_name": "Another"}]:
-        with pytest.raises(InvitationError, match="not both"):
+        with pytest.raises(ApplicationError, match="not both"):
             invitation_create(
                 kind=Kind.VENDOR_CONTACT, email="x@example.org", role="admin", invited_by=district_admin,
                 agency=district, **extra,

@@ -10,7 +10,7 @@ from django.utils import dateformat, timezone
 
 from agreements.deadlines import services
 from agreements.deadlines.calendar import BUSINESS, CALENDAR, add_business_days, add_days, is_business_day
-from agreements.deadlines.services import DeadlineError, breach_notice_due
+from agreements.deadlines.services import breach_notice_due
 from agreements.deadlines.sweep import reminder_due, sweep_run
 from agreements.models import (
     Agreement,
@@ -25,6 +25,7 @@ from agreements.models import (
     StatusChange,
 )
 from agreements.services import agreement_create, agreement_transition
+from dpa_portal.errors import ApplicationError
 from exhibits.models import SupplementalInformation
 from vendors.models import ContractorMembership
 
@@ -174,16 +175,16 @@ def test_a_late_breach_report_says_so(executed, vendor, vendor_editor, today):
 
 def test_a_breach_report_only_reaches_the_vendors_own_districts(executed, vendor, vendor_editor, other_vendor, today):
     theirs = make_agreement(agency=executed.agency, contractor=other_vendor)
-    with pytest.raises(DeadlineError):
+    with pytest.raises(ApplicationError):
         services.breach_report_file(contractor=vendor, actor=vendor_editor, agreements=[theirs], **breach_facts(today))
     draft = factories.ProductFactory(contractor=vendor)
     pending = make_agreement(agency=executed.agency, contractor=vendor, products=[draft], status=S.APPROVED)
-    with pytest.raises(DeadlineError):
+    with pytest.raises(ApplicationError):
         services.breach_report_file(contractor=vendor, actor=vendor_editor, agreements=[pending], **breach_facts(today))
     outsider = factories.UserFactory()
-    with pytest.raises(DeadlineError):
+    with pytest.raises(ApplicationError):
         services.breach_report_file(contractor=vendor, actor=outsider, agreements=[executed], **breach_facts(today))
-    with pytest.raises(DeadlineError):
+    with pytest.raises(ApplicationError):
         facts = breach_facts(today, discovery_date=today - timedelta(days=9))
         services.breach_report_file(contractor=vendor, actor=vendor_editor, agreements=[executed], **facts)
     assert not Obligation.objects.exists()
@@ -208,9 +209,9 @@ def test_the_parents_notice_can_be_delayed_then_is_due_seven_days_after_the_reme
     parents = services.parent_notice_remedied(obligation=parents, actor=district_admin, remedied_on=remedied)
     assert parents.due_on == remedied + timedelta(days=7)
     assert "within 7 calendar days" in parents.due_explanation
-    with pytest.raises(DeadlineError):  # only the district's admins
+    with pytest.raises(ApplicationError):  # only the district's admins
         services.parent_notice_remedied(obligation=parents, actor=vendor_editor, remedied_on=remedied)
-    with pytest.raises(DeadlineError):  # not the NYSED report
+    with pytest.raises(ApplicationError):  # not the NYSED report
         services.parent_notice_delay(
             obligation=report.obligations.get(kind=K.BREACH_NYSED),
             actor=district_admin,
@@ -224,13 +225,13 @@ def test_the_district_records_what_it_did(executed, vendor, vendor_editor, distr
         contractor=vendor, actor=vendor_editor, agreements=[executed], **breach_facts(today)
     )
     nysed = report.obligations.get(kind=K.BREACH_NYSED)
-    with pytest.raises(DeadlineError):
+    with pytest.raises(ApplicationError):
         services.obligation_meet(obligation=nysed, actor=district_reviewer, note="Reported.")
-    with pytest.raises(DeadlineError):
+    with pytest.raises(ApplicationError):
         services.obligation_meet(obligation=nysed, actor=vendor_editor, note="Reported.")
     met = services.obligation_meet(obligation=nysed, actor=district_admin, note="Reported through the NYSED portal.")
     assert met.status == Obligation.Status.MET and met.met_by == district_admin and not met.is_late
-    with pytest.raises(DeadlineError):  # a second click
+    with pytest.raises(ApplicationError):  # a second click
         services.obligation_meet(obligation=nysed, actor=district_admin, note="Again.")
 
 
@@ -270,7 +271,7 @@ def test_a_complaint_is_the_districts_with_sixty_days_and_a_written_extension(ex
     duty = complaint.obligations.get()
     assert (duty.owed_by, duty.due_on, duty.source) == ("district", today + timedelta(days=55), "8 NYCRR 121.4(c)")
     assert not OutboundEmail.objects.filter(template="deadline_parent_request").exists()
-    with pytest.raises(DeadlineError):
+    with pytest.raises(ApplicationError):
         services.complaint_extend(
             obligation=duty, actor=district_admin, new_due_on=today + timedelta(days=80), explanation=""
         )
@@ -288,7 +289,7 @@ def test_a_request_for_the_vendor_needs_one_of_the_districts_agreements(
 ):
     theirs = make_agreement(agency=other_district, contractor=executed.contractor)
     for agreement in (None, theirs):
-        with pytest.raises(DeadlineError):
+        with pytest.raises(ApplicationError):
             services.parent_request_record(
                 agency=executed.agency, actor=district_admin, kind="access", requester="parent",
                 agreement=agreement, received_on=today, details="x",
@@ -335,16 +336,16 @@ def test_expiry_and_destruction_end_to_end(client, executed, district_admin, ven
 
     public = f"/public/{executed.agency.slug}/agreements/{executed.pk}/"
     assert "certified that the data was destroyed" not in client.get(public).text
-    with pytest.raises(DeadlineError):  # the whole of II.9(b): subcontractors' copies too
+    with pytest.raises(ApplicationError):  # the whole of II.9(b): subcontractors' copies too
         services.destruction_certificate_file(
             agreement=executed, actor=vendor_editor, **certificate_facts(today, subcontractors_included=False)
         )
     certificate = services.destruction_certificate_file(
         agreement=executed, actor=vendor_editor, **certificate_facts(today)
     )
-    with pytest.raises(DeadlineError):  # one waiting at a time
+    with pytest.raises(ApplicationError):  # one waiting at a time
         services.destruction_certificate_file(agreement=executed, actor=vendor_editor, **certificate_facts(today))
-    with pytest.raises(DeadlineError):  # only a district admin accepts
+    with pytest.raises(ApplicationError):  # only a district admin accepts
         services.destruction_certificate_accept(certificate=certificate, actor=vendor_editor)
     services.destruction_certificate_accept(certificate=certificate, actor=district_admin)
     executed.refresh_from_db()
@@ -404,7 +405,7 @@ def test_a_returned_certificate_keeps_the_duty_open(executed, district_admin, ve
     sweep_run(today=today)  # opens the duty of an agreement that expired outside the sweep
     duty = Obligation.objects.get(agreement=executed, kind=K.RETURN_DESTROY)
     first = services.destruction_certificate_file(agreement=executed, actor=vendor_editor, **certificate_facts(today))
-    with pytest.raises(DeadlineError):
+    with pytest.raises(ApplicationError):
         services.destruction_certificate_reject(certificate=first, actor=district_admin, note="")
     services.destruction_certificate_reject(certificate=first, actor=district_admin, note="Name the backups.")
     duty.refresh_from_db()
@@ -417,7 +418,7 @@ def test_a_returned_certificate_keeps_the_duty_open(executed, district_admin, ve
 
 
 def test_a_certificate_before_the_agreement_ends_is_refused(executed, vendor_editor, today):
-    with pytest.raises(DeadlineError):
+    with pytest.raises(ApplicationError):
         services.destruction_certificate_file(agreement=executed, actor=vendor_editor, **certificate_facts(today))
 
 
@@ -506,7 +507,7 @@ def test_the_sweep_queries_do_not_grow_with_agreements_that_are_not_due(catalogu
 
 def test_the_closure_dates_of_a_district_move_its_business_days(district, district_admin):
     services.closure_add(agency=district, actor=district_admin, day=D(2026, 3, 10), reason="Superintendent's day")
-    with pytest.raises(DeadlineError):
+    with pytest.raises(ApplicationError):
         services.closure_add(agency=district, actor=district_admin, day=D(2026, 3, 10), reason="Twice")
     closures = services.closures_of(district.pk)
     assert breach_notice_due(discovered_on=D(2026, 3, 6), closures=closures).dates[1][1] == D(2026, 3, 18)
@@ -516,9 +517,9 @@ def test_the_closure_dates_of_a_district_move_its_business_days(district, distri
 def test_vendor_staff_and_district_admins_only(executed, other_vendor_admin, other_district_admin, today):
     membership = ContractorMembership.objects.filter(contractor=executed.contractor).first()
     assert membership is None or membership.user != other_vendor_admin
-    with pytest.raises(DeadlineError):
+    with pytest.raises(ApplicationError):
         services.breach_report_file(
             contractor=executed.contractor, actor=other_vendor_admin, agreements=[executed], **breach_facts(today)
         )
-    with pytest.raises(DeadlineError):
+    with pytest.raises(ApplicationError):
         services.closure_add(agency=executed.agency, actor=other_district_admin, day=today, reason="x")

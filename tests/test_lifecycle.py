@@ -5,7 +5,8 @@ import itertools
 import pytest
 
 from agreements.models import Agreement, StatusChange
-from agreements.services import ALLOWED_TRANSITIONS, TransitionError, agreement_create, agreement_transition
+from agreements.services import ALLOWED_TRANSITIONS, agreement_create, agreement_transition
+from dpa_portal.errors import ApplicationError
 
 from . import factories
 
@@ -58,7 +59,7 @@ def test_illegal_steps_raise_a_clear_error_and_change_nothing(agreement, path, i
     for to_status in path:
         agreement_transition(agreement=agreement, to_status=to_status)
     before = agreement.status_changes.count()
-    with pytest.raises(TransitionError, match="cannot become"):
+    with pytest.raises(ApplicationError, match="cannot become"):
         agreement_transition(agreement=agreement, to_status=illegal)
     agreement.refresh_from_db()
     assert agreement.status == (path[-1] if path else S.DRAFT)
@@ -69,14 +70,14 @@ def test_a_stale_copy_cannot_repeat_a_step(agreement):
     """Two people acting on the same page: the second step is checked against the database, not the copy."""
     stale = Agreement.objects.get(pk=agreement.pk)
     agreement_transition(agreement=agreement, to_status=S.WITHDRAWN)
-    with pytest.raises(TransitionError):
+    with pytest.raises(ApplicationError):
         agreement_transition(agreement=stale, to_status=S.WITH_VENDOR)
     assert StatusChange.objects.filter(agreement=agreement, to_status=S.WITH_VENDOR).count() == 0
 
 
 def test_products_of_another_vendor_are_refused(catalogues, district, vendor, other_vendor):
     foreign = factories.ProductFactory(contractor=other_vendor)
-    with pytest.raises(TransitionError, match="not a product of"):
+    with pytest.raises(ApplicationError, match="not a product of"):
         agreement_create(agency=district, contractor=vendor, framework=factories.csf("1.1"), products=[foreign])
     assert not Agreement.objects.exists()
 

@@ -13,7 +13,6 @@ from pypdf import PdfReader
 from agreements.consent import CURRENT_CONSENT_VERSION
 from agreements.models import Agreement, AgreementDocument, OutboundEmail, Signature
 from agreements.services import (
-    TransitionError,
     agreement_amend,
     agreement_approve,
     agreement_send_to_vendor,
@@ -21,6 +20,7 @@ from agreements.services import (
 )
 from agreements.signing import SignatureRequest, agreement_execute, agreement_sign, signing_copy_prepare
 from agreements.verification import document_verify
+from dpa_portal.errors import ApplicationError
 from vendors.models import ContractorMembership
 
 from . import factories
@@ -113,7 +113,7 @@ def test_vendor_signature_records_the_evidence(approved, parties, totp_code):
     ],
 )
 def test_a_bad_signature_request_is_refused_and_nothing_stored(approved, parties, totp_code, overrides, message):
-    with pytest.raises(TransitionError, match=message):
+    with pytest.raises(ApplicationError, match=message):
         sign(approved, "vendor_admin", parties, totp_code, **overrides)
     approved.refresh_from_db()
     assert approved.status == S.APPROVED and not Signature.objects.exists()
@@ -132,7 +132,7 @@ def test_a_code_cannot_be_used_twice(approved, parties, totp_code):
 def test_the_wrong_people_cannot_sign(approved, parties, totp_code, vendor_editor, other_vendor_admin, with_totp):
     for user in (vendor_editor, other_vendor_admin, parties["district_admin"][0]):  # the district signs second
         secret = with_totp(user) if user != parties["district_admin"][0] else parties["district_admin"][1]
-        with pytest.raises(TransitionError, match="cannot sign"):
+        with pytest.raises(ApplicationError, match="cannot sign"):
             agreement_sign(
                 agreement=approved, user=user, request=request_for(approved, secret, totp_code), ip=None, user_agent=""
             )
@@ -250,7 +250,7 @@ def test_amendment_and_renewal_start_from_the_executed_answers(executed, parties
     assert amendment.contract_end == agreement.contract_end
     agreement.refresh_from_db()
     assert agreement.status == S.EXECUTED and bytes(agreement.documents.get(kind="executed").pdf) == bytes(document.pdf)
-    with pytest.raises(TransitionError):
+    with pytest.raises(ApplicationError):
         agreement_amend(agreement=renewal, actor=district_admin, kind=Agreement.Kind.RENEWAL)  # not executed
 
 

@@ -4,13 +4,13 @@ import pytest
 
 from agreements.models import Agreement, OutboundEmail
 from agreements.services import (
-    TransitionError,
     agreement_approve,
     agreement_request_changes,
     agreement_send_to_vendor,
     agreement_start,
     agreement_submit,
 )
+from dpa_portal.errors import ApplicationError
 from exhibits.answers import agreement_answers, answers_diff, carried_over
 from exhibits.completeness import agreement_completeness
 from exhibits.models import Section, Submission
@@ -40,7 +40,7 @@ def test_sending_notifies_the_vendor_staff(sent, vendor_editor):
 
 
 def test_a_vendor_without_staff_needs_a_contact_to_invite(agreement, district_admin):
-    with pytest.raises(TransitionError, match="contact e-mail"):
+    with pytest.raises(ApplicationError, match="contact e-mail"):
         agreement_send_to_vendor(agreement=agreement, actor=district_admin)
     agreement.refresh_from_db()
     assert agreement.status == S.DRAFT
@@ -48,7 +48,7 @@ def test_a_vendor_without_staff_needs_a_contact_to_invite(agreement, district_ad
 
 def test_only_district_admins_send(agreement, district_reviewer, vendor_editor):
     for actor in (district_reviewer, vendor_editor):
-        with pytest.raises(TransitionError):
+        with pytest.raises(ApplicationError):
             agreement_send_to_vendor(agreement=agreement, actor=actor)
 
 
@@ -57,7 +57,7 @@ def test_submitting_an_incomplete_agreement_lists_what_is_missing(sent, vendor_e
     sections = {m.section for m in missing}
     assert sections == {Section.EXHIBIT_A, Section.EXHIBIT_B, Section.EXHIBIT_C, Section.EXHIBIT_C1}
     assert sum(m.section == Section.EXHIBIT_C1 for m in missing) == 23
-    with pytest.raises(TransitionError, match="not complete"):
+    with pytest.raises(ApplicationError, match="not complete"):
         agreement_submit(agreement=sent, actor=vendor_editor)
     assert not Submission.objects.exists()
 
@@ -95,7 +95,7 @@ def test_submit_snapshots_answers_and_tells_the_district(sent, vendor_editor, di
 def test_request_changes_needs_a_note_and_then_notifies_the_vendor(sent, vendor_editor, district_admin):
     fill_complete(sent, actor=vendor_editor)
     agreement_submit(agreement=sent, actor=vendor_editor)
-    with pytest.raises(TransitionError, match="Say what"):
+    with pytest.raises(ApplicationError, match="Say what"):
         agreement_request_changes(agreement=sent, actor=district_admin, note="  ")
     agreement_request_changes(agreement=sent, actor=district_admin, note="Name your hosting region.")
     assert sent.status == S.WITH_VENDOR
@@ -127,7 +127,7 @@ def test_resubmission_shows_what_changed_field_by_field(sent, vendor_editor, dis
 def test_only_district_admins_approve(sent, vendor_editor, district_reviewer, district_admin):
     fill_complete(sent, actor=vendor_editor)
     agreement_submit(agreement=sent, actor=vendor_editor)
-    with pytest.raises(TransitionError):
+    with pytest.raises(ApplicationError):
         agreement_approve(agreement=sent, actor=district_reviewer)
     agreement_approve(agreement=sent, actor=district_admin, note="Thank you")
     assert sent.status == S.APPROVED
@@ -203,7 +203,7 @@ def test_no_reuse_source_from_another_vendor_or_without_a_submission(sent, other
 
 def test_comments_belong_to_the_agreement_framework(agreement, district_reviewer):
     foreign = factories.csf("2.0").categories.first()
-    with pytest.raises(ValueError, match="framework"):
+    with pytest.raises(ApplicationError, match="framework"):
         review_comment_add(
             agreement=agreement, author=district_reviewer, section=Section.EXHIBIT_C1, body="x", category=foreign
         )

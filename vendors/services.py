@@ -2,6 +2,8 @@
 
 from django.utils.text import slugify
 
+from dpa_portal.errors import EXISTS, ApplicationError
+
 from .models import Contractor, Product
 
 
@@ -15,15 +17,11 @@ def unique_slug(model, base: str, *, max_length: int = 80, **scope) -> str:
     return slug
 
 
-class ContractorExists(ValueError):
-    """A "new" vendor whose legal name is already on the portal: the district should choose it instead."""
-
-
 def contractor_create(*, legal_name: str, **fields) -> Contractor:
     """A new contractor organisation, e.g. one a district names when it first invites the vendor."""
     legal_name = legal_name.strip()
     if Contractor.objects.filter(legal_name__iexact=legal_name).exists():
-        raise ContractorExists(f"{legal_name} is already on the portal: choose it from the list.")
+        raise ApplicationError(f"{legal_name} is already on the portal: choose it from the list.", code=EXISTS)
     return Contractor.objects.create(legal_name=legal_name, slug=unique_slug(Contractor, legal_name), **fields)
 
 

@@ -1,20 +1,18 @@
 """The vendor's dashboard: its agreements with every district."""
 
-from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import render
 
 from agreements import selectors
-from agreements.access import vendor_for
+from agreements.access import member_required
 from agreements.forms import AgreementFilterForm
 from agreements.models import Agreement, EducationalAgency
 
 from .models import Product
 
 
-@login_required
-def dashboard(request, slug):
-    contractor, membership = vendor_for(request.user, slug)
+@member_required("vendor")
+def dashboard(request, contractor, membership):
     filter_form = AgreementFilterForm(request.GET)
     filters = filter_form.filters()
     filters.pop("vendor", None)

@@ -61,17 +61,21 @@ class GoverningDate:
     dates: tuple[tuple[str, date], ...]
 
 
-def _long(day: date) -> str:
-    return f"{day:%A, %B} {day.day}, {day.year}"
+def long_date(day: date, *, weekday: bool = False) -> str:
+    """A date as the deadline pages, e-mails and notes write it: "May 4, 2026", or "Monday, May 4, 2026"."""
+    return f"{day:%A, }{day:%B} {day.day}, {day.year}" if weekday else f"{day:%B} {day.day}, {day.year}"
 
 
 def earlier_governs(rules: list[tuple[str, int, str]], start: date, closures: Collection[date] = ()) -> GoverningDate:
     """`rules` are (source, days, kind of days). Each rule's date counts from `start`; the earliest one governs."""
     dated = [(source, days, kind, add_days(start, days, kind, closures)) for source, days, kind in rules]
     governing = min(dated, key=lambda rule: rule[3])
-    parts = [f"{source} says {days} {kind} days, which ends {_long(due)}" for source, days, kind, due in dated]
+    parts = [
+        f"{source} says {days} {kind} days, which ends {long_date(due, weekday=True)}"
+        for source, days, kind, due in dated
+    ]
     explanation = (
-        f"Counted from {_long(start)}: {'; '.join(parts)}. The earlier of the two governs: "
-        f"{_long(governing[3])} ({governing[0]})."
+        f"Counted from {long_date(start, weekday=True)}: {'; '.join(parts)}. The earlier of the two governs: "
+        f"{long_date(governing[3], weekday=True)} ({governing[0]})."
     )
     return GoverningDate(due=governing[3], explanation=explanation, dates=tuple((s, d) for s, _, _, d in dated))

@@ -9,6 +9,8 @@ from datetime import UTC, timedelta
 from django.conf import settings
 from django.utils import timezone
 
+from .calendar import long_date
+
 PRODID = "-//DPA Portal//Deadlines//EN"
 
 
@@ -53,7 +55,7 @@ def calendar_for(obligations, *, name: str) -> str:
                 f"{o.rule}",
                 f"Source: {o.source}.",
                 o.due_explanation,
-                f"Clock started {o.clock_started_on:%B} {o.clock_started_on.day}, {o.clock_started_on.year}.",
+                f"Clock started {long_date(o.clock_started_on)}.",
             ]
             if part
         )

@@ -9,8 +9,8 @@ from django.utils import timezone
 from . import rules
 from .calendar import BUSINESS, CALENDAR
 
-DEFAULT_TERM_REMINDERS = [90, 30, 7]
-DEFAULT_DESTRUCTION_DAYS = 30
+DEFAULT_TERM_REMINDERS = list(rules.RULES[rules.TERM_END].reminders)
+DEFAULT_DESTRUCTION_DAYS = rules.RULES[rules.RETURN_DESTROY].default_days
 
 
 class DeadlinePolicy(models.Model):

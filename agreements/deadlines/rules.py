@@ -1,11 +1,29 @@
-"""The duties the portal tracks, each with its rule and the source it comes from (reference/part121-and-csf.md)."""
+"""The duties the portal tracks, each with its rule and the source it comes from (reference/part121-and-csf.md).
 
-from dataclasses import dataclass
+Every legal day count lives here and nowhere else: the services compute due dates from `Rule.clocks`, the pages and
+e-mails print them through `Rule.text` and the `rule_days` template filter, and a test checks the README's table
+against this module. Change a number here and everything that states or applies it follows.
+"""
 
-from .calendar import CALENDAR
+from dataclasses import dataclass, field
+
+from .calendar import BUSINESS, CALENDAR
 
 DISTRICT = "district"
 VENDOR = "vendor"
+
+
+@dataclass(frozen=True)
+class Clock:
+    """One time limit: `days` days of `day_kind` after the clock starts, as `source` sets it."""
+
+    days: int
+    day_kind: str
+    source: str
+
+    @property
+    def phrase(self) -> str:
+        return f"{self.days} {self.day_kind} days"
 
 
 @dataclass(frozen=True)
@@ -13,12 +31,32 @@ class Rule:
     title: str
     owed_by: str  # DISTRICT or VENDOR
     owed_to: str  # "{agency}" is replaced by the district's name
-    days: int | None  # None: set per agreement or per district (end of term, return or destruction)
-    day_kind: str
     source: str
-    text: str
+    # The limits that run from the same start; where there are several, the earliest date governs. Empty where the
+    # agreement or the district sets the limit (`default_days` says what applies when it does not).
+    clocks: tuple[Clock, ...]
+    wording: str  # the rule in words; {days}, {business_days}, {delayed_days}, {default_days} are filled in
+    default_days: int | None = None
+    # 121.10(e): a delayed notice is due this many calendar days after the delay ends.
+    delayed_days: int | None = None
     # Reminders before the due date, in days; an overdue duty is escalated once, whatever the rule.
-    reminders: tuple[int, ...] = ()
+    reminders: tuple[int, ...] = field(default=())
+
+    @property
+    def days(self) -> int | None:
+        """The limit in calendar days, where the rule sets one in calendar days."""
+        return next((c.days for c in self.clocks if c.day_kind == CALENDAR), None)
+
+    @property
+    def day_kind(self) -> str:
+        return self.clocks[0].day_kind if self.clocks else CALENDAR
+
+    @property
+    def text(self) -> str:
+        business = next((c.days for c in self.clocks if c.day_kind == BUSINESS), None)
+        return self.wording.format(
+            days=self.days, business_days=business, delayed_days=self.delayed_days, default_days=self.default_days
+        )
 
 
 BREACH_NOTICE = "breach_notice"
@@ -35,21 +73,19 @@ RULES: dict[str, Rule] = {
         title="Notify the district of a breach",
         owed_by=VENDOR,
         owed_to="{agency}",
-        days=7,
-        day_kind=CALENDAR,
         source="8 NYCRR 121.10(a); DPA Article II.12(a)",
-        text="The contractor notifies the district of a breach or unauthorized release of PII in the most expedient "
-        "way possible and without unreasonable delay: no more than 7 calendar days after discovery (121.10(a)); "
-        "the DPA says 7 business days (II.12(a)). The earlier date governs.",
+        clocks=(Clock(7, CALENDAR, "8 NYCRR 121.10(a)"), Clock(7, BUSINESS, "DPA Article II.12(a)")),
+        wording="The contractor notifies the district of a breach or unauthorized release of PII in the most expedient "
+        "way possible and without unreasonable delay: no more than {days} calendar days after discovery (121.10(a)); "
+        "the DPA says {business_days} business days (II.12(a)). The earlier date governs.",
     ),
     BREACH_NYSED: Rule(
         title="Report the breach to NYSED's Chief Privacy Officer",
         owed_by=DISTRICT,
         owed_to="NYSED Chief Privacy Officer",
-        days=10,
-        day_kind=CALENDAR,
         source="8 NYCRR 121.10(b), (d)",
-        text="The district reports every breach or unauthorized release to the Chief Privacy Officer within 10 "
+        clocks=(Clock(10, CALENDAR, "8 NYCRR 121.10(b)"),),
+        wording="The district reports every breach or unauthorized release to the Chief Privacy Officer within {days} "
         "calendar days of receiving the contractor's notice (or of discovering it itself).",
         reminders=(3,),
     ),
@@ -57,33 +93,33 @@ RULES: dict[str, Rule] = {
         title="Notify affected parents, eligible students, teachers and principals",
         owed_by=DISTRICT,
         owed_to="Affected parents, eligible students, teachers and principals",
-        days=60,
-        day_kind=CALENDAR,
         source="8 NYCRR 121.10(e)",
-        text="The district notifies those affected within 60 calendar days of discovery or of receiving the "
+        clocks=(Clock(60, CALENDAR, "8 NYCRR 121.10(e)"),),
+        delayed_days=7,
+        wording="The district notifies those affected within {days} calendar days of discovery or of receiving the "
         "contractor's notice. Where notice would interfere with a law enforcement investigation or expose an unfixed "
-        "security vulnerability, it is delayed until 7 calendar days after the risk ends or the vulnerability is "
-        "remedied.",
+        "security vulnerability, it is delayed until {delayed_days} calendar days after the risk ends or the "
+        "vulnerability is remedied.",
         reminders=(14, 3),
     ),
     ACCESS: Rule(
         title="Give a parent or eligible student access to their data",
         owed_by=VENDOR,
         owed_to="{agency}",
-        days=30,
-        day_kind=CALENDAR,
         source="DPA Article III.1",
-        text="The contractor responds to the district's request for access to student data within 30 calendar days.",
+        clocks=(Clock(30, CALENDAR, "DPA Article III.1"),),
+        wording="The contractor responds to the district's request for access to student data within {days} calendar "
+        "days.",
         reminders=(7,),
     ),
     CORRECTION: Rule(
         title="Facilitate a correction of the data",
         owed_by=VENDOR,
         owed_to="{agency}",
-        days=None,  # Exhibit B's correction_days of the agreement, 21 in the model DPA
-        day_kind=CALENDAR,
         source="DPA Exhibit B (challenges to data accuracy)",
-        text="The contractor facilitates the correction within the number of days written in Exhibit B of the "
+        clocks=(),  # Exhibit B's correction_days of the agreement
+        default_days=21,  # the model DPA's Exhibit B
+        wording="The contractor facilitates the correction within the number of days written in Exhibit B of the "
         "district's written request.",
         reminders=(7,),
     ),
@@ -91,31 +127,30 @@ RULES: dict[str, Rule] = {
         title="Give findings on a complaint",
         owed_by=DISTRICT,
         owed_to="The complainant",
-        days=60,
-        day_kind=CALENDAR,
         source="8 NYCRR 121.4(c)",
-        text="The district gives its findings within 60 calendar days of receiving the complaint; longer only with a "
-        "written explanation and an approximate date.",
+        clocks=(Clock(60, CALENDAR, "8 NYCRR 121.4(c)"),),
+        wording="The district gives its findings within {days} calendar days of receiving the complaint; longer only "
+        "with a written explanation and an approximate date.",
         reminders=(14, 3),
     ),
     TERM_END: Rule(
         title="The contract term ends",
         owed_by=DISTRICT,
         owed_to="{agency} and the contractor",
-        days=None,  # the agreement's contract end date
-        day_kind=CALENDAR,
         source="DPA Exhibit B (contract term)",
-        text="On the last day of the term the agreement ends; renew it before then if the service continues. The "
+        clocks=(),  # the agreement's contract end date
+        wording="On the last day of the term the agreement ends; renew it before then if the service continues. The "
         "portal marks the agreement expired the next day and opens the return-or-destroy duty.",
+        reminders=(90, 30, 7),  # the default; a district sets its own (DeadlinePolicy.term_reminder_days)
     ),
     RETURN_DESTROY: Rule(
         title="Return or destroy the data and certify its destruction",
         owed_by=VENDOR,
         owed_to="{agency}",
-        days=None,  # the district's default (DeadlinePolicy.destruction_days)
-        day_kind=CALENDAR,
         source="DPA Article II.9(a)-(c)",
-        text="When the agreement ends, the contractor returns or transfers the data as the district directs, then "
+        clocks=(),  # the district's period (DeadlinePolicy.destruction_days)
+        default_days=30,
+        wording="When the agreement ends, the contractor returns or transfers the data as the district directs, then "
         "securely deletes and destroys it, including the copies held by subcontractors, assignees and other "
         "authorized persons, and certifies the destruction in writing.",
         reminders=(14, 3),
@@ -124,3 +159,15 @@ RULES: dict[str, Rule] = {
 
 # What a vendor sees of a district's duties: its own, and the end of the term.
 VENDOR_VISIBLE = [kind for kind, rule in RULES.items() if rule.owed_by == VENDOR] + [TERM_END]
+
+# Duties that the portal itself marks as met, never a person: the breach notice is met by filing the report, the end
+# of the term by the sweep's expiry, the return or destruction by an accepted destruction certificate.
+MET_BY_PORTAL = frozenset({BREACH_NOTICE, TERM_END, RETURN_DESTROY})
+
+
+def limit(kind: str) -> int:
+    """The one limit in calendar days of a duty whose rule sets one (breach, access, complaint duties)."""
+    days = RULES[kind].days
+    if days is None:
+        raise KeyError(f"The rule of {kind} sets no fixed number of days.")
+    return days

@@ -6,8 +6,7 @@ from django.shortcuts import get_object_or_404
 
 from vendors.models import ContractorMembership
 
-from ..models import Agreement, DistrictMembership
-from ..selectors import agreement_for_user
+from ..models import DistrictMembership, statuses
 from . import rules
 from .models import BreachReport, DestructionCertificate, Obligation, ParentRequest
 
@@ -161,9 +160,7 @@ def agreement_deadlines(agreement, side: str) -> dict:
     }
 
 
-def agreement_for_destruction(user, pk: int):
-    """The agreement, if the user may see it and it has ended (expired, terminated or closed); else 404."""
-    agreement, side, role = agreement_for_user(user, pk)
-    if agreement.status not in (Agreement.Status.EXPIRED, Agreement.Status.TERMINATED, Agreement.Status.CLOSED):
+def require_ended(agreement) -> None:
+    """The destruction pages exist only for an agreement that ended (expired, terminated or closed); else 404."""
+    if agreement.status not in statuses.ENDED_OR_CLOSED:
         raise Http404
-    return agreement, side, role

@@ -9,12 +9,14 @@ from datetime import date
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from dpa_portal.errors import EXISTS, FORBIDDEN, STATE, ApplicationError
+
 from .. import access
 from ..mail import email_enqueue
-from ..models import Agreement, EducationalAgency
-from ..services import TransitionError, agreement_transition
+from ..models import Agreement, EducationalAgency, statuses
+from ..services import agreement_transition
 from . import rules
-from .calendar import BUSINESS, CALENDAR, add_calendar_days, earlier_governs
+from .calendar import add_calendar_days, earlier_governs, long_date
 from .models import (
     DEFAULT_DESTRUCTION_DAYS,
     BreachReport,
@@ -28,31 +30,9 @@ from .models import (
 
 S = Agreement.Status
 K = Obligation.Kind
-# A vendor reports breaches to, and certifies destruction for, districts whose agreement is or was in effect.
-BREACH_STATUSES = (S.EXECUTED, S.EXPIRED, S.TERMINATED)
-ENDED_STATUSES = (S.EXPIRED, S.TERMINATED)
-CARRIES_DATA = (S.EXECUTED, S.EXPIRED, S.TERMINATED, S.CLOSED)
-
-
-class DeadlineError(TransitionError):
-    """A step the rules refuse; its message is meant for the person who tried it (shown as a message)."""
-
-
-def _fmt(day: date) -> str:
-    return f"{day:%B} {day.day}, {day.year}"
 
 
 # --- who may act, and who hears about it ------------------------------------------------------------------------
-
-
-def _require_district_admin(agency_id: int, actor) -> None:
-    if not access.is_district_staff(actor, agency_id, access.DISTRICT_ADMIN):
-        raise DeadlineError("Only the district's admins can do that.")
-
-
-def _require_vendor_staff(contractor_id: int, actor) -> None:
-    if not access.is_vendor_staff(actor, contractor_id):
-        raise DeadlineError("Only the vendor's staff can do that.")
 
 
 def district_admin_emails(agency_id: int) -> list[str]:
@@ -94,21 +74,25 @@ def _obligation(kind: str, *, agency, start: date, due: date | None, explanation
 
 
 def breach_notice_due(*, discovered_on: date, closures=()):
-    """The contractor's notice: 7 calendar days (121.10(a)) or 7 business days (DPA II.12(a)); the earlier governs.
+    """The contractor's notice: calendar days (121.10(a)) or business days (DPA II.12(a)); the earlier governs.
 
     Business days skip weekends, New York State holidays and the district's closures; seven of them always span at
     least nine calendar days, so in practice the regulation's date governs, and the page says so.
     """
-    return earlier_governs(
-        [("8 NYCRR 121.10(a)", 7, CALENDAR), ("DPA Article II.12(a)", 7, BUSINESS)], discovered_on, closures
-    )
+    clocks = rules.RULES[K.BREACH_NOTICE].clocks
+    return earlier_governs([(c.source, c.days, c.day_kind) for c in clocks], discovered_on, closures)
+
+
+def due_after(kind: str, start: date) -> date:
+    """The due date of a duty whose rule sets a fixed number of calendar days, counted from `start`."""
+    return add_calendar_days(start, rules.limit(kind))
 
 
 def breach_eligible_agreements(contractor):
     """The vendor's agreements it can report a breach under: those in effect, expired or terminated (the data may still
     be held until its destruction is certified), by district."""
     return (
-        Agreement.objects.filter(contractor=contractor, status__in=BREACH_STATUSES)
+        Agreement.objects.filter(contractor=contractor, status__in=statuses.HOLDS_DATA)
         .select_related("agency")
         .prefetch_related("products")
         .order_by("agency__name", "agency_id", "-pk")
@@ -122,19 +106,22 @@ def breach_report_file(*, contractor, actor, agreements, **facts) -> BreachRepor
     the district's II.12(b) recipient, Data Protection Office and admins are told; the district's duties open: report
     to NYSED's Chief Privacy Officer in 10 calendar days (121.10(b)) and notify those affected in 60 (121.10(e)).
     """
-    _require_vendor_staff(contractor.pk, actor)
+    access.require_vendor_staff(actor, contractor.pk)
     agreements = list(agreements)
     if not agreements:
-        raise DeadlineError("Choose at least one district.")
+        raise ApplicationError("Choose at least one district.")
     eligible = set(breach_eligible_agreements(contractor).values_list("pk", flat=True))
     if any(a.pk not in eligible for a in agreements):
-        raise DeadlineError("You can only report to districts whose agreement with you is or was in effect.")
+        raise ApplicationError(
+            "You can only report to districts whose agreement with you is or was in effect.", code=FORBIDDEN
+        )
     if facts["discovery_date"] < facts["incident_date"]:
-        raise DeadlineError("The breach cannot be discovered before it happened.")
+        raise ApplicationError("The breach cannot be discovered before it happened.")
     now = timezone.now()
     received = timezone.localdate(now)
+    nysed_due, parents_due = due_after(K.BREACH_NYSED, received), due_after(K.BREACH_PARENTS, received)
     if facts["discovery_date"] > received:
-        raise DeadlineError("The date of discovery cannot be in the future.")
+        raise ApplicationError("The date of discovery cannot be in the future.")
     with transaction.atomic():
         report = BreachReport.objects.create(contractor=contractor, filed_by=actor, filed_at=now, **facts)
         report.agreements.set(agreements)
@@ -158,12 +145,8 @@ def breach_report_file(*, contractor, actor, agreements, **facts) -> BreachRepor
             Obligation.objects.bulk_create(
                 [
                     notice,
-                    _obligation(
-                        K.BREACH_NYSED, agency=agency, start=received, due=add_calendar_days(received, 10), **links
-                    ),
-                    _obligation(
-                        K.BREACH_PARENTS, agency=agency, start=received, due=add_calendar_days(received, 60), **links
-                    ),
+                    _obligation(K.BREACH_NYSED, agency=agency, start=received, due=nysed_due, **links),
+                    _obligation(K.BREACH_PARENTS, agency=agency, start=received, due=parents_due, **links),
                 ]
             )
             email_enqueue(
@@ -176,8 +159,8 @@ def breach_report_file(*, contractor, actor, agreements, **facts) -> BreachRepor
                     "report": report,
                     "on_time": received <= governing.due,
                     "governing": governing,
-                    "nysed_due": add_calendar_days(received, 10),
-                    "parents_due": add_calendar_days(received, 60),
+                    "nysed_due": nysed_due,
+                    "parents_due": parents_due,
                 },
             )
     return report
@@ -185,18 +168,18 @@ def breach_report_file(*, contractor, actor, agreements, **facts) -> BreachRepor
 
 def parent_notice_delay(*, obligation: Obligation, actor, reason: str, note: str, remedied_on: date | None = None):
     """121.10(e): the district delays notice for law enforcement or an unfixed vulnerability. Until the remedy date is
-    recorded the duty has no due date; then it is due 7 calendar days after that date."""
+    recorded the duty has no due date; then it is due `Rule.delayed_days` calendar days after that date."""
     if obligation.kind != K.BREACH_PARENTS:
-        raise DeadlineError("Only the notice to those affected by a breach can be delayed.")
+        raise ApplicationError("Only the notice to those affected by a breach can be delayed.")
     if reason not in (Obligation.Delay.LAW_ENFORCEMENT, Obligation.Delay.VULNERABILITY):
-        raise DeadlineError("Choose why the notice is delayed.")
+        raise ApplicationError("Choose why the notice is delayed.")
     if not note.strip():
-        raise DeadlineError("Say why the notice is delayed.")
-    _require_district_admin(obligation.agency_id, actor)
+        raise ApplicationError("Say why the notice is delayed.")
+    access.require_district_staff(actor, obligation.agency_id, access.DISTRICT_ADMIN)
     with transaction.atomic():
         locked = Obligation.objects.select_for_update().get(pk=obligation.pk)
         if not locked.is_open:
-            raise DeadlineError("This duty is no longer open.")
+            raise ApplicationError("This duty is no longer open.", code=STATE)
         locked.delay_reason, locked.delay_note = reason, note.strip()
         locked.delay_recorded_at = locked.delay_recorded_at or timezone.now()
         _apply_remedy(locked, remedied_on)
@@ -205,12 +188,13 @@ def parent_notice_delay(*, obligation: Obligation, actor, reason: str, note: str
 
 
 def parent_notice_remedied(*, obligation: Obligation, actor, remedied_on: date):
-    """The delay ended (vulnerability remedied, or no more risk to the investigation): due 7 calendar days later."""
-    _require_district_admin(obligation.agency_id, actor)
+    """The delay ended (vulnerability remedied, or no more risk to the investigation): due a few calendar days later
+    (`Rule.delayed_days`)."""
+    access.require_district_staff(actor, obligation.agency_id, access.DISTRICT_ADMIN)
     with transaction.atomic():
         locked = Obligation.objects.select_for_update().get(pk=obligation.pk)
         if not locked.is_open or not locked.delay_reason or locked.kind != K.BREACH_PARENTS:
-            raise DeadlineError("Record a delay first.")
+            raise ApplicationError("Record a delay first.", code=STATE)
         _apply_remedy(locked, remedied_on)
         locked.save()
     return locked
@@ -218,42 +202,43 @@ def parent_notice_remedied(*, obligation: Obligation, actor, remedied_on: date):
 
 def _apply_remedy(obligation: Obligation, remedied_on: date | None) -> None:
     why = obligation.get_delay_reason_display().split(" (")[0].lower()
+    days = rules.RULES[K.BREACH_PARENTS].delayed_days
     if remedied_on is None:
         obligation.due_on, obligation.delay_ended_on = None, None
         obligation.due_explanation = (
             f"Delayed for {why} (8 NYCRR 121.10(e)). Record the date the risk ended or the vulnerability was "
-            "remedied: notice is then due within 7 calendar days."
+            f"remedied: notice is then due within {days} calendar days."
         )
         return
     if remedied_on > timezone.localdate():
-        raise DeadlineError("The remedy date cannot be in the future.")
+        raise ApplicationError("The remedy date cannot be in the future.")
     obligation.delay_ended_on = remedied_on
-    obligation.due_on = add_calendar_days(remedied_on, 7)
+    obligation.due_on = add_calendar_days(remedied_on, days)
     obligation.due_explanation = (
-        f"Delayed for {why}; remedied on {_fmt(remedied_on)}. 8 NYCRR 121.10(e): notice is due within 7 calendar days "
-        f"after that, on {_fmt(obligation.due_on)}."
+        f"Delayed for {why}; remedied on {long_date(remedied_on)}. 8 NYCRR 121.10(e): notice is due within {days} "
+        f"calendar days after that, on {long_date(obligation.due_on)}."
     )
     if obligation.status == Obligation.Status.OVERDUE and obligation.due_on >= timezone.localdate():
         obligation.status = Obligation.Status.OPEN
 
 
 def complaint_extend(*, obligation: Obligation, actor, new_due_on: date, explanation: str):
-    """121.4(c): findings later than 60 days only with a written explanation and an approximate date."""
+    """121.4(c): findings later than the rule's limit only with a written explanation and an approximate date."""
     if obligation.kind != K.COMPLAINT:
-        raise DeadlineError("Only complaint findings can be extended.")
+        raise ApplicationError("Only complaint findings can be extended.")
     if not explanation.strip():
-        raise DeadlineError("Give the written explanation that 121.4(c) asks for.")
-    _require_district_admin(obligation.agency_id, actor)
+        raise ApplicationError("Give the written explanation that 121.4(c) asks for.")
+    access.require_district_staff(actor, obligation.agency_id, access.DISTRICT_ADMIN)
     with transaction.atomic():
         locked = Obligation.objects.select_for_update().get(pk=obligation.pk)
         if not locked.is_open:
-            raise DeadlineError("This duty is no longer open.")
+            raise ApplicationError("This duty is no longer open.", code=STATE)
         if locked.due_on and new_due_on <= locked.due_on:
-            raise DeadlineError("The new date must be after the current due date.")
+            raise ApplicationError("The new date must be after the current due date.")
         locked.delay_reason, locked.delay_note = Obligation.Delay.EXTENSION, explanation.strip()
         locked.delay_recorded_at = timezone.now()
         locked.due_explanation = (
-            f"Extended from {_fmt(locked.due_on)} to about {_fmt(new_due_on)} with a written explanation "
+            f"Extended from {long_date(locked.due_on)} to about {long_date(new_due_on)} with a written explanation "
             "(8 NYCRR 121.4(c))."
         )
         locked.due_on = new_due_on
@@ -269,14 +254,14 @@ def complaint_extend(*, obligation: Obligation, actor, new_due_on: date, explana
 def obligation_meet(*, obligation: Obligation, actor, note: str) -> Obligation:
     """The party that owes the duty records that it is done, and what was done. A district's admins and a vendor's
     staff act for their side. The return-or-destroy duty is met only by an accepted destruction certificate."""
-    if obligation.kind in (K.RETURN_DESTROY, K.TERM_END, K.BREACH_NOTICE):
-        raise DeadlineError("This duty is met by the portal itself, not by hand.")
+    if obligation.kind in rules.MET_BY_PORTAL:
+        raise ApplicationError("This duty is met by the portal itself, not by hand.", code=STATE)
     if not note.strip():
-        raise DeadlineError("Say what was done.")
+        raise ApplicationError("Say what was done.")
     if obligation.owed_by == Obligation.Party.VENDOR:
-        _require_vendor_staff(obligation.contractor_id, actor)
+        access.require_vendor_staff(actor, obligation.contractor_id)
     else:
-        _require_district_admin(obligation.agency_id, actor)
+        access.require_district_staff(actor, obligation.agency_id, access.DISTRICT_ADMIN)
     with transaction.atomic():
         met = _mark_met(obligation, actor=actor, note=note.strip())
         if obligation.owed_by == Obligation.Party.VENDOR:
@@ -296,7 +281,7 @@ def _mark_met(obligation: Obligation, *, actor, note: str, certificate=None) -> 
         status=Obligation.Status.MET, met_at=now, met_by=actor, met_note=note, certificate=certificate
     )
     if done != 1:
-        raise DeadlineError("This duty was already met or cancelled.")
+        raise ApplicationError("This duty was already met or cancelled.", code=STATE)
     obligation.refresh_from_db()
     return obligation
 
@@ -307,17 +292,17 @@ def _mark_met(obligation: Obligation, *, actor, note: str, certificate=None) -> 
 def parent_request_record(
     *, agency, actor, kind: str, requester: str, received_on: date, details: str, agreement=None, reference: str = ""
 ) -> ParentRequest:
-    """The district records a request. Access (DPA III.1, 30 days) and correction (Exhibit B, its correction days)
-    go to the vendor, whose clock starts today, when the district sends its written request; a complaint is the
-    district's to answer within 60 days of receiving it (121.4(c))."""
-    _require_district_admin(agency.pk, actor)
+    """The district records a request. Access (DPA III.1) and correction (Exhibit B, its correction days) go to the
+    vendor, whose clock starts today, when the district sends its written request; a complaint is the district's to
+    answer within the limit of 121.4(c) from the day it was received."""
+    access.require_district_staff(actor, agency.pk, access.DISTRICT_ADMIN)
     today = timezone.localdate()
     if received_on > today:
-        raise DeadlineError("The date received cannot be in the future.")
-    if agreement is not None and (agreement.agency_id != agency.pk or agreement.status not in BREACH_STATUSES):
-        raise DeadlineError("Choose one of this district's agreements that is or was in effect.")
+        raise ApplicationError("The date received cannot be in the future.")
+    if agreement is not None and (agreement.agency_id != agency.pk or agreement.status not in statuses.HOLDS_DATA):
+        raise ApplicationError("Choose one of this district's agreements that is or was in effect.")
     if kind in ParentRequest.VENDOR_ACTS and agreement is None:
-        raise DeadlineError("Choose the vendor's agreement: the vendor must act on this request.")
+        raise ApplicationError("Choose the vendor's agreement: the vendor must act on this request.")
     with transaction.atomic():
         request = ParentRequest.objects.create(
             agency=agency,
@@ -335,7 +320,7 @@ def parent_request_record(
             "contractor": agreement.contractor if agreement else None,
         }
         if kind == ParentRequest.Kind.ACCESS:
-            obligation = _obligation(K.ACCESS, agency=agency, start=today, due=add_calendar_days(today, 30), **links)
+            obligation = _obligation(K.ACCESS, agency=agency, start=today, due=due_after(K.ACCESS, today), **links)
         elif kind == ParentRequest.Kind.CORRECTION:
             days = _correction_days(agreement)
             obligation = _obligation(
@@ -348,7 +333,7 @@ def parent_request_record(
             )
         else:
             obligation = _obligation(
-                K.COMPLAINT, agency=agency, start=received_on, due=add_calendar_days(received_on, 60), **links
+                K.COMPLAINT, agency=agency, start=received_on, due=due_after(K.COMPLAINT, received_on), **links
             )
         obligation.save()
         if kind in ParentRequest.VENDOR_ACTS:
@@ -365,21 +350,21 @@ def _correction_days(agreement) -> int:
     from exhibits.models import SupplementalInformation
 
     info = SupplementalInformation.objects.filter(agreement=agreement).only("correction_days").first()
-    return info.correction_days if info else 21
+    return info.correction_days if info else rules.RULES[K.CORRECTION].default_days
 
 
 def parent_request_close(*, request: ParentRequest, actor, outcome: str) -> ParentRequest:
     """The district closes the request with what was done; a duty still open is met by the district's word."""
-    _require_district_admin(request.agency_id, actor)
+    access.require_district_staff(actor, request.agency_id, access.DISTRICT_ADMIN)
     if not outcome.strip():
-        raise DeadlineError("Say what was done.")
+        raise ApplicationError("Say what was done.")
     now = timezone.now()
     with transaction.atomic():
         closed = ParentRequest.objects.filter(pk=request.pk, closed_at__isnull=True).update(
             closed_at=now, closed_by=actor, outcome=outcome.strip()
         )
         if closed != 1:
-            raise DeadlineError("This request is already closed.")
+            raise ApplicationError("This request is already closed.", code=STATE)
         Obligation.objects.filter(parent_request=request, status__in=Obligation.OPEN_STATUSES).update(
             status=Obligation.Status.MET,
             met_at=now,
@@ -394,22 +379,22 @@ def parent_request_close(*, request: ParentRequest, actor, outcome: str) -> Pare
 
 
 def closure_add(*, agency, actor, day: date, reason: str) -> DistrictClosure:
-    _require_district_admin(agency.pk, actor)
+    access.require_district_staff(actor, agency.pk, access.DISTRICT_ADMIN)
     try:
         with transaction.atomic():
             return DistrictClosure.objects.create(agency=agency, date=day, reason=reason.strip(), created_by=actor)
     except IntegrityError:
-        raise DeadlineError(f"{_fmt(day)} is already a closure date.") from None
+        raise ApplicationError(f"{long_date(day)} is already a closure date.", code=EXISTS) from None
 
 
 def closure_remove(*, closure: DistrictClosure, actor) -> None:
-    _require_district_admin(closure.agency_id, actor)
+    access.require_district_staff(actor, closure.agency_id, access.DISTRICT_ADMIN)
     closure.delete()
 
 
 def policy_update(*, agency, actor, term_reminder_days: list[int], destruction_days: int) -> DeadlinePolicy:
     """Applies to duties opened from now on; a duty keeps the due date it was opened with."""
-    _require_district_admin(agency.pk, actor)
+    access.require_district_staff(actor, agency.pk, access.DISTRICT_ADMIN)
     policy, _ = DeadlinePolicy.objects.update_or_create(
         agency=agency,
         defaults={
@@ -431,7 +416,7 @@ def term_end_obligation(agreement) -> Obligation:
         agency=agreement.agency,
         start=agreement.contract_start or end,
         due=end,
-        explanation=f"The last day of the contract term in Exhibit B is {_fmt(end)}.",
+        explanation=f"The last day of the contract term in Exhibit B is {long_date(end)}.",
         agreement=agreement,
         contractor=agreement.contractor,
     )
@@ -445,7 +430,7 @@ def return_destroy_obligation(agreement, *, ended_on: date, agency: EducationalA
         agency=agency,
         start=ended_on,
         due=due,
-        explanation=f"{days} calendar days after the agreement ended on {_fmt(ended_on)}: the district's default "
+        explanation=f"{days} calendar days after the agreement ended on {long_date(ended_on)}: the district's default "
         "period for returning or destroying data (DPA II.9).",
         agreement=agreement,
         contractor=agreement.contractor,
@@ -455,7 +440,7 @@ def return_destroy_obligation(agreement, *, ended_on: date, agency: EducationalA
 def successor_in_effect(agreement):
     """A renewal or amendment of this agreement that was executed: the data carries over to it, so the end of this
     one opens no return-or-destroy duty (the successor's end will)."""
-    return Agreement.objects.filter(previous=agreement, status__in=CARRIES_DATA).order_by("pk").first()
+    return Agreement.objects.filter(previous=agreement, status__in=statuses.POSTED).order_by("pk").first()
 
 
 def agreement_expire(*, agreement: Agreement) -> bool:
@@ -464,7 +449,7 @@ def agreement_expire(*, agreement: Agreement) -> bool:
     False if another sweep (or a person) moved it first."""
     end = agreement.contract_end
     successor = successor_in_effect(agreement)
-    note = f"The contract term ended on {_fmt(end)} (Exhibit B). Expired by the portal's daily sweep; " + (
+    note = f"The contract term ended on {long_date(end)} (Exhibit B). Expired by the portal's daily sweep; " + (
         f"the data carries over to the {successor.get_kind_display().lower()} (agreement {successor.pk}), so no "
         "return or destruction is due."
         if successor
@@ -473,7 +458,7 @@ def agreement_expire(*, agreement: Agreement) -> bool:
     with transaction.atomic():
         try:
             agreement_transition(agreement=agreement, to_status=S.EXPIRED, actor=None, note=note)
-        except TransitionError:
+        except ApplicationError:
             return False
         now = timezone.now()
         Obligation.objects.filter(agreement=agreement, kind=K.TERM_END, status__in=Obligation.OPEN_STATUSES).update(
@@ -493,13 +478,17 @@ def agreement_expire(*, agreement: Agreement) -> bool:
 
 def destruction_certificate_file(*, agreement: Agreement, actor, **facts) -> DestructionCertificate:
     """The vendor certifies in writing that the data is destroyed, subcontractors' copies included (DPA II.9(b)-(c))."""
-    _require_vendor_staff(agreement.contractor_id, actor)
-    if agreement.status not in ENDED_STATUSES:
-        raise DeadlineError("A destruction certificate is filed once the agreement has expired or been terminated.")
+    access.require_vendor_staff(actor, agreement.contractor_id)
+    if agreement.status not in statuses.ENDED:
+        raise ApplicationError(
+            "A destruction certificate is filed once the agreement has expired or been terminated.", code=STATE
+        )
     if not facts.get("subcontractors_included"):
-        raise DeadlineError("The certificate must cover every copy held by subcontractors and assignees (DPA II.9(b)).")
+        raise ApplicationError(
+            "The certificate must cover every copy held by subcontractors and assignees (DPA II.9(b))."
+        )
     if facts["destroyed_on"] > timezone.localdate():
-        raise DeadlineError("The date of destruction cannot be in the future.")
+        raise ApplicationError("The date of destruction cannot be in the future.")
     try:
         with transaction.atomic():
             certificate = DestructionCertificate.objects.create(agreement=agreement, filed_by=actor, **facts)
@@ -510,7 +499,9 @@ def destruction_certificate_file(*, agreement: Agreement, actor, **facts) -> Des
                 context={"agreement": agreement, "certificate": certificate},
             )
     except IntegrityError:
-        raise DeadlineError("A certificate is already waiting for the district, or one was accepted.") from None
+        raise ApplicationError(
+            "A certificate is already waiting for the district, or one was accepted.", code=STATE
+        ) from None
     return certificate
 
 
@@ -519,14 +510,14 @@ def destruction_certificate_accept(
 ) -> DestructionCertificate:
     """A district admin accepts: the return-or-destroy duty is met and the agreement becomes closed."""
     agreement = certificate.agreement
-    _require_district_admin(agreement.agency_id, actor)
+    access.require_district_staff(actor, agreement.agency_id, access.DISTRICT_ADMIN)
     with transaction.atomic():
         now = timezone.now()
         decided = DestructionCertificate.objects.filter(
             pk=certificate.pk, status=DestructionCertificate.Status.SUBMITTED
         ).update(status=DestructionCertificate.Status.ACCEPTED, reviewed_by=actor, reviewed_at=now, review_note=note)
         if decided != 1:
-            raise DeadlineError("This certificate was already decided.")
+            raise ApplicationError("This certificate was already decided.", code=STATE)
         certificate.refresh_from_db()
         Obligation.objects.filter(
             agreement=agreement, kind=K.RETURN_DESTROY, status__in=Obligation.OPEN_STATUSES
@@ -536,14 +527,14 @@ def destruction_certificate_accept(
             met_by=actor,
             certificate=certificate,
             met_note=f"Destruction certified by {certificate.signer_name} on "
-            f"{_fmt(timezone.localdate(certificate.certified_at))}; accepted by the district.",
+            f"{long_date(timezone.localdate(certificate.certified_at))}; accepted by the district.",
         )
         agreement_transition(
             agreement=agreement,
             to_status=S.CLOSED,
             actor=actor,
             note=f"{certificate.signer_name}, {certificate.signer_title}, certified that the data was destroyed on "
-            f"{_fmt(certificate.destroyed_on)} (DPA II.9(c)); the district accepted the certificate.",
+            f"{long_date(certificate.destroyed_on)} (DPA II.9(c)); the district accepted the certificate.",
         )
         _tell_vendor_of_decision(certificate)
     return certificate
@@ -551,9 +542,9 @@ def destruction_certificate_accept(
 
 def destruction_certificate_reject(*, certificate: DestructionCertificate, actor, note: str) -> DestructionCertificate:
     """A district admin returns the certificate to the vendor with what is missing; the duty stays open."""
-    _require_district_admin(certificate.agreement.agency_id, actor)
+    access.require_district_staff(actor, certificate.agreement.agency_id, access.DISTRICT_ADMIN)
     if not note.strip():
-        raise DeadlineError("Say what the certificate is missing.")
+        raise ApplicationError("Say what the certificate is missing.")
     with transaction.atomic():
         decided = DestructionCertificate.objects.filter(
             pk=certificate.pk, status=DestructionCertificate.Status.SUBMITTED
@@ -564,7 +555,7 @@ def destruction_certificate_reject(*, certificate: DestructionCertificate, actor
             review_note=note.strip(),
         )
         if decided != 1:
-            raise DeadlineError("This certificate was already decided.")
+            raise ApplicationError("This certificate was already decided.", code=STATE)
         certificate.refresh_from_db()
         _tell_vendor_of_decision(certificate)
     return certificate

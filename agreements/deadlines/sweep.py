@@ -22,10 +22,10 @@ from django.utils import timezone
 from vendors.models import ContractorMembership
 
 from ..mail import email_enqueue
-from ..models import Agreement, DistrictMembership, StatusChange
+from ..models import Agreement, DistrictMembership, StatusChange, statuses
 from . import rules
 from .models import DEFAULT_TERM_REMINDERS, DeadlinePolicy, Obligation, Reminder
-from .services import CARRIES_DATA, agreement_expire, return_destroy_obligation, term_end_obligation
+from .services import agreement_expire, return_destroy_obligation, term_end_obligation
 
 log = logging.getLogger(__name__)
 S = Agreement.Status
@@ -78,7 +78,7 @@ def _open_missing(result: SweepResult) -> None:
     agreement terminated (or expired outside the sweep) that has none yet. A unique constraint keeps a racing sweep
     from opening a second one."""
     has = lambda kind: Exists(Obligation.objects.filter(agreement=OuterRef("pk"), kind=kind))  # noqa: E731
-    renewed = Exists(Agreement.objects.filter(previous=OuterRef("pk"), status__in=CARRIES_DATA))
+    renewed = Exists(Agreement.objects.filter(previous=OuterRef("pk"), status__in=statuses.POSTED))
     new = [
         term_end_obligation(a)
         for a in Agreement.objects.filter(status=S.EXECUTED, contract_end__isnull=False)
@@ -90,7 +90,7 @@ def _open_missing(result: SweepResult) -> None:
         "-created_at"
     )
     for agreement in (
-        Agreement.objects.filter(status__in=[S.EXPIRED, S.TERMINATED])
+        Agreement.objects.filter(status__in=statuses.ENDED)
         .filter(~has(K.RETURN_DESTROY), ~renewed)
         .order_by("pk")
         .annotate(ended_at=Subquery(ended_on.values("created_at")[:1]))

@@ -11,9 +11,12 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from ..access import DISTRICT_ADMIN, district_for, vendor_for
-from ..models import Agreement
-from . import selectors, services
+from dpa_portal.errors import refusal_message
+
+from ..access import DISTRICT_ADMIN, member_required
+from ..models import Agreement, statuses
+from . import rules, selectors, services
+from .calendar import long_date
 from .forms import (
     BreachReportForm,
     ClosureForm,
@@ -28,7 +31,6 @@ from .forms import (
 )
 from .ical import calendar_for
 from .models import CalendarFeed, DestructionCertificate, DistrictClosure, Obligation
-from .services import DeadlineError
 
 K = Obligation.Kind
 
@@ -92,7 +94,7 @@ def calendar_feed(request, token: str):
 def _obligation_can(obligation: Obligation, side: str, role: str) -> dict:
     """What the person may do with the duty now; the services check the same rules again."""
     district_admin = side == "district" and role == "admin"
-    by_hand = obligation.is_open and obligation.kind not in (K.RETURN_DESTROY, K.TERM_END, K.BREACH_NOTICE)
+    by_hand = obligation.is_open and obligation.kind not in rules.MET_BY_PORTAL
     return {
         "meet": by_hand
         and (
@@ -104,9 +106,8 @@ def _obligation_can(obligation: Obligation, side: str, role: str) -> dict:
     }
 
 
-@login_required
-def obligation_detail(request, pk):
-    obligation, side, role = selectors.obligation_for_user(request.user, pk)
+@member_required("obligation")
+def obligation_detail(request, obligation, side, role):
     can = _obligation_can(obligation, side, role)
     return render(
         request,
@@ -128,8 +129,8 @@ def obligation_detail(request, pk):
     )
 
 
-def _obligation_step(request, pk, form_class, allowed: str, step):
-    obligation, side, role = selectors.obligation_for_user(request.user, pk)
+def _obligation_step(request, obligation, side, role, form_class, allowed: str, step):
+    pk = obligation.pk
     if not _obligation_can(obligation, side, role)[allowed]:
         raise Http404
     form = form_class(request.POST)
@@ -137,67 +138,60 @@ def _obligation_step(request, pk, form_class, allowed: str, step):
         for errors in form.errors.values():
             messages.error(request, " ".join(errors))
         return redirect("obligation_detail", pk=pk)
-    try:
-        message = step(obligation, form.cleaned_data)
-    except DeadlineError as error:
-        messages.error(request, str(error))
-    else:
-        messages.success(request, message)
+    with refusal_message(request):
+        messages.success(request, step(obligation, form.cleaned_data))
     return redirect("obligation_detail", pk=pk)
 
 
-@login_required
+@member_required("obligation")
 @require_POST
-def obligation_done(request, pk):
+def obligation_done(request, obligation, side, role):
     def step(o, data):
         services.obligation_meet(obligation=o, actor=request.user, note=data["note"])
         return "Recorded as done."
 
-    return _obligation_step(request, pk, OutcomeForm, "meet", step)
+    return _obligation_step(request, obligation, side, role, OutcomeForm, "meet", step)
 
 
-@login_required
+@member_required("obligation")
 @require_POST
-def obligation_delay(request, pk):
+def obligation_delay(request, obligation, side, role):
     def step(o, data):
         o = services.parent_notice_delay(
             obligation=o, actor=request.user, reason=data["reason"], note=data["note"], remedied_on=data["remedied_on"]
         )
-        return "Delay recorded." + (
-            f" Notice is now due {o.due_on:%B} {o.due_on.day}, {o.due_on.year}." if o.due_on else ""
-        )
+        return "Delay recorded." + (f" Notice is now due {long_date(o.due_on)}." if o.due_on else "")
 
-    return _obligation_step(request, pk, DelayForm, "delay", step)
+    return _obligation_step(request, obligation, side, role, DelayForm, "delay", step)
 
 
-@login_required
+@member_required("obligation")
 @require_POST
-def obligation_remedied(request, pk):
+def obligation_remedied(request, obligation, side, role):
     def step(o, data):
         o = services.parent_notice_remedied(obligation=o, actor=request.user, remedied_on=data["remedied_on"])
-        return f"Remedy date recorded. Notice is due {o.due_on:%B} {o.due_on.day}, {o.due_on.year}."
+        return f"Remedy date recorded. Notice is due {long_date(o.due_on)}."
 
-    return _obligation_step(request, pk, RemedyForm, "delay", step)
+    return _obligation_step(request, obligation, side, role, RemedyForm, "delay", step)
 
 
-@login_required
+@member_required("obligation")
 @require_POST
-def obligation_extend(request, pk):
+def obligation_extend(request, obligation, side, role):
     def step(o, data):
         services.complaint_extend(
             obligation=o, actor=request.user, new_due_on=data["new_due_on"], explanation=data["explanation"]
         )
         return "Extension recorded with its explanation."
 
-    return _obligation_step(request, pk, ExtendForm, "extend", step)
+    return _obligation_step(request, obligation, side, role, ExtendForm, "extend", step)
 
 
 # --- the district's breach duties ------------------------------------------------------------------------------------
 
 
-@login_required
-def district_breaches(request, slug):
-    agency, membership = district_for(request.user, slug)
+@member_required("district")
+def district_breaches(request, agency, membership):
     return render(
         request,
         "deadlines/district_breaches.html",
@@ -205,9 +199,8 @@ def district_breaches(request, slug):
     )
 
 
-@login_required
-def district_breach(request, slug, pk):
-    agency, membership = district_for(request.user, slug)
+@member_required("district")
+def district_breach(request, agency, membership, pk):
     report = selectors.breach_report_for_district(agency, pk)
     return render(
         request,
@@ -216,10 +209,9 @@ def district_breach(request, slug, pk):
     )
 
 
-@login_required
-def district_breach_export(request, slug, pk):
+@member_required("district")
+def district_breach_export(request, agency, membership, pk):
     """The facts NYSED's Chief Privacy Officer asks for (121.10(b)), as plain text to copy into the report."""
-    agency, _ = district_for(request.user, slug)
     report = selectors.breach_report_for_district(agency, pk)
     agreements = [a for a in report.agreements.select_related("contractor") if a.agency_id == agency.pk]
     body = render(
@@ -237,15 +229,14 @@ def district_breach_export(request, slug, pk):
 
 def _district_agreements(agency):
     return (
-        Agreement.objects.filter(agency=agency, status__in=services.BREACH_STATUSES)
+        Agreement.objects.filter(agency=agency, status__in=statuses.HOLDS_DATA)
         .select_related("contractor")
         .order_by("contractor__legal_name", "-pk")
     )
 
 
-@login_required
-def district_requests(request, slug):
-    agency, membership = district_for(request.user, slug)
+@member_required("district")
+def district_requests(request, agency, membership):
     return render(
         request,
         "deadlines/district_requests.html",
@@ -258,25 +249,20 @@ def district_requests(request, slug):
     )
 
 
-@login_required
-def district_request_new(request, slug):
-    agency, _ = district_for(request.user, slug, roles=DISTRICT_ADMIN)
+@member_required("district", roles=DISTRICT_ADMIN)
+def district_request_new(request, agency, membership):
     form = ParentRequestForm(request.POST or None, agreements=_district_agreements(agency))
     if request.method == "POST" and form.is_valid():
-        try:
+        with refusal_message(request):
             parent_request = services.parent_request_record(agency=agency, actor=request.user, **form.cleaned_data)
-        except DeadlineError as error:
-            messages.error(request, str(error))
-        else:
             sent = " and sent to the vendor" if parent_request.kind != "complaint" else ""
             messages.success(request, f"Request recorded{sent}.")
             return redirect("district_request", slug=agency.slug, pk=parent_request.pk)
     return render(request, "deadlines/district_request_new.html", {"agency": agency, "form": form})
 
 
-@login_required
-def district_request(request, slug, pk):
-    agency, membership = district_for(request.user, slug)
+@member_required("district")
+def district_request(request, agency, membership, pk):
     parent_request = selectors.parent_request_for_district(agency, pk)
     form = None
     if membership.role == "admin" and parent_request.closed_at is None:
@@ -285,13 +271,10 @@ def district_request(request, slug, pk):
         if form is None:
             raise Http404
         if form.is_valid():
-            try:
+            with refusal_message(request):
                 services.parent_request_close(
                     request=parent_request, actor=request.user, outcome=form.cleaned_data["note"]
                 )
-            except DeadlineError as error:
-                messages.error(request, str(error))
-            else:
                 messages.success(request, "Request closed.")
                 return redirect("district_request", slug=agency.slug, pk=pk)
     return render(
@@ -304,9 +287,8 @@ def district_request(request, slug, pk):
 # --- the district's closure dates and defaults -------------------------------------------------------------------
 
 
-@login_required
-def district_closures(request, slug):
-    agency, membership = district_for(request.user, slug)
+@member_required("district")
+def district_closures(request, agency, membership):
     admin = membership.role == "admin"
     policy = services.policy_of(agency)
     closure_form = ClosureForm(request.POST if request.POST.get("form") == "closure" else None)
@@ -320,7 +302,7 @@ def district_closures(request, slug):
     if request.method == "POST":
         if not admin:
             raise Http404
-        try:
+        with refusal_message(request):
             if closure_form.is_bound and closure_form.is_valid():
                 data = closure_form.cleaned_data
                 services.closure_add(agency=agency, actor=request.user, day=data["date"], reason=data["reason"])
@@ -330,8 +312,6 @@ def district_closures(request, slug):
                 services.policy_update(agency=agency, actor=request.user, **policy_form.cleaned_data)
                 messages.success(request, "Defaults saved. They apply to duties opened from now on.")
                 return redirect("district_closures", slug=agency.slug)
-        except DeadlineError as error:
-            messages.error(request, str(error))
     return render(
         request,
         "deadlines/district_closures.html",
@@ -346,10 +326,9 @@ def district_closures(request, slug):
     )
 
 
-@login_required
+@member_required("district", roles=DISTRICT_ADMIN)
 @require_POST
-def district_closure_delete(request, slug, pk):
-    agency, _ = district_for(request.user, slug, roles=DISTRICT_ADMIN)
+def district_closure_delete(request, agency, membership, pk):
     closure = get_object_or_404(DistrictClosure, agency=agency, pk=pk)
     services.closure_remove(closure=closure, actor=request.user)
     messages.success(request, "Closure date removed.")
@@ -359,9 +338,8 @@ def district_closure_delete(request, slug, pk):
 # --- the vendor's breach reports ----------------------------------------------------------------------------------
 
 
-@login_required
-def vendor_breaches(request, slug):
-    contractor, _ = vendor_for(request.user, slug)
+@member_required("vendor")
+def vendor_breaches(request, contractor, membership):
     return render(
         request,
         "deadlines/vendor_breaches.html",
@@ -369,20 +347,16 @@ def vendor_breaches(request, slug):
     )
 
 
-@login_required
-def vendor_breach_new(request, slug):
-    contractor, _ = vendor_for(request.user, slug)
+@member_required("vendor")
+def vendor_breach_new(request, contractor, membership):
     eligible = list(services.breach_eligible_agreements(contractor))  # shown as checkboxes; two queries
     form = BreachReportForm(request.POST or None, agreements=services.breach_eligible_agreements(contractor))
     form.fields["agreements"].choices = [(a.pk, form.fields["agreements"].label_from_instance(a)) for a in eligible]
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         chosen = data.pop("agreements")
-        try:
+        with refusal_message(request):
             report = services.breach_report_file(contractor=contractor, actor=request.user, agreements=chosen, **data)
-        except DeadlineError as error:
-            messages.error(request, str(error))
-        else:
             messages.success(request, "Breach report filed. Each district's breach contact and Data Protection Office "
                              "have been notified.")  # fmt: skip
             return redirect("vendor_breach", slug=contractor.slug, pk=report.pk)
@@ -391,9 +365,8 @@ def vendor_breach_new(request, slug):
     )
 
 
-@login_required
-def vendor_breach(request, slug, pk):
-    contractor, _ = vendor_for(request.user, slug)
+@member_required("vendor")
+def vendor_breach(request, contractor, membership, pk):
     report = selectors.breach_report_for_vendor(contractor, pk)
     return render(request, "deadlines/vendor_breach.html", {"contractor": contractor, "report": report})
 
@@ -401,12 +374,12 @@ def vendor_breach(request, slug, pk):
 # --- return or destruction of the data ------------------------------------------------------------------------------
 
 
-@login_required
-def agreement_destruction(request, pk):
+@member_required("agreement")
+def agreement_destruction(request, agreement, side, role):
     """Both sides see the certificates; the vendor files one while the agreement is expired or terminated."""
-    agreement, side, role = selectors.agreement_for_destruction(request.user, pk)
+    selectors.require_ended(agreement)
     panel = selectors.agreement_deadlines(agreement, side)
-    can_file = side == "vendor" and agreement.status in services.ENDED_STATUSES and panel["pending"] is None
+    can_file = side == "vendor" and agreement.status in statuses.ENDED and panel["pending"] is None
     form = DestructionCertificateForm(request.POST or None) if can_file else None
     if request.method == "POST":
         if form is None:
@@ -414,11 +387,8 @@ def agreement_destruction(request, pk):
         if form.is_valid():
             data = dict(form.cleaned_data)
             data.pop("certify")
-            try:
+            with refusal_message(request):
                 services.destruction_certificate_file(agreement=agreement, actor=request.user, **data)
-            except DeadlineError as error:
-                messages.error(request, str(error))
-            else:
                 messages.success(request, "Certificate filed. The district's admins review it next.")
                 return redirect("agreement_destruction", pk=agreement.pk)
     return render(
@@ -436,16 +406,14 @@ def agreement_destruction(request, pk):
     )
 
 
-@login_required
+@member_required("agreement", side="district", roles=DISTRICT_ADMIN)
 @require_POST
-def destruction_decide(request, pk, certificate_pk):
-    agreement, side, role = selectors.agreement_for_destruction(request.user, pk)
-    if side != "district" or role != "admin":
-        raise Http404
+def destruction_decide(request, agreement, side, role, certificate_pk):
+    selectors.require_ended(agreement)
     certificate = get_object_or_404(DestructionCertificate, agreement=agreement, pk=certificate_pk)
     form = DecisionForm(request.POST)
     note = form.cleaned_data["note"] if form.is_valid() else ""
-    try:
+    with refusal_message(request):
         if request.POST.get("decision") == "accept":
             services.destruction_certificate_accept(certificate=certificate, actor=request.user, note=note)
             messages.success(
@@ -454,6 +422,4 @@ def destruction_decide(request, pk, certificate_pk):
         else:
             services.destruction_certificate_reject(certificate=certificate, actor=request.user, note=note)
             messages.success(request, "Certificate returned to the vendor.")
-    except services.TransitionError as error:  # a DeadlineError, or the agreement cannot be closed now
-        messages.error(request, str(error))
     return redirect("agreement_destruction", pk=agreement.pk)

@@ -11,6 +11,7 @@ from agreements.deadlines.models import (
     Reminder,
 )
 
+from . import statuses  # the groups of statuses: statuses.POSTED, statuses.ENDED...
 from .agreement import Agreement, AgreementKind, AgreementStatus, StatusChange
 from .outbox import OutboundEmail
 from .parties import DistrictMembership, EducationalAgency
@@ -34,4 +35,5 @@ __all__ = [
     "Reminder",
     "Signature",
     "StatusChange",
+    "statuses",
 ]

@@ -6,19 +6,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from .parties import EducationalAgency
-
-
-class AgreementStatus(models.TextChoices):
-    DRAFT = "draft", "Draft"
-    WITH_VENDOR = "with_vendor", "With vendor"
-    SUBMITTED = "submitted", "Submitted"
-    APPROVED = "approved", "Approved"
-    VENDOR_SIGNED = "vendor_signed", "Signed by vendor"
-    EXECUTED = "executed", "Executed"
-    EXPIRED = "expired", "Expired"
-    TERMINATED = "terminated", "Terminated"
-    CLOSED = "closed", "Closed"
-    WITHDRAWN = "withdrawn", "Withdrawn"
+from .statuses import AgreementStatus
 
 
 class AgreementKind(models.TextChoices):

@@ -39,3 +39,17 @@ def missing_url(missing, agreement) -> str:
     page = _EDIT_PAGES.get(missing.section)
     base = reverse(page, args=[agreement.pk]) if page else reverse("agreement_detail", args=[agreement.pk])
     return f"{base}#{missing.anchor}"
+
+
+@register.filter
+def rule_days(kind: str, which: str = "calendar") -> int | None:
+    """The number of days a deadline rule sets (agreements/deadlines/rules.py), so that a page never writes its own:
+    {{ "breach_nysed"|rule_days }}, {{ "breach_notice"|rule_days:"business" }},
+    {{ "breach_parents"|rule_days:"delayed" }}.
+    """
+    from agreements.deadlines.rules import RULES
+
+    rule = RULES[kind]
+    if which == "delayed":
+        return rule.delayed_days
+    return next(c.days for c in rule.clocks if c.day_kind == which)

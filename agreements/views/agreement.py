@@ -1,28 +1,23 @@
 """One agreement: the page both parties see, the district's decisions and comments, the vendor's submission."""
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from dpa_portal.errors import refusal_message
 from exhibits.forms import ReviewCommentForm
-from exhibits.public.labels import POSTED_STATUSES
 from exhibits.selectors import agreement_exhibits
 from exhibits.services import answers_reuse, reuse_source_for, review_comment_add
 from vendors.models import ContractorMembership
 
 from .. import services
-from ..access import DISTRICT_ADMIN, DISTRICT_REVIEWERS
+from ..access import DISTRICT_ADMIN, DISTRICT_REVIEWERS, member_required
 from ..forms import AgreementTermForm, DecisionForm, SendToVendorForm
-from ..models import Agreement
-from ..selectors import agreement_for_user
+from ..models import Agreement, statuses
 from ..signing import signing_side
 
 S = Agreement.Status
-REVIEWING = {S.WITH_VENDOR, S.SUBMITTED}
-BEFORE_EXECUTION = {S.DRAFT, S.WITH_VENDOR, S.SUBMITTED, S.APPROVED, S.VENDOR_SIGNED}
-SIGNING_AND_AFTER = {S.APPROVED, S.VENDOR_SIGNED, S.EXECUTED, S.EXPIRED, S.TERMINATED, S.CLOSED}
 
 
 def _can(agreement, side, role) -> dict:
@@ -32,19 +27,18 @@ def _can(agreement, side, role) -> dict:
     vendor = side == "vendor"
     return {
         "send": district_admin and agreement.status == S.DRAFT,
-        "edit_term": district_admin and agreement.status in {S.DRAFT, S.WITH_VENDOR, S.SUBMITTED},
+        "edit_term": district_admin and agreement.status in statuses.TERM_EDITABLE,
         "decide": district_admin and agreement.status == S.SUBMITTED,
-        "withdraw": district_admin and agreement.status in BEFORE_EXECUTION,
-        "comment": reviewer and agreement.status in REVIEWING,
+        "withdraw": district_admin and agreement.status in statuses.BEFORE_EXECUTION,
+        "comment": reviewer and agreement.status in statuses.IN_REVIEW,
         "edit": vendor and agreement.status == S.WITH_VENDOR,
         "submit": vendor and agreement.status == S.WITH_VENDOR,
-        "amend": district_admin and agreement.status in {S.EXECUTED, S.EXPIRED},
+        "amend": district_admin and agreement.status in statuses.AMENDABLE,
     }
 
 
-@login_required
-def detail(request, pk):
-    agreement, side, role = agreement_for_user(request.user, pk)
+@member_required("agreement")
+def detail(request, agreement, side, role):
     can = _can(agreement, side, role)
     context = {
         "agreement": agreement,
@@ -69,36 +63,28 @@ def detail(request, pk):
     context["signatures"] = list(agreement.signatures.select_related("signer"))
     context["documents"] = {d.kind: d for d in agreement.documents.defer("pdf")}
     context["signing_as"] = signing_side(agreement, request.user)
-    context["show_signing"] = agreement.status in SIGNING_AND_AFTER
-    context["posted_statuses"] = POSTED_STATUSES
+    context["show_signing"] = agreement.status in statuses.SIGNING + statuses.POSTED
+    context["posted_statuses"] = statuses.POSTED
     return render(request, "agreements/agreement_detail.html", context)
 
 
 def _step(request, agreement, step, success: str, **kwargs):
-    try:
+    with refusal_message(request):
         step(agreement=agreement, actor=request.user, **kwargs)
-    except services.TransitionError as error:
-        messages.error(request, str(error))
-    else:
         messages.success(request, success)
     return redirect("agreement_detail", pk=agreement.pk)
 
 
-def _district_admin(request, pk):
-    agreement, side, role = agreement_for_user(request.user, pk)
-    if side != "district" or role not in DISTRICT_ADMIN:
-        raise Http404
-    return agreement
+district_admin_only = member_required("agreement", side="district", roles=DISTRICT_ADMIN)
 
 
-@login_required
+@district_admin_only
 @require_POST
-def send(request, pk):
-    agreement = _district_admin(request, pk)
+def send(request, agreement, side, role):
     form = SendToVendorForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Enter a valid e-mail address for the vendor's contact.")
-        return redirect("agreement_detail", pk=pk)
+        return redirect("agreement_detail", pk=agreement.pk)
     return _step(
         request,
         agreement,
@@ -109,38 +95,36 @@ def send(request, pk):
     )
 
 
-def _decide(request, pk, step, success: str):
-    agreement = _district_admin(request, pk)
+def _decide(request, agreement, step, success: str):
     form = DecisionForm(request.POST)
     form.is_valid()
     return _step(request, agreement, step, success, note=form.cleaned_data.get("note", ""))
 
 
-@login_required
+@district_admin_only
 @require_POST
-def request_changes(request, pk):
-    return _decide(request, pk, services.agreement_request_changes, "Sent back to the vendor.")
+def request_changes(request, agreement, side, role):
+    return _decide(request, agreement, services.agreement_request_changes, "Sent back to the vendor.")
 
 
-@login_required
+@district_admin_only
 @require_POST
-def approve(request, pk):
-    return _decide(request, pk, services.agreement_approve, "Approved. The vendor signs next.")
+def approve(request, agreement, side, role):
+    return _decide(request, agreement, services.agreement_approve, "Approved. The vendor signs next.")
 
 
-@login_required
+@district_admin_only
 @require_POST
-def withdraw(request, pk):
-    agreement = _district_admin(request, pk)
+def withdraw(request, agreement, side, role):
     note = request.POST.get("note", "")[:2000]
     return _step(request, agreement, services.agreement_withdraw, "The agreement is withdrawn.", note=note)
 
 
-@login_required
+@district_admin_only
 @require_POST
-def edit_term(request, pk):
-    agreement = _district_admin(request, pk)
-    if agreement.status not in {S.DRAFT, S.WITH_VENDOR, S.SUBMITTED}:
+def edit_term(request, agreement, side, role):
+    pk = agreement.pk
+    if agreement.status not in statuses.TERM_EDITABLE:
         messages.error(request, "The term can no longer change: the agreement is approved.")
         return redirect("agreement_detail", pk=pk)
     form = AgreementTermForm(request.POST, instance=agreement)
@@ -152,34 +136,28 @@ def edit_term(request, pk):
     return redirect("agreement_detail", pk=pk)
 
 
-@login_required
+@member_required("agreement", side="vendor")
 @require_POST
-def submit(request, pk):
-    agreement, side, _ = agreement_for_user(request.user, pk)
-    if side != "vendor":
-        raise Http404
+def submit(request, agreement, side, role):
     return _step(request, agreement, services.agreement_submit, "Submitted to the district for review.")
 
 
-@login_required
+@member_required("agreement", side="vendor")
 @require_POST
-def reuse(request, pk):
-    agreement, side, _ = agreement_for_user(request.user, pk)
-    if side != "vendor":
-        raise Http404
+def reuse(request, agreement, side, role):
     source = reuse_source_for(agreement)
     if agreement.status != S.WITH_VENDOR or source is None:
         messages.error(request, "There are no earlier answers to start from.")
     else:
         answers_reuse(agreement=agreement, source=source, actor=request.user)
         messages.success(request, f"Answers carried over from your agreement with {source.agency}. Check each one.")
-    return redirect("agreement_detail", pk=pk)
+    return redirect("agreement_detail", pk=agreement.pk)
 
 
-@login_required
+@member_required("agreement")
 @require_POST
-def comment(request, pk):
-    agreement, side, role = agreement_for_user(request.user, pk)
+def comment(request, agreement, side, role):
+    pk = agreement.pk
     if not _can(agreement, side, role)["comment"]:
         raise Http404
     form = ReviewCommentForm(request.POST, agreement=agreement)

@@ -1,24 +1,23 @@
 """The district's pages: its dashboard, a new agreement, its contacts."""
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 
+from dpa_portal.errors import refusal_message
 from vendors.models import Contractor, Product
 
 from .. import selectors
-from ..access import DISTRICT_ADMIN, district_for
+from ..access import DISTRICT_ADMIN, member_required
 from ..forms import AgreementCreateForm, AgreementFilterForm, DistrictContactsForm
 from ..models import Agreement
-from ..services import TransitionError, agreement_start, district_contacts_update
+from ..services import agreement_start, district_contacts_update
 
 PAGE_SIZE = 25
 
 
-@login_required
-def dashboard(request, slug):
-    agency, membership = district_for(request.user, slug)
+@member_required("district")
+def dashboard(request, agency, membership):
     filter_form = AgreementFilterForm(request.GET)
     filters = filter_form.filters()
     filters.pop("district", None)
@@ -41,13 +40,12 @@ def dashboard(request, slug):
     )
 
 
-@login_required
-def agreement_new(request, slug):
-    agency, _ = district_for(request.user, slug, roles=DISTRICT_ADMIN)
+@member_required("district", roles=DISTRICT_ADMIN)
+def agreement_new(request, agency, membership):
     form = AgreementCreateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        try:
+        with refusal_message(request):
             agreement = agreement_start(
                 agency=agency,
                 actor=request.user,
@@ -59,17 +57,13 @@ def agreement_new(request, slug):
                 contract_start=data["contract_start"],
                 contract_end=data["contract_end"],
             )
-        except TransitionError as error:
-            messages.error(request, str(error))
-        else:
             messages.success(request, "Agreement created as a draft. Check it, then send it to the vendor.")
             return redirect("agreement_detail", pk=agreement.pk)
     return render(request, "agreements/agreement_new.html", {"agency": agency, "form": form})
 
 
-@login_required
-def contacts(request, slug):
-    agency, _ = district_for(request.user, slug, roles=DISTRICT_ADMIN)
+@member_required("district", roles=DISTRICT_ADMIN)
+def contacts(request, agency, membership):
     form = DistrictContactsForm(request.POST or None, instance=agency)
     if request.method == "POST" and form.is_valid():
         district_contacts_update(agency=agency, actor=request.user, form=form)

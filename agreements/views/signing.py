@@ -5,15 +5,16 @@ import binascii
 
 from django import forms
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from dpa_portal.errors import refusal_message
+
+from ..access import DISTRICT_ADMIN, member_required
 from ..consent import CURRENT_CONSENT_VERSION, consent_text
-from ..models import Agreement, AgreementDocument, DistrictMembership
-from ..selectors import agreement_for_user
-from ..services import TransitionError, agreement_amend
+from ..models import Agreement, AgreementDocument
+from ..services import agreement_amend
 from ..signing import SignatureRequest, agreement_sign, signing_side
 
 KINDS = {"signing-copy": AgreementDocument.Kind.SIGNING_COPY, "executed": AgreementDocument.Kind.EXECUTED}
@@ -51,9 +52,9 @@ def _client_ip(request) -> str | None:
     return (forwarded.split(",")[0].strip() or request.META.get("REMOTE_ADDR")) or None
 
 
-@login_required
-def sign(request, pk):
-    agreement, _, _ = agreement_for_user(request.user, pk)
+@member_required("agreement")
+def sign(request, agreement, side, role):
+    pk = agreement.pk
     signing_as = signing_side(agreement, request.user)
     if signing_as is None:
         messages.error(request, "You cannot sign this agreement now.")
@@ -67,7 +68,7 @@ def sign(request, pk):
     form = SignForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        try:
+        with refusal_message(request):
             agreement_sign(
                 agreement=agreement,
                 user=request.user,
@@ -82,9 +83,6 @@ def sign(request, pk):
                 ip=_client_ip(request),
                 user_agent=request.headers.get("User-Agent", ""),
             )
-        except TransitionError as error:
-            messages.error(request, str(error))
-        else:
             done = (
                 "Signed. The district countersigns next."
                 if signing_as == "vendor"
@@ -106,10 +104,9 @@ def sign(request, pk):
     )
 
 
-@login_required
-def document(request, pk, kind):
+@member_required("agreement")
+def document(request, agreement, side, role, kind):
     """The stored bytes of a signing copy or of the executed DPA, for the parties. Never rendered again."""
-    agreement, _, _ = agreement_for_user(request.user, pk)
     if kind not in KINDS:
         raise Http404
     doc = AgreementDocument.objects.filter(agreement=agreement, kind=KINDS[kind]).first()
@@ -126,18 +123,15 @@ def pdf_response(doc: AgreementDocument, *, inline: bool = False) -> HttpRespons
     return response
 
 
-@login_required
+@member_required("agreement", side="district", roles=DISTRICT_ADMIN)
 @require_POST
-def amend(request, pk):
-    agreement, side, role = agreement_for_user(request.user, pk)
-    if side != "district" or role != DistrictMembership.Role.ADMIN:
-        raise Http404
+def amend(request, agreement, side, role):
     kind = request.POST.get("kind")
-    try:
+    with refusal_message(request):
         new = agreement_amend(agreement=agreement, actor=request.user, kind=kind)
-    except TransitionError as error:
-        messages.error(request, str(error))
-        return redirect("agreement_detail", pk=pk)
-    label = Agreement.Kind(kind).label.lower()
-    messages.success(request, f"A draft {label} starts from the executed agreement's answers. Check it, then send it.")
-    return redirect("agreement_detail", pk=new.pk)
+        label = Agreement.Kind(kind).label.lower()
+        messages.success(
+            request, f"A draft {label} starts from the executed agreement's answers. Check it, then send it."
+        )
+        return redirect("agreement_detail", pk=new.pk)
+    return redirect("agreement_detail", pk=agreement.pk)

@@ -3,7 +3,9 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .labels import FIELD_LABELS, PII_LABELS, POSTED_STATUSES, STATUS_LABELS
+from agreements.models import statuses
+
+from .labels import FIELD_LABELS, PII_LABELS, STATUS_LABELS
 from .services import REASON_MAX_LENGTH
 
 SELECT = {"class": "form-select"}
@@ -39,7 +41,7 @@ class AgreementFilterForm(forms.Form):
         self.fields["vendor"].choices = [("", _("Any vendor")), *vendors]
         self.fields["product"].choices = [("", _("Any product")), *((p, p) for p in products)]
         self.fields["pii"].choices = [("", _("Any kind of data")), *PII_LABELS.items()]
-        self.fields["status"].choices = [("", _("Any status")), *((s, STATUS_LABELS[s]) for s in POSTED_STATUSES)]
+        self.fields["status"].choices = [("", _("Any status")), *((s, STATUS_LABELS[s]) for s in statuses.POSTED)]
 
     @property
     def active(self) -> bool:

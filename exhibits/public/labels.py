@@ -2,14 +2,11 @@
 
 from django.utils.translation import gettext_lazy as _
 
-from agreements.models import AgreementStatus
+from agreements.models import AgreementStatus, statuses
 from exhibits.models import RedactionField
 
 S = AgreementStatus
 
-# Only an executed agreement is posted (DPA Article III: "the EA is required to post the completed Exhibit B"); it
-# stays posted after it expires or is terminated, and after the vendor certifies that the data is destroyed.
-POSTED_STATUSES = (S.EXECUTED, S.EXPIRED, S.TERMINATED, S.CLOSED)
 
 STATUS_LABELS = {
     S.EXECUTED: _("In effect"),
@@ -19,7 +16,7 @@ STATUS_LABELS = {
 }
 
 # The order of a district's list: agreements in effect first, then those that ended.
-STATUS_ORDER = {status: n for n, status in enumerate(POSTED_STATUSES)}
+STATUS_ORDER = {status: n for n, status in enumerate(statuses.POSTED)}
 
 PII_LABELS = {
     "student": _("Student data"),

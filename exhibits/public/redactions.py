@@ -8,21 +8,22 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from accounts.selectors import mfa_setup_required
-from agreements.access import DISTRICT_ADMIN, district_for
-from agreements.models import Agreement
+from agreements.access import DISTRICT_ADMIN, member_required
+from agreements.models import Agreement, statuses
+from dpa_portal.errors import refusal_message
 from exhibits.models import Redaction
 
 from .forms import RedactionForm
-from .labels import FIELD_LABELS, POSTED_STATUSES
+from .labels import FIELD_LABELS
 from .language import language_param, path_without_language
-from .services import RedactionError, redaction_add, redaction_remove
+from .services import redaction_add, redaction_remove
 
 
+@member_required("district", roles=DISTRICT_ADMIN)
 @require_http_methods(["GET", "HEAD", "POST"])
 @language_param
-def manage(request, slug, pk):
-    """Only an admin of this district sees it; anyone else, signed in or not, gets a 404 (agreements.access)."""
-    agency, _membership = district_for(request.user, slug, roles=DISTRICT_ADMIN)
+def manage(request, agency, membership, pk):
+    """Only an admin of this district sees it; anyone else gets a 404 (agreements.access)."""
     agreement = (
         Agreement.objects.select_related("agency", "contractor", "supplemental_information")
         .filter(agency=agency, pk=pk)
@@ -36,7 +37,7 @@ def manage(request, slug, pk):
     redactions = {r.field: r for r in Redaction.objects.filter(agreement=agreement).select_related("created_by")}
     form = RedactionForm(withheld=redactions)
     if request.method == "POST":
-        try:
+        with refusal_message(request):
             if request.POST.get("action") == "remove":
                 redaction_remove(agreement=agreement, field=request.POST.get("field", ""), actor=request.user)
                 messages.success(request, _("That part is shown to the public again."))
@@ -46,8 +47,6 @@ def manage(request, slug, pk):
                 redaction_add(agreement=agreement, actor=request.user, **form.cleaned_data)
                 messages.success(request, _("That part is now withheld from the public page."))
                 return redirect(request.path)
-        except RedactionError as error:
-            messages.error(request, str(error))
     context = {
         "page": {"title": _("Withheld parts of Exhibit B: %(vendor)s") % {"vendor": agreement.contractor}},
         "language_next": path_without_language(request),
@@ -55,7 +54,7 @@ def manage(request, slug, pk):
         "info": getattr(agreement, "supplemental_information", None),
         "fields": [(field, label, redactions.get(field)) for field, label in FIELD_LABELS.items()],
         "form": form,
-        "posted": agreement.status in POSTED_STATUSES,
+        "posted": agreement.status in statuses.POSTED,
         "public_url": reverse("public_agreement", args=[agency.slug, agreement.pk]),
     }
     return render(request, "public/redactions.html", context)

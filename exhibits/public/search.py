@@ -13,10 +13,10 @@ from django.db import connection
 from django.db.models import F, OuterRef, Prefetch, Q, Subquery, TextField, Value
 from django.db.models.functions import Coalesce, Replace
 
-from agreements.models import Agreement
+from agreements.models import Agreement, statuses
 from vendors.models import Product
 
-from .labels import POSTED_STATUSES, STATUS_LABELS
+from .labels import STATUS_LABELS
 
 MAX_WORDS = 8
 MAX_RESULTS = 200
@@ -90,7 +90,7 @@ def statewide_search(q: str) -> list[DistrictHits]:
     words = search_words(q)
     if not words:
         return []
-    agreements = Agreement.objects.filter(status__in=POSTED_STATUSES).select_related("agency", "contractor")
+    agreements = Agreement.objects.filter(status__in=statuses.POSTED).select_related("agency", "contractor")
     matching = _full_text(agreements, words) if connection.vendor == "postgresql" else _contains(agreements, words)
     matching = matching.prefetch_related(Prefetch("products", queryset=Product.objects.order_by("name")))
     groups: dict[int, DistrictHits] = {}

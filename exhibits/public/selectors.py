@@ -4,11 +4,16 @@ from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 
-from agreements.models import Agreement, AgreementDocument, DestructionCertificate, EducationalAgency, StatusChange
+from agreements.models import (
+    Agreement,
+    AgreementDocument,
+    DestructionCertificate,
+    EducationalAgency,
+    StatusChange,
+    statuses,
+)
 from exhibits.models import BillOfRights, Redaction
 from vendors.models import Product
-
-from .labels import POSTED_STATUSES
 
 
 def _became(status):
@@ -31,7 +36,7 @@ def destruction_certified_at():
 
 def posted_agreements():
     """Every posted agreement with what its public record needs: seven queries for any number of them."""
-    posted = Agreement.objects.filter(status__in=POSTED_STATUSES)
+    posted = Agreement.objects.filter(status__in=statuses.POSTED)
     return (
         posted.select_related("agency", "contractor", "supplemental_information")
         .prefetch_related(
@@ -64,7 +69,7 @@ def bill_of_rights_current(agency) -> BillOfRights | None:
 
 def districts_with_counts():
     """All districts by name, each with the number of its posted agreements. One query."""
-    posted = Count("agreements", filter=Q(agreements__status__in=POSTED_STATUSES))
+    posted = Count("agreements", filter=Q(agreements__status__in=statuses.POSTED))
     return EducationalAgency.objects.annotate(posted_count=posted).order_by("name")
 
 
@@ -76,7 +81,7 @@ def executed_document(*, slug: str, pk: int) -> AgreementDocument | None:
             kind=AgreementDocument.Kind.EXECUTED,
             agreement__pk=pk,
             agreement__agency__slug=slug,
-            agreement__status__in=POSTED_STATUSES,
+            agreement__status__in=statuses.POSTED,
         )
         .annotate(withheld=Exists(Redaction.objects.filter(agreement=OuterRef("agreement_id"))))
         .first()

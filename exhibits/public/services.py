@@ -3,22 +3,11 @@
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from agreements.models import DistrictMembership
+from agreements import access
+from dpa_portal.errors import EXISTS, STATE, ApplicationError
 from exhibits.models import Redaction, RedactionField
 
 REASON_MAX_LENGTH = 500
-
-
-class RedactionError(Exception):
-    """A redaction that cannot be made; the message is for the district admin who tried."""
-
-
-def _require_district_admin(agreement, actor) -> None:
-    admin = DistrictMembership.objects.filter(
-        agency=agreement.agency_id, user=actor, role=DistrictMembership.Role.ADMIN
-    )
-    if actor is None or not admin.exists():
-        raise RedactionError(_("Only the district's admins can withhold parts of Exhibit B."))
 
 
 def redaction_add(*, agreement, field: str, reason: str, actor) -> Redaction:
@@ -26,25 +15,25 @@ def redaction_add(*, agreement, field: str, reason: str, actor) -> Redaction:
 
     Allowed before the agreement is posted too, so that a part is never public for a moment.
     """
-    _require_district_admin(agreement, actor)
+    access.require_district_staff(actor, agreement.agency_id, access.DISTRICT_ADMIN)
     reason = (reason or "").strip()
     if field not in RedactionField.values:
-        raise RedactionError(_("Choose a part of Exhibit B to withhold."))
+        raise ApplicationError(_("Choose a part of Exhibit B to withhold."))
     if not reason:
-        raise RedactionError(_("Give the reason for withholding it: the public page shows it."))
+        raise ApplicationError(_("Give the reason for withholding it: the public page shows it."))
     if len(reason) > REASON_MAX_LENGTH:
-        raise RedactionError(_("Keep the reason to %(count)d characters.") % {"count": REASON_MAX_LENGTH})
+        raise ApplicationError(_("Keep the reason to %(count)d characters.") % {"count": REASON_MAX_LENGTH})
     try:
         with transaction.atomic():
             return Redaction.objects.create(agreement=agreement, field=field, reason=reason, created_by=actor)
     except IntegrityError:
-        raise RedactionError(_("That part is already withheld.")) from None
+        raise ApplicationError(_("That part is already withheld."), code=EXISTS) from None
 
 
 def redaction_remove(*, agreement, field: str, actor) -> None:
     """Show a withheld part of Exhibit B again. The history keeps the redaction and who removed it."""
-    _require_district_admin(agreement, actor)
+    access.require_district_staff(actor, agreement.agency_id, access.DISTRICT_ADMIN)
     redaction = Redaction.objects.filter(agreement=agreement, field=field).first()
     if redaction is None:
-        raise RedactionError(_("That part is not withheld."))
+        raise ApplicationError(_("That part is not withheld."), code=STATE)
     redaction.delete()
