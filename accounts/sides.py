@@ -4,7 +4,6 @@ both: a district (EducationalAgency, DistrictMembership) and a vendor (Contracto
 from dataclasses import dataclass
 from typing import Any
 
-from agreements.access import district_for, vendor_for
 from agreements.models import DistrictMembership
 from vendors.models import ContractorMembership
 
@@ -20,11 +19,6 @@ class Side:
     roles: Any  # the membership's Role choices
     staff_kind: str  # the Invitation kind that brings in this side's staff
     issued_kinds: tuple  # the Invitation kinds this side sends (and so may revoke)
-    access: Any  # agreements.access function: (user, slug, roles) -> (organisation, membership), else 404
-
-    def admin_of(self, user, slug: str):
-        """The organisation with this slug if the user is one of its admins; else 404 (like any other outsider)."""
-        return self.access(user, slug, roles={self.roles.ADMIN})
 
     def is_admin(self, user, organisation) -> bool:
         if user is None or not user.is_authenticated:
@@ -42,7 +36,6 @@ DISTRICT = Side(
     roles=DistrictMembership.Role,
     staff_kind=InvitationKind.DISTRICT_STAFF,
     issued_kinds=(InvitationKind.DISTRICT_STAFF, InvitationKind.VENDOR_CONTACT),
-    access=district_for,
 )
 VENDOR = Side(
     key="vendor",
@@ -52,7 +45,6 @@ VENDOR = Side(
     roles=ContractorMembership.Role,
     staff_kind=InvitationKind.VENDOR_STAFF,
     issued_kinds=(InvitationKind.VENDOR_STAFF,),
-    access=vendor_for,
 )
 SIDES = {side.key: side for side in (DISTRICT, VENDOR)}
 

@@ -10,13 +10,14 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from agreements.access import DISTRICT_ADMIN, member_required
 from dpa_portal.errors import refusal_message
 
 from . import selectors, services
 from .forms import InvitationSignupForm, RoleForm, StaffInviteForm, VendorInviteForm
 from .middleware import NEXT_SESSION_KEY, mfa_setup_url
 from .models import Invitation
-from .sides import DISTRICT, SIDES, VENDOR
+from .sides import SIDES, VENDOR
 
 # --- invitations ---------------------------------------------------------------------------------------------
 
@@ -99,12 +100,11 @@ def staff_index(request):
     return render(request, "accounts/staff_index.html", {"organisations": organisations})
 
 
-@login_required
+@member_required("organisation")
 @require_http_methods(["GET", "POST"])
-def staff(request, slug, side):
+def staff(request, side, organisation, membership):
     """An organisation's staff and pending invitations, and the form to invite someone. Admins only."""
     side = SIDES[side]
-    organisation, _ = side.admin_of(request.user, slug)
     form = StaffInviteForm(request.POST or None, roles=side.roles)
     if request.method == "POST" and form.is_valid():
         with refusal_message(request, form):
@@ -128,11 +128,10 @@ def staff(request, slug, side):
     return render(request, "accounts/staff.html", context)
 
 
-@login_required
+@member_required("organisation")
 @require_POST
-def staff_role(request, slug, side, pk):
+def staff_role(request, side, organisation, membership, pk):
     side = SIDES[side]
-    organisation, _ = side.admin_of(request.user, slug)
     member = _member(side, organisation, pk)
     form = RoleForm(request.POST, roles=side.roles)
     if not form.is_valid():
@@ -144,11 +143,10 @@ def staff_role(request, slug, side, pk):
     return _back_to_staff(request, side, organisation, member)
 
 
-@login_required
+@member_required("organisation")
 @require_POST
-def staff_remove(request, slug, side, pk):
+def staff_remove(request, side, organisation, membership, pk):
     side = SIDES[side]
-    organisation, _ = side.admin_of(request.user, slug)
     member = _member(side, organisation, pk)
     with refusal_message(request):
         services.membership_remove(membership=member, actor=request.user)
@@ -169,12 +167,11 @@ def _back_to_staff(request, side, organisation, member):
     return redirect(f"{side.key}_staff", slug=organisation.slug)
 
 
-@login_required
+@member_required("organisation")
 @require_POST
-def invitation_revoke(request, slug, side, pk):
+def invitation_revoke(request, side, organisation, membership, pk):
     """Withdraw an invitation this organisation sent; then back to the page it was listed on."""
     side = SIDES[side]
-    organisation, _ = side.admin_of(request.user, slug)
     invitation = get_object_or_404(Invitation, pk=pk, kind__in=side.issued_kinds, **{side.org_field: organisation})
     with refusal_message(request):
         services.invitation_revoke(invitation=invitation, actor=request.user)
@@ -185,11 +182,10 @@ def invitation_revoke(request, slug, side, pk):
     return redirect(f"{side.key}_staff", slug=organisation.slug)
 
 
-@login_required
+@member_required("district", roles=DISTRICT_ADMIN)
 @require_http_methods(["GET", "POST"])
-def vendor_invite(request, slug):
+def vendor_invite(request, agency, membership):
     """A district admin invites a vendor's contact, naming a vendor on the portal or a new one."""
-    agency, _ = DISTRICT.admin_of(request.user, slug)
     form = VendorInviteForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         with refusal_message(request, form):

@@ -47,40 +47,51 @@ def vendor_for(user, slug: str, roles=VENDOR_ANY) -> tuple[Contractor, Contracto
     return membership.contractor, membership
 
 
-def _agreement(user, pk, side=None, roles=None):
+def _agreement(user, kwargs, side=None, roles=None):
     from .selectors import agreement_for_user
 
-    agreement, found_side, role = agreement_for_user(user, pk)
+    agreement, found_side, role = agreement_for_user(user, kwargs.pop("pk"))
     if (side and found_side != side) or (roles and role not in roles):
         raise Http404
     return {"agreement": agreement, "side": found_side, "role": role}
 
 
-def _obligation(user, pk, side=None, roles=None):
+def _obligation(user, kwargs, side=None, roles=None):
     from .deadlines.selectors import obligation_for_user
 
-    obligation, found_side, role = obligation_for_user(user, pk)
+    obligation, found_side, role = obligation_for_user(user, kwargs.pop("pk"))
     if (side and found_side != side) or (roles and role not in roles):
         raise Http404
     return {"obligation": obligation, "side": found_side, "role": role}
 
 
-def _district(user, slug, side=None, roles=None):
-    agency, membership = district_for(user, slug, roles or DISTRICT_ANY)
+def _district(user, kwargs, side=None, roles=None):
+    agency, membership = district_for(user, kwargs.pop("slug"), roles or DISTRICT_ANY)
     return {"agency": agency, "membership": membership}
 
 
-def _vendor(user, slug, side=None, roles=None):
-    contractor, membership = vendor_for(user, slug, roles or VENDOR_ANY)
+def _vendor(user, kwargs, side=None, roles=None):
+    contractor, membership = vendor_for(user, kwargs.pop("slug"), roles or VENDOR_ANY)
     return {"contractor": contractor, "membership": membership}
 
 
-# What a URL names, the URL argument that names it, and how to find it for a person.
+def _organisation(user, kwargs, side=None, roles=None):
+    """/district/<slug>/... or /vendor/<slug>/... where the URL's `side` says which; admins only by default."""
+    key = kwargs.pop("side")
+    if key == "district":
+        found = _district(user, kwargs, roles=roles or DISTRICT_ADMIN)
+        return {"side": key, "organisation": found["agency"], "membership": found["membership"]}
+    found = _vendor(user, kwargs, roles=roles or VENDOR_ADMIN)
+    return {"side": key, "organisation": found["contractor"], "membership": found["membership"]}
+
+
+# What a URL names, and how to find it for a person from the URL's arguments.
 _FINDERS = {
-    "district": ("slug", _district),  # -> agency, membership
-    "vendor": ("slug", _vendor),  # -> contractor, membership
-    "agreement": ("pk", _agreement),  # -> agreement, side ("district" or "vendor"), role
-    "obligation": ("pk", _obligation),  # -> obligation, side, role
+    "district": _district,  # slug -> agency, membership
+    "vendor": _vendor,  # slug -> contractor, membership
+    "organisation": _organisation,  # side, slug -> side, organisation, membership (admins unless `roles` says)
+    "agreement": _agreement,  # pk -> agreement, side ("district" or "vendor"), role
+    "obligation": _obligation,  # pk -> obligation, side, role
 }
 
 
@@ -92,13 +103,13 @@ def member_required(of: str, *, side: str | None = None, roles=None):
         @member_required("district", roles=DISTRICT_ADMIN)
         def contacts(request, agency, membership): ...
     """
-    argument, find = _FINDERS[of]
+    find = _FINDERS[of]
 
     def decorator(view):
         @login_required
         @wraps(view)
         def guarded(request, *args, **kwargs):
-            found = find(request.user, kwargs.pop(argument), side=side, roles=roles)
+            found = find(request.user, kwargs, side=side, roles=roles)  # takes the URL arguments it reads
             return view(request, *args, **found, **kwargs)
 
         return guarded
