@@ -112,6 +112,7 @@ def member_required(of: str, *, side: str | None = None, roles=None):
             found = find(request.user, kwargs, side=side, roles=roles)  # takes the URL arguments it reads
             return view(request, *args, **found, **kwargs)
 
+        guarded.member_of = of  # read by tests/test_access.py, which finds any private page left unguarded
         return guarded
 
     return decorator
