@@ -4,18 +4,15 @@ The organisations and the answers come from the reference DPA; the people, their
 invented (example.org). Everything is created only if missing, so `load_demo` can run any number of times.
 """
 
-import time
 from dataclasses import dataclass
 from datetime import date
 
-from allauth.mfa.models import Authenticator
-from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
-from allauth.mfa.totp.internal.auth import TOTP, format_hotp_value, hotp_value
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
+from accounts import mfa
 from exhibits.catalogues import load_all_catalogues
 from exhibits.models import CsfResponse, Framework, SupplementalInformation
 from exhibits.services import bill_of_rights_acknowledge, bill_of_rights_publish
@@ -319,15 +316,14 @@ def _user(persona: Persona):
     )
     if persona.role == "admin":
         # Admins must use MFA before they can act; the demo gives them a known secret so anyone can try it.
-        TOTP.activate(user, settings.DEMO_TOTP_SECRET)
-        RecoveryCodes.activate(user)
+        mfa.totp_activate(user, settings.DEMO_TOTP_SECRET)
+        mfa.recovery_codes_activate(user)
     return user, True
 
 
 def demo_totp_code() -> str:
     """The demo admins' current TOTP code (the landing page shows it on a development server)."""
-    counter = int(time.time()) // 30
-    return format_hotp_value(hotp_value(settings.DEMO_TOTP_SECRET, counter))
+    return mfa.totp_code(settings.DEMO_TOTP_SECRET)
 
 
 def _fill(exhibit, answers: dict):
@@ -421,8 +417,7 @@ def _demo_executed_agreement(agency, contractor, users) -> bool:
         (vendor_admin, "Lena Hartmann", "Chief Executive Officer"),
         (district_admin, "Dana Whitfield", "Director of Technology"),
     ]:
-        recovery = Authenticator.objects.get(user=user, type=Authenticator.Type.RECOVERY_CODES)
-        code = RecoveryCodes(recovery).get_unused_codes()[0]
+        code = mfa.recovery_codes_unused(user)[0]
         request = SignatureRequest(
             typed_name=name,
             title=title,

@@ -11,11 +11,10 @@ import secrets
 from dataclasses import dataclass
 
 from allauth.mfa.models import Authenticator
-from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
-from allauth.mfa.totp.internal.auth import TOTP
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from accounts import mfa
 from dpa_portal.errors import FORBIDDEN, STATE, ApplicationError
 
 from . import access
@@ -100,10 +99,10 @@ def _otp_valid(user, code: str) -> bool:
         return False
     authenticators = {a.type: a for a in Authenticator.objects.filter(user=user)}
     totp = authenticators.get(Authenticator.Type.TOTP)
-    if totp and TOTP(totp).validate_code(code):
+    if totp and mfa.code_valid(totp, code):
         return True
     recovery = authenticators.get(Authenticator.Type.RECOVERY_CODES)
-    return bool(totp and recovery and RecoveryCodes(recovery).validate_code(code))
+    return bool(totp and recovery and mfa.code_valid(recovery, code))
 
 
 def _clean_drawing(png: bytes | None) -> bytes | None:

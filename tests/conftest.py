@@ -121,7 +121,8 @@ def totp_code():
     import time
 
     from allauth.mfa import app_settings
-    from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
+
+    from accounts.mfa import format_hotp_value, hotp_value
 
     def code(secret: str) -> str:
         if app_settings.TOTP_PERIOD - time.time() % app_settings.TOTP_PERIOD < 3:

@@ -1,7 +1,6 @@
 """Helpers for the workflow tests: complete answers, MFA for admins."""
 
-from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
-
+from accounts import mfa
 from exhibits.answers import EXHIBIT_C_FIELDS
 from exhibits.models import CsfResponse, SupplementalInformation
 from exhibits.services import bill_of_rights_acknowledge, bill_of_rights_publish
@@ -15,8 +14,8 @@ ESCAPED = "&lt;script&gt;alert(&quot;pwned&quot;)&lt;/script&gt;"
 
 def activate_totp(user) -> str:
     """Give the user a TOTP authenticator, as admins must have before they can act; return its secret."""
-    secret = generate_totp_secret()
-    TOTP.activate(user, secret)
+    secret = mfa.totp_secret_new()
+    mfa.totp_activate(user, secret)
     return secret
 
 

@@ -1,0 +1,70 @@
+"""The one door to django-allauth's MFA internals: everything else imports from here, never from allauth's
+`internal` packages.
+
+Checked against django-allauth 65.22.1. allauth's public MFA surface (the `Authenticator` model with its `wrap()`,
+`allauth.mfa.adapter`, `allauth.mfa.utils` with `encrypt`/`decrypt`/`is_mfa_enabled`, `allauth.mfa.app_settings`)
+stores and lists authenticators, but has nothing for what the portal does outside allauth's own pages:
+
+- checking a code when a party signs, so that each signer confirms with their authenticator (DPA Article IV.2;
+  `agreements.signing`), where allauth's own `AuthenticateForm` would also run its sign-in flow;
+- giving the demo admins a known TOTP secret and recovery codes, and showing the current code (`agreements.demo`);
+- the same for test personas, and computing the code an authenticator app shows (`tests/`).
+
+Those live in `allauth.mfa.totp.internal.auth` and `allauth.mfa.recovery_codes.internal.auth`, which allauth may
+change in any release. After upgrading allauth, read those two modules against this file and run
+tests/test_signing.py, tests/test_demo.py and tests/test_accounts_mfa.py.
+"""
+
+import time
+
+from allauth.mfa import app_settings
+from allauth.mfa.models import Authenticator
+from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
+from allauth.mfa.totp.internal.auth import TOTP, format_hotp_value, generate_totp_secret, hotp_value
+
+__all__ = [
+    "code_valid",
+    "format_hotp_value",
+    "hotp_value",
+    "recovery_codes_activate",
+    "recovery_codes_unused",
+    "totp_activate",
+    "totp_code",
+    "totp_secret_new",
+]
+
+
+def totp_secret_new() -> str:
+    """A new random TOTP secret (base32), as allauth makes when someone sets up an authenticator app."""
+    return generate_totp_secret()
+
+
+def totp_activate(user, secret: str) -> Authenticator:
+    """Give `user` an authenticator app with this secret (stored through the MFA adapter's `encrypt`)."""
+    return TOTP.activate(user, secret).instance
+
+
+def totp_code(secret: str, *, at: float | None = None) -> str:
+    """The code an authenticator app with this secret shows at `at` (a Unix time; default now)."""
+    counter = int(time.time() if at is None else at) // app_settings.TOTP_PERIOD
+    return format_hotp_value(hotp_value(secret, counter))
+
+
+def recovery_codes_activate(user) -> Authenticator:
+    """Give `user` a set of recovery codes, unless they have one already."""
+    return RecoveryCodes.activate(user).instance
+
+
+def recovery_codes_unused(user) -> list[str]:
+    """The user's recovery codes not used yet ([] without recovery codes)."""
+    authenticator = Authenticator.objects.filter(user=user, type=Authenticator.Type.RECOVERY_CODES).first()
+    return RecoveryCodes(authenticator).get_unused_codes() if authenticator else []
+
+
+def code_valid(authenticator: Authenticator, code: str) -> bool:
+    """Whether `code` is valid for this TOTP or recovery-code authenticator, as allauth's sign-in checks it.
+
+    A code is good once: a TOTP code is remembered as used for its whole validity window (in the cache), and a
+    recovery code is marked used in the authenticator's row.
+    """
+    return authenticator.wrap().validate_code(code)
