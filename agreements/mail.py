@@ -5,12 +5,12 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
 from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 
 from .models import OutboundEmail
-from .queue import enqueue_after_commit
 
 log = logging.getLogger(__name__)
 # A row left "sending" this long belongs to a worker that died mid-send; send it again.
@@ -41,7 +41,10 @@ def email_enqueue(*, to, template: str, context: dict, agreement=None) -> Outbou
     )
     from .tasks import send_outbound_email
 
-    enqueue_after_commit(send_outbound_email, email.pk)
+    # Robust: the row is the record, so a broker that is down (or an eager task failing on a development server)
+    # must not fail the request that committed it; Django logs the error and `outbox_due` finds the row for the
+    # sweep. A lambda, not functools.partial: Django names the callback by its __qualname__ when it logs.
+    transaction.on_commit(lambda: send_outbound_email.delay(email.pk), robust=True)
     return email
 
 

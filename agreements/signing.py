@@ -21,7 +21,6 @@ from . import access
 from .consent import CURRENT_CONSENT_VERSION
 from .mail import email_enqueue
 from .models import Agreement, AgreementDocument, Signature, statuses
-from .queue import enqueue_after_commit
 from .services import agreement_transition, district_recipients, vendor_recipients
 
 S = Agreement.Status
@@ -63,9 +62,14 @@ def signing_copy_prepare(*, agreement_id: int) -> AgreementDocument | None:
 
 
 def signing_copy_schedule(agreement: Agreement) -> None:
+    """Render the signing copy in a worker once the approval commits.
+
+    Robust: a broker that is down must not fail the approval that committed (Django logs the error), and
+    `documents_due` finds the missing copy for the sweep.
+    """
     from .tasks import prepare_signing_copy
 
-    enqueue_after_commit(prepare_signing_copy, agreement.pk)
+    transaction.on_commit(lambda: prepare_signing_copy.delay(agreement.pk), robust=True)
 
 
 @dataclass(frozen=True)
@@ -179,7 +183,9 @@ def agreement_sign(*, agreement: Agreement, user, request: SignatureRequest, ip:
         else:
             from .tasks import execute_agreement
 
-            enqueue_after_commit(execute_agreement, agreement.pk)
+            # Robust: the committed signatures are the record; if the broker is down, `documents_due` finds the
+            # agreement for the sweep to seal.
+            transaction.on_commit(lambda: execute_agreement.delay(agreement.pk), robust=True)
     return signature
 
 

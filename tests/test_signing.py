@@ -267,17 +267,26 @@ def test_lost_document_work_is_found_by_the_sweep(approved, parties, totp_code):
     assert documents_due() == ([], [])
 
 
-def test_a_failing_task_after_commit_does_not_fail_the_request(transactional_db, caplog):
+def test_a_failing_task_after_commit_does_not_fail_the_request(transactional_db, agreement, caplog, monkeypatch):
+    """Work is enqueued with on_commit(robust=True): a broker that is down is logged, never raised into the request,
+    and what committed stays for the sweeps to find (test_lost_document_work_is_found_by_the_sweep, the outbox's)."""
     from django.db import transaction
 
-    from agreements.queue import enqueue_after_commit
+    from agreements import tasks
+    from agreements.mail import email_enqueue
+    from agreements.signing import signing_copy_schedule
 
-    class Broken:
-        name = "broken"
-
+    class BrokerDown:
         def delay(self, *args):
             raise ConnectionError("broker down")
 
+    monkeypatch.setattr(tasks, "send_outbound_email", BrokerDown())
+    monkeypatch.setattr(tasks, "prepare_signing_copy", BrokerDown())
     with transaction.atomic():
-        enqueue_after_commit(Broken(), 1)
-    assert "the sweep will try again" in caplog.text
+        email = email_enqueue(
+            to=["vendor@example.org"], template="approved", context={"agreement": agreement}, agreement=agreement
+        )
+        signing_copy_schedule(agreement)
+    assert OutboundEmail.objects.get(pk=email.pk).status == OutboundEmail.Status.QUEUED  # committed
+    failures = [r for r in caplog.records if "on_commit()" in r.getMessage() and "broker down" in r.getMessage()]
+    assert len(failures) == 2 and all(r.exc_info for r in failures)
