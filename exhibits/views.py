@@ -1,16 +1,20 @@
-"""The vendor's pages for each exhibit. A save keeps a draft: nothing typed is lost, complete or not."""
+"""The vendor's pages for each exhibit, and the district's review comments on them. A save keeps a draft: nothing
+typed is lost, complete or not."""
 
 from django.contrib import messages
 from django.db import transaction
+from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from agreements.access import member_required
-from agreements.models import Agreement
+from agreements.access import DISTRICT_REVIEWERS, member_required
+from agreements.models import Agreement, statuses
 from dpa_portal.errors import refusal_message
 
 from .forms import (
     CsfResponseFormSet,
+    ReviewCommentForm,
     SecurityPlanForm,
     SubcontractorChoiceForm,
     SubcontractorForm,
@@ -18,7 +22,7 @@ from .forms import (
 )
 from .models import CsfResponse, SecurityPlan, SupplementalInformation
 from .selectors import comments_by_place
-from .services import bill_of_rights_acknowledge
+from .services import bill_of_rights_acknowledge, review_comment_add
 
 NOT_SAVED = "Nothing was saved: correct what is marked below. What you typed is kept."
 
@@ -143,4 +147,31 @@ def acknowledge_bill_of_rights(request, agreement, side, role):
         with refusal_message(request):
             bill_of_rights_acknowledge(agreement=agreement, actor=request.user)
             messages.success(request, "You acknowledged the district's Bill of Rights (Exhibit A).")
+    return redirect("agreement_detail", pk=agreement.pk)
+
+
+@member_required("agreement", side="district", roles=DISTRICT_REVIEWERS)
+@require_POST
+def comment(request, agreement, side, role):
+    """A reviewer's comment on a section, or on one C.1 category, while the vendor answers or the district reviews
+    (the agreement page offers the form on the same terms)."""
+    if agreement.status not in statuses.IN_REVIEW:
+        raise Http404
+    form = ReviewCommentForm(request.POST, agreement=agreement)
+    if not form.is_valid():
+        messages.error(request, "Write a comment before adding it.")
+        return redirect("agreement_detail", pk=agreement.pk)
+    data = form.cleaned_data
+    with refusal_message(request):
+        review_comment_add(
+            agreement=agreement,
+            author=request.user,
+            section=data["section"],
+            category=data["category"],
+            body=data["body"],
+            recommendation=data["recommendation"],
+        )
+        messages.success(request, "Comment added.")
+        anchor = f"#csf-{data['category'].identifier}" if data["category"] else f"#{data['section']}"
+        return redirect(reverse("agreement_detail", args=[agreement.pk]) + anchor)
     return redirect("agreement_detail", pk=agreement.pk)

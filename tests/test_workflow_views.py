@@ -184,6 +184,21 @@ def test_an_illegal_step_is_a_message_not_an_error(client, sent, people):
     assert response.status_code == 200 and "cannot become approved" in response.text
 
 
+def test_a_reviewer_comments_on_a_category_while_the_agreement_is_in_review(client, sent, people):
+    client.force_login(people["district_reviewer"])
+    url = reverse("agreement_comment", args=[sent.pk])
+    category = sent.csf_responses.select_related("category").first().category
+    response = client.post(url, {"section": "exhibit_c1", "category": category.pk, "body": "Which tier?"})
+    assert response["Location"] == reverse("agreement_detail", args=[sent.pk]) + f"#csf-{category.identifier}"
+    comment = ReviewComment.objects.get(agreement=sent)
+    assert (comment.category, comment.body, comment.author) == (category, "Which tier?", people["district_reviewer"])
+    response = client.post(url, {"section": "general", "body": ""}, follow=True)
+    assert "Write a comment before adding it." in response.text and ReviewComment.objects.count() == 1
+    Agreement.objects.filter(pk=sent.pk).update(status=Agreement.Status.APPROVED)
+    assert client.post(url, {"section": "general", "body": "Too late"}).status_code == 404
+    assert ReviewComment.objects.count() == 1
+
+
 def test_new_agreement_for_a_new_vendor(client, people, district, catalogues):
     client.force_login(people["district_admin"])
     new = {"new_vendor_name": "Brand New Edtech", "product_name": "Quiz Maker", "framework": factories.csf("2.0").pk}

@@ -24,7 +24,7 @@ def yesno_answer(value):
     return "Yes" if value is True else "No" if value is False else "Not answered"
 
 
-# Where the vendor answers each section (see agreements/urls.py).
+# Where the vendor answers each section (see exhibits/urls.py).
 _EDIT_PAGES = {
     "exhibit_b": "exhibit_b",
     "subcontractors": "exhibit_subcontractors",

@@ -1,14 +1,13 @@
-"""One agreement: the page both parties see, the district's decisions and comments, the vendor's submission."""
+"""One agreement: the page both parties see, the district's decisions, the vendor's submission. A reviewer's
+comments are posted to exhibits.views.comment, beside the exhibits they are about."""
 
 from django.contrib import messages
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from dpa_portal.errors import refusal_message
-from exhibits.forms import ReviewCommentForm
 from exhibits.selectors import agreement_exhibits
-from exhibits.services import answers_reuse, reuse_source_for, review_comment_add
+from exhibits.services import answers_reuse, reuse_source_for
 from vendors.models import ContractorMembership
 
 from .. import services
@@ -56,8 +55,6 @@ def detail(request, agreement, side, role):
         context["term_form"] = AgreementTermForm(instance=agreement)
     if can["decide"]:
         context["decision_form"] = DecisionForm()
-    if can["comment"]:
-        context["comment_form"] = ReviewCommentForm(agreement=agreement)
     if can["edit"] and not context["reuse"]:
         context["reuse_source"] = reuse_source_for(agreement)
     context["signatures"] = list(agreement.signatures.select_related("signer"))
@@ -152,27 +149,3 @@ def reuse(request, agreement, side, role):
         answers_reuse(agreement=agreement, source=source, actor=request.user)
         messages.success(request, f"Answers carried over from your agreement with {source.agency}. Check each one.")
     return redirect("agreement_detail", pk=agreement.pk)
-
-
-@member_required("agreement")
-@require_POST
-def comment(request, agreement, side, role):
-    pk = agreement.pk
-    if not _can(agreement, side, role)["comment"]:
-        raise Http404
-    form = ReviewCommentForm(request.POST, agreement=agreement)
-    if form.is_valid():
-        data = form.cleaned_data
-        review_comment_add(
-            agreement=agreement,
-            author=request.user,
-            section=data["section"],
-            category=data["category"],
-            body=data["body"],
-            recommendation=data["recommendation"],
-        )
-        messages.success(request, "Comment added.")
-        anchor = f"#csf-{data['category'].identifier}" if data["category"] else f"#{data['section']}"
-        return redirect(f"/agreements/{pk}/{anchor}")
-    messages.error(request, "Write a comment before adding it.")
-    return redirect("agreement_detail", pk=pk)
