@@ -5,7 +5,7 @@ from django.shortcuts import render
 
 from agreements import selectors
 from agreements.access import member_required
-from agreements.forms import AgreementFilterForm
+from agreements.filters import AgreementFilterForm
 from agreements.models import Agreement, EducationalAgency
 
 from .models import Product

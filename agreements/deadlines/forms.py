@@ -3,8 +3,14 @@
 from django import forms
 from django.utils import timezone
 
-from .models import BreachReport, DestructionCertificate, DistrictClosure, Obligation, ParentRequest
-from .sweep import MAX_REMINDER_DAYS
+from .models import (
+    MAX_REMINDER_DAYS,
+    BreachReport,
+    DestructionCertificate,
+    DistrictClosure,
+    Obligation,
+    ParentRequest,
+)
 
 DATE = {"type": "date"}
 

@@ -11,6 +11,8 @@ from .calendar import BUSINESS, CALENDAR
 
 DEFAULT_TERM_REMINDERS = list(rules.RULES[rules.TERM_END].reminders)
 DEFAULT_DESTRUCTION_DAYS = rules.RULES[rules.RETURN_DESTROY].default_days
+# Reminders are never further ahead than this (a district's policy is validated against it; the sweep reads no further).
+MAX_REMINDER_DAYS = 365
 
 
 class DeadlinePolicy(models.Model):

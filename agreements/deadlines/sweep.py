@@ -24,15 +24,13 @@ from vendors.models import ContractorMembership
 from ..mail import email_enqueue
 from ..models import Agreement, DistrictMembership, StatusChange, statuses
 from . import rules
-from .models import DEFAULT_TERM_REMINDERS, DeadlinePolicy, Obligation, Reminder
+from .models import DEFAULT_TERM_REMINDERS, MAX_REMINDER_DAYS, DeadlinePolicy, Obligation, Reminder
 from .services import agreement_expire, return_destroy_obligation, term_end_obligation
 
 log = logging.getLogger(__name__)
 S = Agreement.Status
 K = Obligation.Kind
 OPEN = Obligation.OPEN_STATUSES
-# Reminders are never further ahead than this (a district's policy is validated against it).
-MAX_REMINDER_DAYS = 365
 
 
 @dataclass

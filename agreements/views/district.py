@@ -9,7 +9,8 @@ from vendors.models import Contractor, Product
 
 from .. import selectors
 from ..access import DISTRICT_ADMIN, member_required
-from ..forms import AgreementCreateForm, AgreementFilterForm, DistrictContactsForm
+from ..filters import AgreementFilterForm
+from ..forms import AgreementCreateForm, DistrictContactsForm
 from ..models import Agreement
 from ..services import agreement_start, district_contacts_update
 
