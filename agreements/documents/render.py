@@ -97,19 +97,42 @@ def html_to_pdf(html: str, *, document_id: str = "") -> bytes:
 
 
 def dpa_context(agreement, *, signatures=(), audit=(), document_id="", draft=False) -> dict:
-    """Everything the template shows. Queries: the agreement with its one-to-one rows (1), the subcontractors (1),
-    the framework's categories with their functions (1), the C.1 responses (1), and the latest Bill of Rights (1)
-    only when the vendor acknowledged none."""
-    from agreements.models import Agreement
-    from exhibits.models import (
-        SECURITY_PLAN_QUESTIONS,
-        BillOfRights,
-        CsfResponse,
-        FrameworkCategory,
-        security_plan_question,
-    )
+    """Everything the template shows: the parties, Exhibits A, B, C and C.1, the signature page (Article IV.2) and
+    the audit trail, each gathered by a step below. Queries: the agreement with its one-to-one rows (1), the
+    subcontractors (1), the latest Bill of Rights (1) only when the vendor acknowledged none, the framework's
+    categories with their functions (1), and the C.1 responses (1)."""
+    agreement = _agreement_with_exhibits(agreement)
+    info = _one_to_one(agreement, "supplemental_information")
+    acknowledgement = _one_to_one(agreement, "bill_of_rights_acknowledgement")
+    blocks = _signature_blocks(signatures, agency=agreement.agency.name, contractor=agreement.contractor.legal_name)
+    return {
+        "agreement": agreement,
+        "agency": agreement.agency,
+        "contractor": agreement.contractor,
+        "info": info,
+        "subcontractors": _subcontractors(info),
+        "plan_rows": _security_plan_rows(agreement),
+        "bill": _bill_of_rights(agreement, acknowledgement),
+        "acknowledgement": acknowledgement,
+        "acknowledged_on": _new_york(acknowledgement.acknowledged_at).date() if acknowledgement else None,
+        "csf_groups": _csf_groups(agreement),
+        "district_signature": blocks["district"],
+        "vendor_signature": blocks["vendor"],
+        "signers": [_signature_view(s) for s in signatures],
+        "events": _audit_rows(audit),
+        "show_audit": bool(signatures or audit),
+        "document_id": document_id,
+        "draft": draft,
+        "draft_mark": DRAFT_MARK,
+    }
 
-    agreement = Agreement.objects.select_related(
+
+def _agreement_with_exhibits(agreement):
+    """The agreement read again with its parties, framework and one-to-one exhibits in one query: the document
+    shows what is stored now, not what the caller's instance holds."""
+    from agreements.models import Agreement
+
+    return Agreement.objects.select_related(
         "agency",
         "contractor",
         "framework",
@@ -117,60 +140,62 @@ def dpa_context(agreement, *, signatures=(), audit=(), document_id="", draft=Fal
         "security_plan",
         "bill_of_rights_acknowledgement__bill_of_rights",
     ).get(pk=agreement.pk)
-    agency, contractor = agreement.agency, agreement.contractor
 
-    info = _one_to_one(agreement, "supplemental_information")
-    subcontractors = list(info.subcontractors.order_by("name")) if info else []
+
+def _subcontractors(info) -> list:
+    """Exhibit B's subcontractors (121.3(c)(2)), by name; none before Exhibit B exists."""
+    return list(info.subcontractors.order_by("name")) if info else []
+
+
+def _security_plan_rows(agreement) -> list[tuple[int, str, str, str]]:
+    """Exhibit C's nine questions with the vendor's answers, or unanswered before the plan exists; question 9 names
+    the agreement's NIST CSF version either way, as the model DPA does."""
+    from exhibits.models import SECURITY_PLAN_QUESTIONS, security_plan_question
+
     plan = _one_to_one(agreement, "security_plan")
     if plan is not None:
-        plan_rows = plan.answers()
-    else:
-        version = agreement.framework.version
-        plan_rows = [
-            (n, field, security_plan_question(field, version), "")
-            for n, (field, _) in enumerate(SECURITY_PLAN_QUESTIONS, 1)
-        ]
+        return plan.answers()
+    version = agreement.framework.version
+    return [
+        (n, field, security_plan_question(field, version), "")
+        for n, (field, _) in enumerate(SECURITY_PLAN_QUESTIONS, 1)
+    ]
 
-    ack = _one_to_one(agreement, "bill_of_rights_acknowledgement")
-    bill = ack.bill_of_rights if ack else BillOfRights.objects.filter(agency=agency).order_by("-version").first()
+
+def _bill_of_rights(agreement, acknowledgement):
+    """Exhibit A: the version of the district's Parents' Bill of Rights the vendor acknowledged, else its latest."""
+    from exhibits.models import BillOfRights
+
+    if acknowledgement:
+        return acknowledgement.bill_of_rights
+    return BillOfRights.objects.filter(agency=agreement.agency).order_by("-version").first()
+
+
+def _csf_groups(agreement) -> list:
+    """Exhibit C.1: each function of the agreement's NIST CSF version with its categories and the vendor's response
+    to each (None where unanswered), in the framework's order."""
+    from exhibits.models import CsfResponse, FrameworkCategory
 
     categories = FrameworkCategory.objects.filter(framework=agreement.framework_id).select_related("function")
     categories = categories.order_by("function__position", "position")
     responses = {r.category_id: r for r in CsfResponse.objects.filter(agreement=agreement)}
-    csf_groups = [
+    return [
         (function, [(category, responses.get(category.pk)) for category in rows])
         for function, rows in groupby(categories, key=lambda c: c.function)
     ]
 
-    blocks = _signature_blocks(signatures, agency=agency.name, contractor=contractor.legal_name)
-    return {
-        "agreement": agreement,
-        "agency": agency,
-        "contractor": contractor,
-        "info": info,
-        "subcontractors": subcontractors,
-        "plan_rows": plan_rows,
-        "bill": bill,
-        "acknowledgement": ack,
-        "acknowledged_on": _new_york(ack.acknowledged_at).date() if ack else None,
-        "csf_groups": csf_groups,
-        "district_signature": blocks["district"],
-        "vendor_signature": blocks["vendor"],
-        "signers": [_signature_view(s) for s in signatures],
-        "events": [
-            {
-                "iso": _new_york(e.at).isoformat(),
-                "when": format_new_york(e.at),
-                "actor": e.actor,
-                "description": e.description,
-            }
-            for e in audit
-        ],
-        "show_audit": bool(signatures or audit),
-        "document_id": document_id,
-        "draft": draft,
-        "draft_mark": DRAFT_MARK,
-    }
+
+def _audit_rows(audit: Sequence[AuditEvent]) -> list[dict]:
+    """The audit trail printed after the signatures: each event in New York time, machine- and human-readable."""
+    return [
+        {
+            "iso": _new_york(e.at).isoformat(),
+            "when": format_new_york(e.at),
+            "actor": e.actor,
+            "description": e.description,
+        }
+        for e in audit
+    ]
 
 
 def _one_to_one(obj, name):
@@ -215,7 +240,8 @@ def _signature_view(block: SignatureBlock) -> dict:
 
 
 def _signature_blocks(signatures, *, agency: str, contractor: str) -> dict:
-    """The block printed for each party: its first signature, or an empty block to sign on paper."""
+    """The signature page (DPA Article IV.2, "BY: ... Date:" for each party): each party's first signature, or an
+    empty block to sign on paper."""
     blocks = {
         "district": {"signed": False, "organisation": agency},
         "vendor": {"signed": False, "organisation": contractor},

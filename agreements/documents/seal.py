@@ -268,51 +268,102 @@ def _looks_like_pdf(data) -> bool:
 
 
 def _verify(data, trust_roots, _prefix_only: bool = False) -> Verification:
+    """What `verify_pdf` answers, step by step: find the seal, validate it against the trust roots, judge what the
+    validation says, and read the document id only from bytes a trusted seal covers."""
     if isinstance(data, str) or not _looks_like_pdf(data):
         return _result(problem=_NOT_PDF)
     data = bytes(data)
+    embedded, problem = _last_signature(data)
+    if embedded is None:
+        return _result(is_pdf=True, problem=problem)
+    claims = _claims(embedded)
+    trust_roots, roots_problem = _trust_roots(trust_roots)
+    try:
+        status = _validate(embedded, trust_roots, moment=claims["signed_at"])
+    except Exception:
+        logger.debug("pyHanko could not validate the signature given to verify_pdf", exc_info=True)
+        return _result(**claims, problem=_UNCHECKED)
+    judgement = _judge(status, embedded, claims["signed_at"], roots_problem)
+    document_id = ""
+    if judgement.trusted:
+        document_id = _document_id(embedded)
+    elif judgement.sound and not judgement.intact and not _prefix_only:
+        document_id = _document_id_before_addition(data, embedded, trust_roots)
+    return _result(
+        **claims,
+        intact=judgement.intact,
+        trusted=judgement.trusted,
+        document_id=document_id,
+        problem=judgement.problem,
+    )
 
+
+def _last_signature(data: bytes):
+    """(the seal, "") or (None, why there is none). The seal is the last signature: it alone can cover the whole
+    file (earlier ones end where it begins)."""
     try:
         reader = PdfFileReader(io.BytesIO(data), strict=False)
         signatures = [sig for sig in reader.embedded_signatures if sig.sig_object_type == "/Sig"]
     except Exception:
         logger.debug("Unreadable PDF given to verify_pdf", exc_info=True)
-        return _result(is_pdf=True, problem=_DAMAGED)
+        return None, _DAMAGED
     if not signatures:
         # A signature's /ByteRange in the bytes but none found: damage hid it, rather than a PDF never signed.
-        return _result(is_pdf=True, problem=_DAMAGED if b"/ByteRange" in data else _UNSIGNED)
+        return None, _DAMAGED if b"/ByteRange" in data else _UNSIGNED
+    return signatures[-1], ""
 
-    # The seal is the last signature: it alone can cover the whole file (earlier ones end where it begins).
-    embedded = signatures[-1]
-    field_name = _safe(lambda: str(embedded.field_name), "")
+
+def _claims(embedded) -> dict:
+    """What the seal says of itself (field, signing time, signer), before anything is checked; blank if unreadable."""
     signed_at = _safe(lambda: embedded.self_reported_timestamp, None)
     if signed_at is not None:
         signed_at = signed_at.astimezone(UTC)  # /M carries the signing machine's offset
-    signer = _safe(lambda: _subject(embedded.signer_cert), "")
-    base = {"is_pdf": True, "signed": True, "field_name": field_name, "signed_at": signed_at, "signer": signer}
+    return {
+        "is_pdf": True,
+        "signed": True,
+        "field_name": _safe(lambda: str(embedded.field_name), ""),
+        "signed_at": signed_at,
+        "signer": _safe(lambda: _subject(embedded.signer_cert), ""),
+    }
 
-    roots_problem = ""
-    if trust_roots is None:
-        try:
-            trust_roots = [portal_certificate()]
-        except SealError:
-            # Still say whether the file is intact; without a root nothing can be trusted. Never fall back to the
-            # operating system's CA list, which is what pyHanko does with trust_roots=None.
-            trust_roots, roots_problem = [], _NO_TRUST_ROOT
+
+def _trust_roots(trust_roots) -> tuple[list, str]:
+    """(the roots to validate against, a problem to report if the seal is otherwise fine). By default the portal's
+    own certificate; without one configured, no root at all: never the operating system's CA list, which is what
+    pyHanko uses with trust_roots=None (DESIGN.md: always pass trust_roots)."""
+    if trust_roots is not None:
+        return list(trust_roots), ""
     try:
-        context = ValidationContext(
-            trust_roots=list(trust_roots),
-            allow_fetching=False,  # offline: no OCSP, CRL or AIA fetching, so no network and no hang
-            revocation_mode="soft-fail",  # a self-signed seal has no revocation information to find
-            # The certificate is judged as of the signing time the seal declares, as Acrobat does by default, so
-            # an executed DPA still verifies after the certificate expires. That time is inside the signed bytes.
-            moment=signed_at,
-        )
-        status = _run_outside_event_loop(validate_pdf_signature, embedded, context, skip_diff=True)
-    except Exception:
-        logger.debug("pyHanko could not validate the signature given to verify_pdf", exc_info=True)
-        return _result(**base, problem=_UNCHECKED)
+        return [portal_certificate()], ""
+    except SealError:
+        # Still say whether the file is intact; without a root nothing can be trusted.
+        return [], _NO_TRUST_ROOT
 
+
+def _validate(embedded, trust_roots: list, *, moment: datetime | None):
+    """pyHanko's status for the seal, offline. May raise on a file pyHanko cannot handle."""
+    context = ValidationContext(
+        trust_roots=trust_roots,
+        allow_fetching=False,  # offline: no OCSP, CRL or AIA fetching, so no network and no hang
+        revocation_mode="soft-fail",  # a self-signed seal has no revocation information to find
+        # The certificate is judged as of the signing time the seal declares, as Acrobat does by default, so an
+        # executed DPA still verifies after the certificate expires. That time is inside the signed bytes.
+        moment=moment,
+    )
+    return _run_outside_event_loop(validate_pdf_signature, embedded, context, skip_diff=True)
+
+
+@dataclass(frozen=True)
+class _Judgement:
+    sound: bool  # cryptographically sound over the bytes it signs
+    intact: bool  # sound, and those bytes are the whole file
+    trusted: bool  # intact, by a trust root, made while its certificate was valid
+    problem: str
+
+
+def _judge(status, embedded, signed_at: datetime | None, roots_problem: str) -> _Judgement:
+    """Read pyHanko's status the way DESIGN.md says: `bottom_line` and ENTIRE_FILE coverage together, plus the
+    certificate's validity period, which pyHanko skips for a trust root."""
     sound = bool(status.intact and status.valid)
     # `bottom_line` stays true when bytes are appended after the seal: only ENTIRE_FILE proves nothing was added.
     intact = sound and status.coverage == SignatureCoverageLevel.ENTIRE_FILE
@@ -330,21 +381,29 @@ def _verify(data, trust_roots, _prefix_only: bool = False) -> Verification:
         problem = _OUT_OF_PERIOD
     else:
         problem = ""
-    document_id = ""
-    if trusted:
-        # Read from the signature dictionary of a seal that covers the entire file: no byte of it is unsigned.
-        reason = _safe(lambda: str(embedded.sig_object.get("/Reason", "")), "")
-        match = _REASON_WITH_ID.search(reason)
-        document_id = match.group(1) if match else ""
-    elif sound and not intact and not _prefix_only:
-        # Something was appended to a sound seal. The bytes it signs end where its /ByteRange ends; if they alone
-        # are a trusted seal, the id in them is the portal's word on which document this copy was made from. Never
-        # the id read from the whole file: an appended update can redefine the signature dictionary's /Reason.
-        prefix = _signed_prefix(data, embedded)
-        if prefix is not None:
-            original = _verify(prefix, trust_roots, _prefix_only=True)
-            document_id = original.document_id if original.trusted else ""
-    return _result(**base, intact=intact, trusted=trusted, document_id=document_id, problem=problem)
+    return _Judgement(sound=sound, intact=intact, trusted=trusted, problem=problem)
+
+
+def _document_id(embedded) -> str:
+    """The id the portal sealed into /Reason. Call only for a trusted seal that covers the entire file: then no byte
+    of its signature dictionary is unsigned."""
+    reason = _safe(lambda: str(embedded.sig_object.get("/Reason", "")), "")
+    match = _REASON_WITH_ID.search(reason)
+    return match.group(1) if match else ""
+
+
+def _document_id_before_addition(data: bytes, embedded, trust_roots: list) -> str:
+    """For a sound seal with something appended: the id in the bytes it signs, if those alone are a trusted seal.
+
+    The signed bytes end where the seal's /ByteRange ends, and the id in them is the portal's word on which document
+    this copy was made from. Never the id read from the whole file: an appended update can redefine the signature
+    dictionary's /Reason.
+    """
+    prefix = _signed_prefix(data, embedded)
+    if prefix is None:
+        return ""
+    original = _verify(prefix, trust_roots, _prefix_only=True)
+    return original.document_id if original.trusted else ""
 
 
 def _signed_prefix(data: bytes, embedded) -> bytes | None:
