@@ -58,14 +58,6 @@ class Sealer:
     certificate: asn1_x509.Certificate
     p12_path: str
 
-    @property
-    def subject(self) -> str:
-        return self.certificate.subject.human_friendly
-
-    @property
-    def sha256_fingerprint(self) -> str:
-        return self.certificate.sha256.hex(":").upper()
-
 
 @dataclass(frozen=True)
 class Verification:
