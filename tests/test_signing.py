@@ -225,6 +225,20 @@ def test_documents_are_served_from_the_stored_bytes_to_the_parties_only(
     assert client.get(url).status_code == 302
 
 
+def test_htmx_loads_only_while_the_sign_page_waits_for_its_document(client, approved, parties):
+    """The page polls (htmx) while the worker renders the copy to sign; no other page loads htmx."""
+    client.force_login(parties["vendor_admin"][0])
+    url = reverse("agreement_sign", args=[approved.pk])
+    ready = client.get(url)
+    assert ready.status_code == 200 and 'id="document-sha256"' in ready.text and "htmx" not in ready.text
+    AgreementDocument.objects.filter(agreement=approved).delete()  # as if the worker had not stored it yet
+    waiting = client.get(url)
+    assert waiting.status_code == 200 and 'hx-trigger="every 3s"' in waiting.text
+    assert waiting.text.count("vendor/htmx/htmx.min.js") == 1
+    home = client.get("/")
+    assert home.status_code == 200 and "htmx" not in home.text
+
+
 def test_the_public_verification_page(client, executed, db):
     _, document = executed
     url = reverse("verify")

@@ -50,6 +50,25 @@ def fill_signature(page, title, code):
     page.get_by_label("Code from your authenticator app").fill(code)
 
 
+def test_the_sign_page_shows_the_document_once_it_is_ready(browser, live_server, approved):
+    """The portal's one htmx element: the page polls while the worker renders the copy to sign, then shows it."""
+    agreement, users, _ = approved
+    copy = AgreementDocument.objects.get(agreement=agreement, kind=AgreementDocument.Kind.SIGNING_COPY)
+    AgreementDocument.objects.filter(pk=copy.pk).delete()  # as if the worker had not stored it yet
+    context, v = signed_in(browser, live_server, users["vendor"])
+    try:
+        v.goto(f"/agreements/{agreement.pk}/sign/")
+        expect(v.get_by_role("status")).to_contain_text("The document to sign is being prepared.")
+        assert_accessible(v)
+        copy.pk = None
+        copy.save()  # the worker stores it
+        expect(v.locator("#document-sha256")).to_have_text(copy.sha256, timeout=10_000)
+        expect(v.get_by_role("link", name="Open the PDF to sign (opens in a new tab)")).to_be_visible()
+        assert_accessible(v)
+    finally:
+        context.close()
+
+
 def test_sign_countersign_seal_and_verify(browser, live_server, approved, celery_worker, totp_code, tmp_path):  # noqa: F811
     agreement, users, secrets = approved
 
