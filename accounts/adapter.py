@@ -9,6 +9,8 @@ from allauth.account.internal.flows.login import get_authentication_records
 from allauth.core import context
 from allauth.mfa.models import Authenticator
 
+from .services import home_url_for
+
 # Sign-ins that prove the person is at the keyboard now, as much as allauth's "confirm access" page would.
 FRESH_METHODS = {"password", "password_reset", "code"}
 
@@ -18,6 +20,11 @@ class AccountAdapter(DefaultAccountAdapter):
         # Accounts come from invitations only: a district invites its staff and its vendors, a vendor its staff
         # (accounts.views.invitation_accept). A stranger has no organisation to join.
         return False
+
+    def get_login_redirect_url(self, request):
+        # After signing in (a `next` address still wins): the dashboard of the person's only organisation, else the
+        # home page listing them. LOGIN_REDIRECT_URL stays "home" for anything that reads the setting itself.
+        return home_url_for(request.user)
 
     def is_reauthentication_required(self, *, app: str, **kwargs) -> bool:
         # allauth asks for the password again before any MFA change. An admin whom the MFA middleware sends to set

@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from agreements.mail import email_enqueue
+from agreements.selectors import memberships_of
 from dpa_portal.errors import EXISTS, FORBIDDEN, STATE, ApplicationError
 from vendors.models import Contractor
 from vendors.services import contractor_create
@@ -25,8 +26,10 @@ Kind = Invitation.Kind
 
 
 def home_url_for(user) -> str:
-    """Where a signed-in person starts. One place to change when the dashboards exist."""
-    return "/"
+    """Where a signed-in person starts (after signing in, accepting an invitation, setting up MFA, the Agreements
+    link): the dashboard of their only organisation, district or vendor; else the home page, which lists them."""
+    memberships = memberships_of(user)
+    return memberships[0][2] if len(memberships) == 1 else reverse("home")
 
 
 def token_hash(token: str) -> str:

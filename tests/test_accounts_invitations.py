@@ -80,7 +80,7 @@ def test_district_staff_invitation_makes_the_invitee_a_member_with_the_role(dist
     assert accepted.accepted_by == user and accepted.accepted_at is not None
     membership = DistrictMembership.objects.get(agency=district, user=user)
     assert membership.role == DistrictMembership.Role.REVIEWER
-    assert invitation_landing_url(accepted, user) == "/"
+    assert invitation_landing_url(accepted, user) == f"/district/{district.slug}/"
 
 
 def test_the_address_matches_regardless_of_case(district, district_admin):

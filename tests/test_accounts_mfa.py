@@ -140,12 +140,12 @@ def test_removing_the_authenticator_still_asks_for_the_password(client, mfa_user
     assert response.status_code == 302 and response.url.startswith("/accounts/reauthenticate/")
 
 
-def test_continue_ignores_addresses_elsewhere(client, mfa_user):
+def test_continue_ignores_addresses_elsewhere(client, district, mfa_user):
     client.force_login(mfa_user)
     session = client.session
     session["accounts_mfa_next"] = "https://evil.example/"
     session.save()
-    assert client.get(reverse("accounts_continue")).url == "/"
+    assert client.get(reverse("accounts_continue")).url == f"/district/{district.slug}/"  # where they start
 
 
 def test_sign_in_with_an_authenticator_asks_for_the_code(client, mfa_user, totp_code):

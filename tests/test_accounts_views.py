@@ -62,7 +62,7 @@ def test_the_invitee_sees_who_invited_them_to_what_and_creates_an_account(client
         accept_url(token),
         {"first_name": "Rita", "last_name": "Reviewer", "password1": PASSWORD, "password2": PASSWORD},
     )
-    assert response.status_code == 302 and response.url == "/"
+    assert response.status_code == 302 and response.url == f"/district/{district.slug}/"  # their only organisation
     user = get_user_model().objects.get(email="invitee@example.org")
     assert client.session["_auth_user_id"] == str(user.pk)  # signed in
     assert DistrictMembership.objects.get(user=user).role == "reviewer"
@@ -120,7 +120,7 @@ def test_a_signed_in_invitee_accepts_with_a_button(client, district, district_ad
     client.force_login(user)
     assert "Accept the invitation" in client.get(accept_url(token)).text
     response = client.post(accept_url(token))
-    assert response.url == "/"
+    assert response.url == f"/district/{district.slug}/"
     assert DistrictMembership.objects.get(user=user).role == "viewer"
 
 
@@ -237,7 +237,7 @@ def test_an_admin_who_steps_down_leaves_the_staff_page(client, district, distric
     client.force_login(district_admin_mfa)
     member = DistrictMembership.objects.get(user=district_admin_mfa)
     response = client.post(reverse("district_staff_role", args=[district.slug, member.pk]), {"role": "viewer"})
-    assert response.url == "/"
+    assert response.url == f"/district/{district.slug}/"  # still a viewer there
 
 
 def test_a_vendor_admin_manages_vendor_staff(client, vendor, vendor_admin_mfa, vendor_editor):
@@ -539,6 +539,77 @@ def test_password_reset_renders_in_the_portal_and_sends_mail(client, district_ad
     # allauth sends this one through Django's mail directly (pytest-django's mailoutbox is another list here).
     assert len(mail.outbox) == 1 and mail.outbox[0].to == [district_admin.email]
     assert "/accounts/password/reset/key/" in mail.outbox[0].body
+
+
+# --- where people start: their only organisation's dashboard, else the home page listing them -----------------
+
+
+def sign_in(client, user, *, code=None, data=None):
+    """Through allauth's pages: e-mail and password, then the authenticator code if `code` is given."""
+    response = client.post(
+        reverse("account_login"), {"login": user.email, "password": factories.PASSWORD, **(data or {})}
+    )
+    if code is not None:
+        assert response.url == reverse("mfa_authenticate")
+        response = client.post(reverse("mfa_authenticate"), {"code": code})
+    assert response.status_code == 302 and client.session["_auth_user_id"] == str(user.pk)
+    return response.url
+
+
+def test_a_district_admin_and_a_vendor_editor_start_on_their_dashboards(
+    client, district, vendor, district_admin, vendor_editor, with_totp, totp_code
+):
+    secret = with_totp(district_admin)
+    assert sign_in(client, district_admin, code=totp_code(secret)) == f"/district/{district.slug}/"
+    page = client.get(f"/district/{district.slug}/")
+    assert page.status_code == 200 and f"{district.name}: agreements" in page.text
+    client.logout()
+    assert sign_in(client, vendor_editor) == f"/vendor/{vendor.slug}/"
+    page = client.get(f"/vendor/{vendor.slug}/")
+    assert page.status_code == 200 and f"{vendor.legal_name}: agreements with districts" in page.text
+
+
+def test_someone_in_two_organisations_starts_on_the_home_page_that_lists_them(client, district, vendor, vendor_editor):
+    factories.DistrictMembershipFactory(agency=district, user=vendor_editor, role="viewer")
+    assert sign_in(client, vendor_editor) == "/"
+    page = client.get("/")
+    assert page.status_code == 200 and "Signed in as" in page.text
+    assert f'<a href="/district/{district.slug}/">' in page.text and f'<a href="/vendor/{vendor.slug}/">' in page.text
+
+
+def test_an_address_to_go_back_to_still_wins_after_signing_in(client, vendor_editor):
+    assert sign_in(client, vendor_editor, data={"next": "/deadlines/"}) == "/deadlines/"
+
+
+def test_an_invited_vendor_editor_starts_on_the_vendor_dashboard(client, vendor, vendor_admin):
+    _, token = invitation_create(
+        kind=Kind.VENDOR_STAFF, email="editor@vendor.example", role="editor", invited_by=vendor_admin, contractor=vendor
+    )
+    response = client.post(
+        accept_url(token), {"first_name": "Eli", "last_name": "Editor", "password1": PASSWORD, "password2": PASSWORD}
+    )
+    assert response.status_code == 302 and response.url == f"/vendor/{vendor.slug}/"
+
+
+def test_an_invited_district_admin_sets_up_mfa_then_starts_on_the_dashboard(
+    client, district, district_admin_mfa, with_totp
+):
+    _, token = invite(district, district_admin_mfa, email="new.admin@example.org", role="admin")
+    response = client.post(
+        accept_url(token), {"first_name": "Ada", "last_name": "Admin", "password1": PASSWORD, "password2": PASSWORD}
+    )
+    assert response.url == "/accounts/2fa/totp/activate/"  # an admin protects the account first
+    assert client.session["accounts_mfa_next"] == f"/district/{district.slug}/"
+    with_totp(get_user_model().objects.get(email="new.admin@example.org"))  # as the set-up page does
+    assert client.get(reverse("accounts_continue")).url == f"/district/{district.slug}/"
+
+
+def test_an_invitee_who_joins_a_second_organisation_starts_on_the_home_page(
+    client, district, district_admin, vendor_editor
+):
+    _, token = invite(district, district_admin, email=vendor_editor.email, role="viewer")
+    client.force_login(vendor_editor)
+    assert client.post(accept_url(token)).url == "/"
 
 
 # --- the operators' admin ------------------------------------------------------------------------------------

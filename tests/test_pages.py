@@ -48,10 +48,12 @@ def test_sign_in_by_email_shows_the_persona_memberships(client, demo, settings, 
     )
     if response.url == reverse("mfa_authenticate"):  # an admin with an authenticator app: allauth asks for a code
         response = client.post(reverse("mfa_authenticate"), {"code": totp_code_for("district-admin@example.org")})
-    response = client.get(response.url, follow=True)
-    assert response.status_code == 200
+    assert response.url == "/district/liverpool-csd/"  # their only organisation's dashboard
+    response = client.get(response.url)
+    assert response.status_code == 200 and "Liverpool Central School District: agreements" in response.text
     assert response.context["user"].email == "district-admin@example.org"
-    assert 'Admin at <a href="/district/liverpool-csd/">Liverpool Central School District</a>' in response.text
+    home = client.get("/")
+    assert 'Admin at <a href="/district/liverpool-csd/">Liverpool Central School District</a>' in home.text
 
 
 def test_wrong_password_is_refused_with_a_message(client, demo):

@@ -6,6 +6,8 @@ from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from accounts.services import home_url_for
+
 from .. import demo, selectors
 
 
@@ -38,6 +40,6 @@ def healthz(request):
 @login_required
 @require_GET
 def agreements_home(request):
-    """The "Agreements" link: straight to the dashboard of the person's only organisation, else the list of them."""
-    memberships = selectors.memberships_of(request.user)
-    return redirect(memberships[0][2] if len(memberships) == 1 else "home")
+    """The "Agreements" link: where a signed-in person starts, the dashboard of their only organisation, else the
+    home page listing them (accounts.services.home_url_for, also used after signing in)."""
+    return redirect(home_url_for(request.user))

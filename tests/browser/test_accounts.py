@@ -79,6 +79,10 @@ def test_a_district_invites_a_new_vendor_whose_contact_signs_up_with_mfa(
         assert_accessible(vendor_page)
         vendor_page.get_by_role("link", name="Continue").click()
 
+        # A new vendor's only organisation: its dashboard; the home page lists it too.
+        expect(vendor_page.get_by_role("heading", level=1)).to_have_text(f"{VENDOR_NAME}: agreements with districts")
+        assert_accessible(vendor_page)
+        vendor_page.get_by_role("link", name="DPA Portal", exact=True).click()
         expect(vendor_page.get_by_role("heading", name=re.compile("Signed in as Vera Vendorova"))).to_be_visible()
         expect(vendor_page.get_by_text(f"Admin at {VENDOR_NAME}")).to_be_visible()
         assert_accessible(vendor_page)
