@@ -36,5 +36,7 @@ export DJANGO_ALLOW_ASYNC_UNSAFE=true
 echo "PostgreSQL on 127.0.0.1:$pg_port, Redis on 127.0.0.1:$redis_port"
 
 status=0
-.venv/bin/python -m pytest "$@" || status=$?
+# The 25 slowest set-ups, calls and teardowns close the output, so that a slow test or fixture stays visible in CI
+# (arguments such as --durations=0 override it).
+.venv/bin/python -m pytest --durations=25 "$@" || status=$?
 exit $status

@@ -9,7 +9,7 @@ from agreements.services import agreement_create
 from exhibits.catalogues import load_all_catalogues
 from vendors.models import ContractorMembership
 
-from . import factories
+from . import factories, personas, shared
 
 
 @pytest.fixture(autouse=True)
@@ -26,27 +26,27 @@ def catalogues(db):
 
 @pytest.fixture
 def district(db):
-    return factories.EducationalAgencyFactory(name="Hometown Central School District", slug="hometown-csd")
+    return personas.district()
 
 
 @pytest.fixture
 def other_district(db):
-    return factories.EducationalAgencyFactory(name="Elsewhere Union Free School District", slug="elsewhere-ufsd")
+    return personas.other_district()
 
 
 @pytest.fixture
 def vendor(db):
-    return factories.ContractorFactory(legal_name="Learning Tools, Inc.", slug="learning-tools")
+    return personas.vendor()
 
 
 @pytest.fixture
 def other_vendor(db):
-    return factories.ContractorFactory(legal_name="Other Edtech LLC", slug="other-edtech")
+    return personas.other_vendor()
 
 
 @pytest.fixture
 def product(vendor):
-    return factories.ProductFactory(contractor=vendor, name="Reading Coach", slug="reading-coach")
+    return personas.product(vendor)
 
 
 @pytest.fixture
@@ -118,18 +118,7 @@ def totp_code():
 
     The server accepts only the current 30-second window, so near the end of one it waits for the next.
     """
-    import time
-
-    from allauth.mfa import app_settings
-
-    from accounts.mfa import format_hotp_value, hotp_value
-
-    def code(secret: str) -> str:
-        if app_settings.TOTP_PERIOD - time.time() % app_settings.TOTP_PERIOD < 3:
-            time.sleep(3)
-        return format_hotp_value(hotp_value(secret, int(time.time()) // app_settings.TOTP_PERIOD))
-
-    return code
+    return personas.totp_code
 
 
 @pytest.fixture
@@ -182,24 +171,30 @@ def sealing(settings, seal_certificate):
 @pytest.fixture
 def people(district, vendor, other_district, other_vendor):
     """One user per persona, for tests that try every persona on a page; admins have MFA, as they must to act."""
-    from agreements.models import DistrictMembership as DM
-    from vendors.models import ContractorMembership as CM
+    return personas.people(district, vendor, other_district, other_vendor)
 
-    from .helpers import with_totp as totp
 
-    def district_user(agency, role):
-        return factories.DistrictMembershipFactory(agency=agency, role=role).user
+# --- rows built once for many tests (tests/shared.py) ---------------------------------------------------------
 
-    def vendor_user(contractor, role):
-        return factories.ContractorMembershipFactory(contractor=contractor, role=role).user
 
-    return {
-        "anonymous": None,
-        "district_admin": totp(district_user(district, DM.Role.ADMIN)),
-        "district_reviewer": district_user(district, DM.Role.REVIEWER),
-        "district_viewer": district_user(district, DM.Role.VIEWER),
-        "vendor_admin": totp(vendor_user(vendor, CM.Role.ADMIN)),
-        "vendor_editor": vendor_user(vendor, CM.Role.EDITOR),
-        "other_district": totp(district_user(other_district, DM.Role.ADMIN)),
-        "other_vendor": totp(vendor_user(other_vendor, CM.Role.ADMIN)),
-    }
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items):
+    """Tests that use the same shared rows run one after the other within their module (after pytest-django's order
+    of database, transactional and other tests)."""
+    shared.group_by_layers(items)
+
+
+@pytest.fixture(autouse=True)
+def _shared_rows(request, django_db_blocker, fast_password_hashing, sealing):
+    """Before each test's own transaction: open the shared rows its module declares and it uses, roll back the rest
+    (built under the settings above, as a test's fixtures are)."""
+    shared.prepare(request, django_db_blocker)
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _shared_rows_end(django_db_blocker):
+    """At the end of each module: roll back the shared rows still open."""
+    yield
+    if shared.open_layers():
+        with django_db_blocker.unblock():
+            shared.roll_back()

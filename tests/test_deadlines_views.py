@@ -21,20 +21,44 @@ from agreements.models import (
     ParentRequest,
 )
 from agreements.services import agreement_transition
+from exhibits.catalogues import load_all_catalogues
 from vendors.models import ContractorMembership
 
+from . import personas
 from .helpers import ESCAPED, HOSTILE
 from .public_helpers import make_agreement
+from .shared import SharedRows
 from .test_deadlines import breach_facts, certificate_facts
 
 S = Agreement.Status
 K = Obligation.Kind
 
 
-@pytest.fixture
-def world(catalogues, district, vendor, product, people):
+# The personas and the world are built once for the tests of this module that use them (tests/shared.py); each test
+# gets them as built, and what it changes is rolled back.
+SHARED_ROWS = SharedRows()
+
+
+@SHARED_ROWS.layer()
+def deadline_people(rows):
+    load_all_catalogues()
+    district, vendor = personas.district(), personas.vendor()
+    other_district, other_vendor = personas.other_district(), personas.other_vendor()
+    return {
+        "district": district,
+        "vendor": vendor,
+        "product": personas.product(vendor),
+        "other_district": other_district,
+        "other_vendor": other_vendor,
+        "people": personas.people(district, vendor, other_district, other_vendor),
+    }
+
+
+@SHARED_ROWS.layer(on="deadline_people")
+def deadline_world(rows):
     """An executed agreement with a breach report and requests, two expired ones (one with a certificate waiting),
     a closure date: one object for every page."""
+    district, vendor, product, people = rows["district"], rows["vendor"], rows["product"], rows["people"]
     today = timezone.localdate()
     admin, editor = people["district_admin"], people["vendor_editor"]
     executed = make_agreement(agency=district, contractor=vendor, products=[product])
@@ -51,7 +75,7 @@ def world(catalogues, district, vendor, product, people):
     ended = make_agreement(agency=district, contractor=vendor, status=S.EXPIRED)
     closure = DistrictClosure.objects.create(agency=district, date=today + timedelta(days=5), reason="Snow day")
     duty = lambda kind, **f: Obligation.objects.get(kind=kind, **f)  # noqa: E731
-    return {
+    world = {
         "executed": executed,
         "report": report,
         "access": access,
@@ -65,7 +89,16 @@ def world(catalogues, district, vendor, product, people):
         "nysed_duty": duty(K.BREACH_NYSED),
         "parents_duty": duty(K.BREACH_PARENTS),
     }
+    return {"world": world}
 
+
+district = SHARED_ROWS.fixture("district", "deadline_people", lambda rows: rows["district"])
+vendor = SHARED_ROWS.fixture("vendor", "deadline_people", lambda rows: rows["vendor"])
+product = SHARED_ROWS.fixture("product", "deadline_people", lambda rows: rows["product"])
+other_district = SHARED_ROWS.fixture("other_district", "deadline_people", lambda rows: rows["other_district"])
+other_vendor = SHARED_ROWS.fixture("other_vendor", "deadline_people", lambda rows: rows["other_vendor"])
+people = SHARED_ROWS.fixture("people", "deadline_people", lambda rows: rows["people"])
+world = SHARED_ROWS.fixture("world", "deadline_world", lambda rows: rows["world"])
 
 DISTRICT_STAFF = {"district_admin", "district_reviewer", "district_viewer"}
 VENDOR_STAFF = {"vendor_admin", "vendor_editor"}

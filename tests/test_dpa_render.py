@@ -39,6 +39,7 @@ from exhibits.services import bill_of_rights_acknowledge, bill_of_rights_publish
 
 from . import factories
 from .helpers import fill_complete
+from .shared import SharedRows
 
 MODEL_PARAGRAPHS = Path(__file__).parent / "data" / "model_dpa_articles.txt"
 HOSTILE = "<script>alert(1)</script>"
@@ -121,12 +122,20 @@ def image_xobjects(page) -> list:
     return [name for name in xobjects if xobjects[name].get_object().get("/Subtype") == "/Image"]
 
 
-@pytest.fixture
-def demo(db):
-    call_command("load_demo")
-    return Agreement.objects.select_related("agency", "contractor").get(
+SHARED_ROWS = SharedRows()
+
+
+@SHARED_ROWS.layer()
+def demo_rows(rows):
+    """The demo, loaded once for the tests of this module that render its agreement (tests/shared.py)."""
+    call_command("load_demo", stdout=io.StringIO())
+    agreement = Agreement.objects.select_related("agency", "contractor").get(
         agency__slug="liverpool-csd", contractor__slug="codehs"
     )
+    return {"agreement": agreement}
+
+
+demo = SHARED_ROWS.fixture("demo", "demo_rows", lambda rows: rows["agreement"])
 
 
 # --- (a) the wording of the model DPA ------------------------------------------------------------------------------

@@ -6,48 +6,102 @@ import io
 from datetime import date
 
 import pytest
+from django.core.cache import cache
 from django.urls import reverse
 from PIL import Image
 from pypdf import PdfReader
 
 from agreements.consent import CURRENT_CONSENT_VERSION
-from agreements.models import Agreement, AgreementDocument, OutboundEmail, Signature
+from agreements.models import Agreement, AgreementDocument, DistrictMembership, OutboundEmail, Signature
 from agreements.services import (
     agreement_amend,
     agreement_approve,
+    agreement_create,
     agreement_send_to_vendor,
     agreement_submit,
 )
 from agreements.signing import SignatureRequest, agreement_execute, agreement_sign, signing_copy_prepare
 from agreements.verification import document_verify
 from dpa_portal.errors import ApplicationError
+from exhibits.catalogues import load_all_catalogues
 from vendors.models import ContractorMembership
 
-from . import factories
-from .helpers import fill_complete
+from . import factories, personas
+from .helpers import activate_totp, fill_complete
+from .shared import SharedRows
 
 S = Agreement.Status
 
 
-@pytest.fixture
-def parties(agreement, district_admin, vendor, with_totp):
-    vendor_admin = factories.ContractorMembershipFactory(contractor=vendor, role=ContractorMembership.Role.ADMIN).user
+# The parties, the approved agreement with its rendered signing copy, and the executed one with its sealed PDF are
+# built once for the tests of this module that use them (tests/shared.py): each test still gets them as they were
+# built, and what it changes is rolled back. The cache forgets the signers' used authenticator codes between tests,
+# as it did when each test had signers of its own.
+SHARED_ROWS = SharedRows(before_each=cache.clear)
+
+
+@SHARED_ROWS.layer()
+def signing_parties(rows):
+    load_all_catalogues()
+    district = personas.district()
+    vendor = personas.vendor()
+    district_admin = personas.district_user(district, DistrictMembership.Role.ADMIN)
+    vendor_admin = personas.vendor_user(vendor, ContractorMembership.Role.ADMIN)
     return {
-        "vendor_admin": (vendor_admin, with_totp(vendor_admin)),
-        "district_admin": (district_admin, with_totp(district_admin)),
+        "district": district,
+        "vendor": vendor,
+        "product": personas.product(vendor),
+        "district_admin": district_admin,
+        "parties": {
+            "vendor_admin": (vendor_admin, activate_totp(vendor_admin)),
+            "district_admin": (district_admin, activate_totp(district_admin)),
+        },
     }
 
 
-@pytest.fixture
-def approved(agreement, parties, sealing):
-    vendor_admin, _ = parties["vendor_admin"]
-    district_admin, _ = parties["district_admin"]
+@SHARED_ROWS.layer(on="signing_parties")
+def approved_agreement(rows):
+    vendor_admin, _ = rows["parties"]["vendor_admin"]
+    district_admin, _ = rows["parties"]["district_admin"]
+    agreement = agreement_create(
+        agency=rows["district"],
+        contractor=rows["vendor"],
+        products=[rows["product"]],
+        framework=factories.csf("1.1"),
+        actor=district_admin,
+    )
     agreement_send_to_vendor(agreement=agreement, actor=district_admin)
     fill_complete(agreement, actor=vendor_admin, text="Answer <b>bold</b>")
     agreement_submit(agreement=agreement, actor=vendor_admin)
     agreement_approve(agreement=agreement, actor=district_admin)
     signing_copy_prepare(agreement_id=agreement.pk)  # the task that approval schedules after commit
-    return agreement
+    return {"agreement": agreement}
+
+
+@SHARED_ROWS.layer(on="approved_agreement")
+def executed_agreement(rows):
+    agreement, parties = rows["agreement"], rows["parties"]
+    sign(agreement, "vendor_admin", parties, personas.totp_code)
+    sign(
+        agreement,
+        "district_admin",
+        parties,
+        personas.totp_code,
+        typed_name="Dana Whitfield",
+        title="Director of Technology",
+    )
+    document = agreement_execute(agreement_id=agreement.pk)  # the task countersigning schedules after commit
+    agreement.refresh_from_db()
+    return {"agreement": agreement, "document": document}
+
+
+district = SHARED_ROWS.fixture("district", "signing_parties", lambda rows: rows["district"])
+vendor = SHARED_ROWS.fixture("vendor", "signing_parties", lambda rows: rows["vendor"])
+product = SHARED_ROWS.fixture("product", "signing_parties", lambda rows: rows["product"])
+district_admin = SHARED_ROWS.fixture("district_admin", "signing_parties", lambda rows: rows["district_admin"])
+parties = SHARED_ROWS.fixture("parties", "signing_parties", lambda rows: rows["parties"])
+approved = SHARED_ROWS.fixture("approved", "approved_agreement", lambda rows: rows["agreement"])
+executed = SHARED_ROWS.fixture("executed", "executed_agreement", lambda rows: (rows["agreement"], rows["document"]))
 
 
 def request_for(agreement, secret, totp_code, **overrides):
@@ -145,15 +199,6 @@ def test_a_drawn_signature_is_kept_as_a_clean_png(approved, parties, totp_code):
     signature = sign(approved, "vendor_admin", parties, totp_code, drawing_png=drawing.getvalue())
     assert signature.method == Signature.Method.DRAWN
     assert Image.open(io.BytesIO(bytes(signature.drawn_image))).format == "PNG"
-
-
-@pytest.fixture
-def executed(approved, parties, totp_code):
-    sign(approved, "vendor_admin", parties, totp_code)
-    sign(approved, "district_admin", parties, totp_code, typed_name="Dana Whitfield", title="Director of Technology")
-    document = agreement_execute(agreement_id=approved.pk)  # the task countersigning schedules after commit
-    approved.refresh_from_db()
-    return approved, document
 
 
 def test_countersigning_executes_a_sealed_dpa(executed):
