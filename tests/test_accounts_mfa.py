@@ -55,13 +55,31 @@ def test_members_who_are_not_admins_are_not_asked(request, client, persona, dist
 
 
 @pytest.mark.parametrize(
-    "path", ["/", "/healthz", "/accounts/staff/", "/accounts/login/", ACTIVATE, "/admin/", "/public/hometown-csd/",
-             "/static/css/portal.css"],
-)  # fmt: skip
-def test_some_paths_are_open_without_an_authenticator(client, district_admin, path):
-    client.force_login(district_admin)
+    ("path", "status", "shows"),
+    [
+        ("/", 200, "Data Privacy Agreements for New York schools"),
+        ("/healthz", 200, '{"status": "ok"}'),
+        ("/accounts/staff/", 302, "/district/hometown-csd/staff/"),  # the view ran: to the one staff page
+        ("/accounts/login/", 302, "/district/hometown-csd/"),  # allauth: signed in already, to the dashboard
+        (ACTIVATE, 200, "Set up two-factor authentication"),  # the set-up page itself
+        ("/admin/", 302, "/admin/login/?next=/admin/"),  # the admin's own sign-in (not staff)
+        ("/public/hometown-csd/", 200, "Hometown Central School District"),
+        ("/static/css/portal.css", 200, "text/css"),
+    ],
+)
+def test_some_paths_are_open_without_an_authenticator(client, settings, district, district_admin, path, status, shows):
+    """Each path answers what it answers to anyone signed in: its page, its redirect, never the set-up page."""
+    settings.WHITENOISE_USE_FINDERS = True  # serve static files from the source folders, as `make run` does
+    sign_in(client, district_admin)  # through allauth, so its set-up page needs no second password prompt
     response = client.get(path)
-    assert not (response.status_code == 302 and response.url == ACTIVATE), path
+    assert response.status_code == status, (path, response.status_code, response.get("Location"))
+    if status == 302:
+        assert response.url == shows
+    elif path.startswith("/static/"):
+        assert response["Content-Type"].startswith(shows)
+        assert b"".join(response.streaming_content) == (settings.BASE_DIR / path.lstrip("/")).read_bytes()
+    else:
+        assert shows in response.text
 
 
 def test_htmx_requests_are_redirected_as_a_whole_page(client, district, district_admin):
@@ -88,7 +106,9 @@ def test_a_request_costs_the_middleware_one_query(client, district, mfa_user, dj
     client.force_login(mfa_user)
     # session, user, MFA check, access check, staff, invitations (and a savepoint pair at most)
     with django_assert_max_num_queries(8):
-        client.get(staff_url(district))
+        response = client.get(staff_url(district))
+    assert response.status_code == 200  # the staff page itself, not a redirect or an error
+    assert f"Staff of {district.name}" in response.text and mfa_user.email in response.text
 
 
 def test_a_new_admin_sets_up_the_app_gets_recovery_codes_and_returns(
