@@ -1,5 +1,7 @@
 """`manage.py load_demo`: the reference DPA as demo data, one user per persona, idempotent."""
 
+import io
+
 from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.core import serializers
@@ -7,10 +9,27 @@ from django.core.management import call_command
 
 from agreements.demo import PERSONAS, SECURITY_PLAN
 from agreements.models import Agreement, DistrictMembership
+from exhibits.catalogues import load_all_catalogues
 from exhibits.models import SECURITY_PLAN_QUESTIONS
 from vendors.models import ContractorMembership
 
+from .shared import SharedRows
+
 PROJECT_APPS = ["accounts", "agreements", "vendors", "exhibits"]
+
+# The tests that only read what the command built share one run of it (two PDFs rendered and sealed); the tests of
+# its output and of its settings run it themselves.
+SHARED_ROWS = SharedRows()
+
+
+@SHARED_ROWS.layer()
+def demo_rows(rows):
+    load_all_catalogues()
+    call_command("load_demo", stdout=io.StringIO())
+    return {}
+
+
+loaded = SHARED_ROWS.fixture("loaded", "demo_rows")
 
 
 def snapshot() -> str:
@@ -52,11 +71,10 @@ def test_demo_builds_the_reference_agreement(catalogues, capsys, settings):
     assert len(items) == 9 and "district-admin@example.org" in items[5]
 
 
-def test_the_demo_has_an_executed_sealed_agreement(catalogues):
+def test_the_demo_has_an_executed_sealed_agreement(loaded):
     from agreements.models import AgreementDocument
     from agreements.verification import document_verify
 
-    call_command("load_demo")
     executed = Agreement.objects.get(contractor__slug="brightpath-reading")
     assert executed.status == Agreement.Status.EXECUTED
     assert [s.typed_name for s in executed.signatures.order_by("signed_at")] == ["Lena Hartmann", "Dana Whitfield"]
@@ -74,25 +92,22 @@ def test_without_a_sealing_certificate_the_demo_waits_to_be_sealed(catalogues, s
     assert Agreement.objects.get(contractor__slug="brightpath-reading").status == Agreement.Status.VENDOR_SIGNED
 
 
-def test_a_second_district_asks_for_the_same_product_in_csf_2(catalogues):
+def test_a_second_district_asks_for_the_same_product_in_csf_2(loaded):
     from exhibits.services import reuse_source_for
 
-    call_command("load_demo")
     second = Agreement.objects.get(agency__slug="onondaga-hills-ufsd")
     assert second.status == Agreement.Status.WITH_VENDOR and second.framework.version == "2.0"
     assert reuse_source_for(second).agency.slug == "liverpool-csd"
 
 
-def test_demo_admins_have_mfa_with_the_demo_secret(catalogues, settings):
+def test_demo_admins_have_mfa_with_the_demo_secret(loaded, settings):
     from allauth.mfa.models import Authenticator
 
-    call_command("load_demo")
     with_totp = set(Authenticator.objects.filter(type=Authenticator.Type.TOTP).values_list("user__email", flat=True))
     assert with_totp == {p.email for p in PERSONAS if p.role == "admin"}
 
 
-def test_one_user_per_persona_with_the_printed_password(catalogues, settings):
-    call_command("load_demo")
+def test_one_user_per_persona_with_the_printed_password(loaded, settings):
     User = get_user_model()
     for persona in PERSONAS:
         user = User.objects.get(email=persona.email)
@@ -106,8 +121,7 @@ def test_one_user_per_persona_with_the_printed_password(catalogues, settings):
             assert user.is_superuser and user.is_staff
 
 
-def test_running_twice_changes_nothing(catalogues):
-    call_command("load_demo")
+def test_running_twice_changes_nothing(loaded):
     first = snapshot()
     call_command("load_demo")
     assert snapshot() == first
