@@ -12,10 +12,12 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic"
 WCAG_21_AA = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]}}
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="package")
 def browser():
-    # Per module, not per session: sync_playwright keeps an asyncio loop running in this thread until it stops,
-    # and libraries with synchronous wrappers over asyncio (pyHanko) refuse to run inside a running loop.
+    # One browser for the tests of this package (each test opens contexts of its own), not for the session:
+    # sync_playwright keeps an asyncio loop running in this thread until it stops, and libraries with synchronous
+    # wrappers over asyncio (pyHanko: agreements/documents/seal.py runs them on a thread of their own when a loop
+    # runs) refuse to run inside a running loop; the tests outside this package run after it has stopped.
     # ORM calls from a test inside sync_playwright() need DJANGO_ALLOW_ASYNC_UNSAFE (set by make test).
     os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     with sync_playwright() as playwright:
