@@ -186,15 +186,22 @@ def pytest_collection_modifyitems(items):
 
 @pytest.fixture(autouse=True)
 def _shared_rows(request, django_db_blocker, fast_password_hashing, sealing):
-    """Before each test's own transaction: open the shared rows its module declares and it uses, roll back the rest
-    (built under the settings above, as a test's fixtures are)."""
+    """Before each test's own transaction: open the shared rows its module declares and it uses (built under the
+    settings above, as a test's fixtures are)."""
     shared.prepare(request, django_db_blocker)
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    """Once a test's fixtures are torn down: roll back the shared rows that the next test does not use."""
+    try:
+        return (yield)
+    finally:
+        shared.release(nextitem)
+
+
 @pytest.fixture(autouse=True, scope="module")
-def _shared_rows_end(django_db_blocker):
-    """At the end of each module: roll back the shared rows still open."""
+def _shared_rows_end():
+    """At the end of each module, before the session's fixtures (the test database) go: roll back its shared rows."""
     yield
-    if shared.open_layers():
-        with django_db_blocker.unblock():
-            shared.roll_back()
+    shared.release(None)

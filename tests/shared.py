@@ -138,6 +138,7 @@ class SharedRows:
 
 _ROWS_KEY = pytest.StashKey[dict]()
 _STACK: list[_Open] = []  # the open layers, the lowest first (one connection, so one stack)
+_BLOCKER = None  # pytest-django's django_db_blocker, for release()
 
 
 def _built(layer: _Layer, below: dict) -> dict:
@@ -164,25 +165,42 @@ def transactional(test) -> bool:
     return bool(transaction_ or reset_sequences or serialized_rollback)
 
 
-def prepare(request, django_db_blocker) -> None:
-    """Before a test's fixtures: open the layers it uses (building those not open), roll back the others."""
-    shared = getattr(request.module, "SHARED_ROWS", None)
-    wanted = shared.wanted(request) if isinstance(shared, SharedRows) and not transactional(request) else []
+def _wanted(test) -> tuple["SharedRows | None", list[str]]:
+    """The module's shared rows and the chain of layers the test (request or item; None: no test) runs on."""
+    shared = getattr(test, "module", None) if test is not None else None
+    shared = getattr(shared, "SHARED_ROWS", None)
+    if not isinstance(shared, SharedRows) or transactional(test):
+        return None, []
+    return shared, shared.wanted(test)
+
+
+def _kept(shared, wanted) -> int:
+    """How many of the open layers, from the lowest, are the first layers of `wanted`."""
     keep = 0
     while keep < min(len(_STACK), len(wanted)) and (_STACK[keep].owner, _STACK[keep].name) == (shared, wanted[keep]):
         keep += 1
+    return keep
+
+
+def prepare(request, django_db_blocker) -> None:
+    """Before a test's fixtures: open the layers it uses, building those not open (release() has rolled back the
+    others after the test before)."""
+    global _BLOCKER
+    _BLOCKER = django_db_blocker
+    shared, wanted = _wanted(request)
+    keep = _kept(shared, wanted)
     if keep == len(_STACK) == len(wanted):
         return
+    if any(getattr(block, "_from_testcase", False) for block in connection.atomic_blocks):
+        raise pytest.UsageError(
+            f"{request.node.nodeid}: the test's transaction began before its shared rows were opened (a django_db "
+            "marker?); ask for the `db` fixture instead"
+        )
     with django_db_blocker.unblock():
         roll_back(keep)
         if wanted[keep:] and shared.before_each:
             shared.before_each()
         for name in wanted[keep:]:
-            if any(getattr(block, "_from_testcase", False) for block in connection.atomic_blocks):
-                raise pytest.UsageError(
-                    f"{request.node.nodeid}: the test's transaction began before its shared rows were built "
-                    "(a django_db marker?); ask for the `db` fixture instead"
-                )
             atomic = transaction.atomic()
             atomic.__enter__()
             below = _STACK[-1].rows if _STACK else {}
@@ -195,16 +213,23 @@ def prepare(request, django_db_blocker) -> None:
             _STACK.append(_Open(shared, name, atomic, rows))
 
 
+def release(nextitem) -> None:
+    """After a test and its fixtures are torn down: roll back the layers that the next test does not use (all of
+    them after the last test of a module), before anything of the next test can open a transaction on them."""
+    if not _STACK:
+        return
+    keep = _kept(*_wanted(nextitem))
+    if keep < len(_STACK):
+        with _BLOCKER.unblock():
+            roll_back(keep)
+
+
 def roll_back(keep: int = 0) -> None:
     """Roll back the open layers above the first `keep`."""
     while len(_STACK) > keep:
         layer = _STACK.pop()
         transaction.set_rollback(True)
         layer.atomic.__exit__(None, None, None)
-
-
-def open_layers() -> int:
-    return len(_STACK)
 
 
 def group_by_layers(items: list) -> None:
