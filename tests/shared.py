@@ -1,5 +1,8 @@
 """Rows built once and shared by the tests of a module, instead of once per test.
 
+Why by hand: pytest-django has no database fixture wider than a test (pytest-dev/pytest-django#514, open) and skips
+Django's setUpTestData (#974); its issue #1145 shows the module-level transaction this generalises.
+
 Most of the suite's set-up time went into building the same rows again for every test: a signed agreement with
 its rendered and sealed PDFs, the whole demo, the deadlines' world. A module declares what it shares:
 
