@@ -255,3 +255,16 @@ def group_by_layers(items: list) -> None:
             ordered = sorted(groups, key=lambda key: key[0])  # stable: by first appearance within a kind
             items[start:end] = [item for key in ordered for item in groups[key]]
         start = end
+
+
+def demo_rows(rows):
+    """A layer with the whole demo (`manage.py load_demo`: two PDFs rendered and sealed), for modules that read it."""
+    import io
+
+    from django.core.management import call_command
+
+    from exhibits.catalogues import load_all_catalogues
+
+    load_all_catalogues()
+    call_command("load_demo", stdout=io.StringIO())
+    return {}

@@ -1,7 +1,5 @@
 """`manage.py load_demo`: the reference DPA as demo data, one user per persona, idempotent."""
 
-import io
-
 from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.core import serializers
@@ -9,11 +7,10 @@ from django.core.management import call_command
 
 from agreements.demo import PERSONAS, SECURITY_PLAN
 from agreements.models import Agreement, DistrictMembership
-from exhibits.catalogues import load_all_catalogues
 from exhibits.models import SECURITY_PLAN_QUESTIONS
 from vendors.models import ContractorMembership
 
-from .shared import SharedRows
+from .shared import SharedRows, demo_rows
 
 PROJECT_APPS = ["accounts", "agreements", "vendors", "exhibits"]
 
@@ -22,11 +19,7 @@ PROJECT_APPS = ["accounts", "agreements", "vendors", "exhibits"]
 SHARED_ROWS = SharedRows()
 
 
-@SHARED_ROWS.layer()
-def demo_rows(rows):
-    load_all_catalogues()
-    call_command("load_demo", stdout=io.StringIO())
-    return {}
+SHARED_ROWS.layer()(demo_rows)
 
 
 loaded = SHARED_ROWS.fixture("loaded", "demo_rows")

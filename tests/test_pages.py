@@ -1,27 +1,18 @@
 """The landing page, sign-in, the health check, and the Django admin of every model."""
 
-import io
-
 import pytest
 from django.contrib import admin
-from django.core.management import call_command
 from django.urls import reverse
 
 from agreements.demo import PERSONAS
-from exhibits.catalogues import load_all_catalogues
 
 from . import factories
-from .shared import SharedRows
+from .shared import SharedRows, demo_rows
 
 SHARED_ROWS = SharedRows()
 
 
-@SHARED_ROWS.layer()
-def demo_rows(rows):
-    """The whole demo (two PDFs rendered and sealed), loaded once for the tests of this module that use it."""
-    load_all_catalogues()
-    call_command("load_demo", stdout=io.StringIO())
-    return {}
+SHARED_ROWS.layer()(demo_rows)
 
 
 demo = SHARED_ROWS.fixture("demo", "demo_rows")
