@@ -5,8 +5,8 @@ from django.utils import timezone
 
 from dpa_portal.errors import ApplicationError
 
-from .models import Invitation, User
-from .services import invitation_revoke, invitations_pending_q
+from .models import Invitation, User, invitations_pending_q
+from .services import invitation_revoke
 
 
 @admin.register(User)

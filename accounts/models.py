@@ -1,9 +1,22 @@
+import hashlib
+
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Lower
 from django.utils import timezone
+
+
+def token_hash(token: str) -> str:
+    """What is stored of a secret link's token (an invitation's, a calendar feed's): its SHA-256, never the token."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def invitations_pending_q(now=None) -> Q:
+    """Invitations neither accepted, withdrawn nor expired (at `now`)."""
+    now = now or timezone.now()
+    return Q(accepted_at__isnull=True, revoked_at__isnull=True, expires_at__gt=now)
 
 
 class UserManager(BaseUserManager):

@@ -7,8 +7,7 @@ from django.db.models import Exists, OuterRef
 from agreements.models import DistrictMembership
 from vendors.models import ContractorMembership
 
-from .models import Invitation
-from .services import invitations_pending_q, token_hash
+from .models import Invitation, invitations_pending_q, token_hash
 
 
 def mfa_setup_required(user) -> bool:

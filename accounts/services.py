@@ -1,6 +1,5 @@
 """Business rules for invitations and staff. Writes take keyword-only arguments and are named <thing>_<verb>."""
 
-import hashlib
 import secrets
 from datetime import timedelta
 
@@ -8,7 +7,6 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -18,7 +16,7 @@ from dpa_portal.errors import EXISTS, FORBIDDEN, STATE, ApplicationError
 from vendors.models import Contractor
 from vendors.services import contractor_create
 
-from .models import Invitation
+from .models import Invitation, token_hash
 from .sides import DISTRICT, VENDOR, side_of_membership
 
 INVITATION_LIFETIME = timedelta(days=14)
@@ -30,10 +28,6 @@ def home_url_for(user) -> str:
     link): the dashboard of their only organisation, district or vendor; else the home page, which lists them."""
     memberships = memberships_of(user)
     return memberships[0][2] if len(memberships) == 1 else reverse("home")
-
-
-def token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 # --- invitations ---------------------------------------------------------------------------------------------
@@ -246,11 +240,6 @@ def invitation_landing_url(invitation: Invitation, user) -> str:
     if invitation.kind == Kind.VENDOR_CONTACT and invitation.agreement_id:
         return f"/agreements/{invitation.agreement_id}/"
     return home_url_for(user)
-
-
-def invitations_pending_q(now=None) -> Q:
-    now = now or timezone.now()
-    return Q(accepted_at__isnull=True, revoked_at__isnull=True, expires_at__gt=now)
 
 
 # --- staff ---------------------------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from datetime import date
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from accounts.models import token_hash
 from dpa_portal.errors import EXISTS, FORBIDDEN, STATE, ApplicationError
 
 from .. import access
@@ -576,12 +577,11 @@ def _tell_vendor_of_decision(certificate: DestructionCertificate) -> None:
 
 def calendar_feed_issue(*, user) -> str:
     """A new secret link for the user's calendar, replacing any earlier one; returns the token (shown once)."""
-    import hashlib
     import secrets
 
     token = secrets.token_urlsafe(32)
     CalendarFeed.objects.update_or_create(
-        user=user, defaults={"token_hash": hashlib.sha256(token.encode()).hexdigest(), "created_at": timezone.now()}
+        user=user, defaults={"token_hash": token_hash(token), "created_at": timezone.now()}
     )
     return token
 

@@ -1,8 +1,6 @@
 """The deadline pages: what is due for each of a person's organisations, the district's breach duties, parent
 requests and closure dates, the vendor's breach reports and destruction certificates, the calendar feed."""
 
-import hashlib
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
@@ -11,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
+from accounts.models import token_hash
 from dpa_portal.errors import refusal_message
 
 from ..access import DISTRICT_ADMIN, member_required
@@ -76,7 +75,7 @@ def calendar_revoke(request):
 @require_GET
 def calendar_feed(request, token: str):
     """Works without signing in: the secret link is the credential. A revoked or unknown link is a 404."""
-    feed = CalendarFeed.objects.select_related("user").filter(token_hash=hashlib.sha256(token.encode()).hexdigest())
+    feed = CalendarFeed.objects.select_related("user").filter(token_hash=token_hash(token))
     feed = feed.first()
     if feed is None or not feed.user.is_active:
         raise Http404
