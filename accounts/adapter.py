@@ -5,10 +5,10 @@ from datetime import UTC, datetime
 
 from allauth.account import app_settings as account_settings
 from allauth.account.adapter import DefaultAccountAdapter
-from allauth.account.internal.flows.login import get_authentication_records
 from allauth.core import context
 from allauth.mfa.models import Authenticator
 
+from . import mfa
 from .services import home_url_for
 
 # Sign-ins that prove the person is at the keyboard now, as much as allauth's "confirm access" page would.
@@ -39,7 +39,7 @@ class AccountAdapter(DefaultAccountAdapter):
 def _setting_up_mfa_right_after_signing_in(request) -> bool:
     if request is None or not request.user.is_authenticated:
         return False
-    records = [r for r in get_authentication_records(request, request.user) if r.get("method") in FRESH_METHODS]
+    records = [r for r in mfa.sign_in_records(request) if r.get("method") in FRESH_METHODS]
     if not records or time.time() - records[-1]["at"] >= account_settings.REAUTHENTICATION_TIMEOUT:
         return False
     signed_in_at = datetime.fromtimestamp(records[-1]["at"], tz=UTC)

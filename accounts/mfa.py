@@ -1,5 +1,5 @@
-"""The one door to django-allauth's MFA internals: everything else imports from here, never from allauth's
-`internal` packages.
+"""The one door to django-allauth's internals (MFA, and the sign-in records that MFA set-up reads): everything else
+imports from here, never from allauth's `internal` packages.
 
 Checked against django-allauth 65.22.1. allauth's public MFA surface (the `Authenticator` model with its `wrap()`,
 `allauth.mfa.adapter`, `allauth.mfa.utils` with `encrypt`/`decrypt`/`is_mfa_enabled`, `allauth.mfa.app_settings`)
@@ -10,13 +10,18 @@ stores and lists authenticators, but has nothing for what the portal does outsid
 - giving the demo admins a known TOTP secret and recovery codes, and showing the current code (`agreements.demo`);
 - the same for test personas, and computing the code an authenticator app shows (`tests/`).
 
-Those live in `allauth.mfa.totp.internal.auth` and `allauth.mfa.recovery_codes.internal.auth`, which allauth may
-change in any release. After upgrading allauth, read those two modules against this file and run
-tests/test_signing.py, tests/test_demo.py and tests/test_accounts_mfa.py.
+- reading and writing the session's record of how the person signed in, so that an admin who signed in seconds ago
+  sets up an authenticator without confirming the password again (`accounts.adapter`, `accounts.views`).
+
+Those live in `allauth.mfa.totp.internal.auth`, `allauth.mfa.recovery_codes.internal.auth` and
+`allauth.account.internal.flows.login`, which allauth may change in any release. After upgrading allauth, read those
+modules against this file and run tests/test_signing.py, tests/test_demo.py, tests/test_accounts_mfa.py and
+tests/test_accounts_views.py.
 """
 
 import time
 
+from allauth.account.internal.flows.login import get_authentication_records, record_authentication
 from allauth.mfa import app_settings
 from allauth.mfa.models import Authenticator
 from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
@@ -28,6 +33,8 @@ __all__ = [
     "hotp_value",
     "recovery_codes_activate",
     "recovery_codes_unused",
+    "sign_in_record",
+    "sign_in_records",
     "totp_activate",
     "totp_code",
     "totp_secret_new",
@@ -68,3 +75,13 @@ def code_valid(authenticator: Authenticator, code: str) -> bool:
     recovery code is marked used in the authenticator's row.
     """
     return authenticator.wrap().validate_code(code)
+
+
+def sign_in_records(request) -> list[dict]:
+    """How the signed-in person proved who they are in this session, oldest first: {"method", "at", ...} each."""
+    return get_authentication_records(request, request.user)
+
+
+def sign_in_record(request, user, *, method: str, **details) -> None:
+    """Note in the session that `user` just proved who they are by `method` (e.g. "password")."""
+    record_authentication(request, user, method=method, **details)

@@ -1,6 +1,5 @@
 """Pages of the accounts app: accepting an invitation, and each organisation's staff. Thin: rules are in services."""
 
-from allauth.account.internal.flows.login import record_authentication
 from allauth.account.utils import complete_signup
 from django.contrib import messages
 from django.contrib.auth import get_user_model
@@ -13,7 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from agreements.access import DISTRICT_ADMIN, member_required
 from dpa_portal.errors import refusal_message
 
-from . import selectors, services
+from . import mfa, selectors, services
 from .forms import InvitationSignupForm, RoleForm, StaffInviteForm, VendorInviteForm
 from .middleware import NEXT_SESSION_KEY, mfa_setup_url
 from .models import Invitation
@@ -72,7 +71,7 @@ def _after_acceptance(request, invitation, user) -> str:
 def _sign_in_new_user(request, user, redirect_url):
     # Through allauth, so that its sign-in hooks and messages run and the session records a password sign-in
     # (accounts.adapter lets such a fresh sign-in set up the first authenticator without asking again).
-    record_authentication(request, user, method="password", email=user.email)
+    mfa.sign_in_record(request, user, method="password", email=user.email)
     return complete_signup(request, user, email_verification="none", success_url=redirect_url)
 
 

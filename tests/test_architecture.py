@@ -116,3 +116,15 @@ def test_no_module_reads_another_ones_private_attributes():
         *PACKAGES,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_only_accounts_mfa_reaches_into_allauths_internals():
+    """allauth may change its `internal` packages in any release: one module (accounts/mfa.py) wraps them."""
+    sources = [p for package in PACKAGES for p in (ROOT / package).rglob("*.py") if "migrations" not in p.parts]
+    sources += list((ROOT / "tests").rglob("*.py"))
+    reaching = [
+        str(path.relative_to(ROOT))
+        for path in sources
+        if path != ROOT / "accounts" / "mfa.py" and re.search(r"allauth\.[\w.]*internal", path.read_text())
+    ]
+    assert sources and not reaching, reaching
