@@ -4,6 +4,8 @@ from django import forms
 from django.utils import timezone
 
 from .models import (
+    DEFAULT_DESTRUCTION_DAYS,
+    DEFAULT_TERM_REMINDERS,
     MAX_REMINDER_DAYS,
     BreachReport,
     DestructionCertificate,
@@ -148,13 +150,14 @@ class ClosureForm(forms.ModelForm):
 
 class PolicyForm(forms.Form):
     term_reminder_days = forms.CharField(
-        label="Reminders before a contract ends (days before, separated by commas)", initial="90, 30, 7"
+        label="Reminders before a contract ends (days before, separated by commas)",
+        initial=", ".join(map(str, DEFAULT_TERM_REMINDERS)),
     )
     destruction_days = forms.IntegerField(
         label="Days a vendor has to return or destroy the data after the term ends",
         min_value=1,
         max_value=365,
-        initial=30,
+        initial=DEFAULT_DESTRUCTION_DAYS,
     )
 
     def clean_term_reminder_days(self):
