@@ -1,14 +1,14 @@
 """Reads that views need, with their related rows fetched up front."""
 
 from django.contrib.auth import get_user_model
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 
 from vendors.models import ContractorMembership, Product
 
-from .models import Agreement, DistrictMembership, statuses
+from .models import Agreement, DistrictMembership, EducationalAgency, StatusChange, statuses
 
 
 def demo_personas_present(personas) -> list:
@@ -33,6 +33,26 @@ def memberships_of(user) -> list:
 HIDDEN_FROM_VENDOR = statuses.HIDDEN_FROM_VENDOR
 
 
+def sent_to_vendor(agreements):
+    """The agreements a vendor may see: those its district sent it. A draft, and a draft the district withdrew before
+    sending, are the district's alone; an agreement sent and later withdrawn stays in the vendor's record. One
+    subquery, indexed on the agreement."""
+    sent = StatusChange.objects.filter(agreement=OuterRef("pk"), to_status=Agreement.Status.WITH_VENDOR)
+    return agreements.filter(Exists(sent)).exclude(status__in=HIDDEN_FROM_VENDOR)
+
+
+def vendor_products(contractor):
+    """The vendor's products that appear in an agreement it can see (a district may name a product in a draft)."""
+    visible = sent_to_vendor(Agreement.objects.filter(contractor=contractor))
+    return Product.objects.filter(contractor=contractor, agreements__in=visible).distinct().order_by("name")
+
+
+def vendor_districts(contractor):
+    """The districts of the agreements the vendor can see."""
+    visible = sent_to_vendor(Agreement.objects.filter(contractor=contractor))
+    return EducationalAgency.objects.filter(pk__in=visible.values("agency")).order_by("name")
+
+
 def agreement_list(
     *,
     agency=None,
@@ -52,7 +72,7 @@ def agreement_list(
     if agency is not None:
         qs = qs.filter(agency=agency)
     if contractor is not None:
-        qs = qs.filter(contractor=contractor).exclude(status__in=HIDDEN_FROM_VENDOR)
+        qs = sent_to_vendor(qs.filter(contractor=contractor))
     if q:
         qs = qs.filter(
             Q(contractor__legal_name__icontains=q) | Q(products__name__icontains=q) | Q(agency__name__icontains=q)
@@ -78,7 +98,7 @@ def status_counts(*, agency=None, contractor=None) -> list[tuple[str, str, int]]
     if agency is not None:
         qs = qs.filter(agency=agency)
     if contractor is not None:
-        qs = qs.filter(contractor=contractor).exclude(status__in=HIDDEN_FROM_VENDOR)
+        qs = sent_to_vendor(qs.filter(contractor=contractor))
     counts = dict(qs.values_list("status").annotate(n=Count("pk")).values_list("status", "n"))
     hidden = HIDDEN_FROM_VENDOR if contractor is not None else []
     return [(s.value, s.label, counts.get(s.value, 0)) for s in Agreement.Status if s not in hidden]
@@ -99,12 +119,6 @@ def agreement_for_user(user, pk: int):
         return agreement, "district", role
     vendor = ContractorMembership.objects.filter(contractor=agreement.contractor_id, user=user)
     role = vendor.values_list("role", flat=True).first()
-    if role and agreement.status not in HIDDEN_FROM_VENDOR and _was_sent(agreement):
+    if role and sent_to_vendor(Agreement.objects.filter(pk=agreement.pk)).exists():
         return agreement, "vendor", role
     raise Http404
-
-
-def _was_sent(agreement) -> bool:
-    if agreement.status != Agreement.Status.WITHDRAWN:
-        return True
-    return agreement.status_changes.filter(to_status=Agreement.Status.WITH_VENDOR).exists()

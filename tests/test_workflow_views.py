@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 
 from agreements.models import Agreement
-from agreements.services import agreement_send_to_vendor, agreement_start, agreement_submit
+from agreements.services import agreement_send_to_vendor, agreement_start, agreement_submit, agreement_withdraw
 from exhibits.answers import EXHIBIT_C_FIELDS, agreement_answers, carried_over
 from exhibits.models import ReviewComment
 
@@ -87,6 +87,39 @@ def test_a_vendor_does_not_see_a_draft(client, agreement, people):
     client.force_login(people["vendor_editor"])
     assert client.get(reverse("agreement_detail", args=[agreement.pk])).status_code == 404
     assert agreement.agency.name not in client.get(reverse("vendor_dashboard", args=[agreement.contractor.slug])).text
+
+
+def test_a_vendor_sees_only_what_was_sent_to_it_and_only_those_products(client, people, district, vendor, catalogues):
+    """Withdrawn before sending: the district's alone, like a draft. Sent, then withdrawn: in the vendor's record."""
+    admin = people["district_admin"]
+
+    def start(product_name):
+        return agreement_start(
+            agency=district, actor=admin, contractor=vendor, product_name=product_name, framework=factories.csf("1.1")
+        )
+
+    never_sent = start("Secret Pilot")
+    agreement_withdraw(agreement=never_sent, actor=admin, note="Changed our mind before asking the vendor.")
+    draft = start("Draft Only")
+    sent_then_withdrawn = start("Sent Reader")
+    agreement_send_to_vendor(agreement=sent_then_withdrawn, actor=admin)
+    agreement_withdraw(agreement=sent_then_withdrawn, actor=admin)
+    client.force_login(people["vendor_editor"])
+    page = client.get(reverse("vendor_dashboard", args=[vendor.slug]))
+    assert page.status_code == 200
+    assert [a.pk for a in page.context["page"].object_list] == [sent_then_withdrawn.pk]
+    assert [p.name for p in page.context["products"]] == ["Sent Reader"]
+    assert "Secret Pilot" not in page.text and "Draft Only" not in page.text and "Sent Reader" in page.text
+    assert {s: n for s, _, n in page.context["counts"]}["withdrawn"] == 1
+    for hidden in (never_sent, draft):
+        assert client.get(reverse("agreement_detail", args=[hidden.pk])).status_code == 404
+    assert client.get(reverse("agreement_detail", args=[sent_then_withdrawn.pk])).status_code == 200
+    assert (
+        client.get(reverse("vendor_dashboard", args=[vendor.slug]), {"status": "withdrawn"})
+        .context["page"]
+        .paginator.count
+        == 1
+    )
 
 
 def test_hostile_text_is_escaped_everywhere_it_appears(client, sent, people):
