@@ -17,6 +17,10 @@ from .models import DistrictMembership, EducationalAgency
 DISTRICT_ADMIN = {DistrictMembership.Role.ADMIN}
 DISTRICT_REVIEWERS = {DistrictMembership.Role.ADMIN, DistrictMembership.Role.REVIEWER}
 DISTRICT_ANY = set(DistrictMembership.Role)
+# Who reads a vendor's breach reports and the facts for NYSED (what happened, whose data, the investigation): the
+# district's admins, who act on them, and its reviewers, who advise; a viewer sees on the deadlines page that a
+# breach duty exists and when it is due, not the report. (Decision of issue 10; README, "Security".)
+BREACH_READERS = DISTRICT_REVIEWERS
 VENDOR_ADMIN = {ContractorMembership.Role.ADMIN}
 VENDOR_ANY = set(ContractorMembership.Role)
 

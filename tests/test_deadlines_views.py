@@ -101,6 +101,7 @@ people = SHARED_ROWS.fixture("people", "deadline_people", lambda rows: rows["peo
 world = SHARED_ROWS.fixture("world", "deadline_world", lambda rows: rows["world"])
 
 DISTRICT_STAFF = {"district_admin", "district_reviewer", "district_viewer"}
+BREACH_READERS = {"district_admin", "district_reviewer"}
 VENDOR_STAFF = {"vendor_admin", "vendor_editor"}
 SIGNED_IN = DISTRICT_STAFF | VENDOR_STAFF | {"other_district", "other_vendor"}
 ADMIN = {"district_admin"}
@@ -128,9 +129,10 @@ PAGES = [
     ("obligation_delay", "post", lambda w: [w["parents_duty"].pk], ADMIN),
     ("obligation_remedied", "post", lambda w: [w["parents_duty"].pk], ADMIN),
     ("obligation_extend", "post", lambda w: [w["complaint_duty"].pk], ADMIN),
-    ("district_breaches", "get", _d, DISTRICT_STAFF),
-    ("district_breach", "get", lambda w: [*_d(w), w["report"].pk], DISTRICT_STAFF),
-    ("district_breach_nysed", "get", lambda w: [*_d(w), w["report"].pk], DISTRICT_STAFF),
+    # Breach reports: the district's admins and reviewers, not its viewers (access.BREACH_READERS).
+    ("district_breaches", "get", _d, BREACH_READERS),
+    ("district_breach", "get", lambda w: [*_d(w), w["report"].pk], BREACH_READERS),
+    ("district_breach_nysed", "get", lambda w: [*_d(w), w["report"].pk], BREACH_READERS),
     ("district_requests", "get", _d, DISTRICT_STAFF),
     ("district_request_new", "get", _d, ADMIN),
     ("district_request_new", "post", _d, ADMIN),
@@ -498,6 +500,20 @@ def test_the_deadlines_page_lists_soonest_first_and_links_to_act(client, world, 
     assert dues == sorted(dues) and len(dues) >= 4
     for link in ["district_breaches", "district_requests", "district_closures"]:
         assert reverse(link, args=[world["executed"].agency.slug]) in response.text
+
+
+def test_a_viewer_sees_the_breach_duty_but_not_the_report(client, world, people):
+    client.force_login(people["district_viewer"])
+    deadlines = client.get(reverse("deadlines"))
+    assert deadlines.status_code == 200
+    assert reverse("district_breaches", args=[world["executed"].agency.slug]) not in deadlines.text
+    duty = client.get(reverse("obligation_detail", args=[world["nysed_duty"].pk]))
+    assert duty.status_code == 200 and "Report the breach to NYSED" in duty.text
+    assert "admins and reviewers read the report" in duty.text
+    assert reverse("district_breach", args=[world["executed"].agency.slug, world["report"].pk]) not in duty.text
+    client.force_login(people["district_reviewer"])
+    duty = client.get(reverse("obligation_detail", args=[world["nysed_duty"].pk]))
+    assert reverse("district_breach", args=[world["executed"].agency.slug, world["report"].pk]) in duty.text
 
 
 def test_certificates_cannot_be_decided_twice(client, world, people):

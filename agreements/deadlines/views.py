@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts.models import token_hash
 from dpa_portal.errors import refusal_message
 
-from ..access import DISTRICT_ADMIN, member_required
+from ..access import BREACH_READERS, DISTRICT_ADMIN, member_required
 from ..models import Agreement, statuses
 from . import rules, selectors, services
 from .calendar import long_date
@@ -102,6 +102,7 @@ def _obligation_can(obligation: Obligation, side: str, role: str) -> dict:
         ),
         "delay": district_admin and obligation.is_open and obligation.kind == K.BREACH_PARENTS,
         "extend": district_admin and obligation.is_open and obligation.kind == K.COMPLAINT,
+        "read_report": side == "vendor" or role in BREACH_READERS,
     }
 
 
@@ -189,7 +190,7 @@ def obligation_extend(request, obligation, side, role):
 # --- the district's breach duties ------------------------------------------------------------------------------------
 
 
-@member_required("district")
+@member_required("district", roles=BREACH_READERS)
 def district_breaches(request, agency, membership):
     return render(
         request,
@@ -198,7 +199,7 @@ def district_breaches(request, agency, membership):
     )
 
 
-@member_required("district")
+@member_required("district", roles=BREACH_READERS)
 def district_breach(request, agency, membership, pk):
     report = selectors.breach_report_for_district(agency, pk)
     return render(
@@ -208,7 +209,7 @@ def district_breach(request, agency, membership, pk):
     )
 
 
-@member_required("district")
+@member_required("district", roles=BREACH_READERS)
 def district_breach_export(request, agency, membership, pk):
     """The facts NYSED's Chief Privacy Officer asks for (121.10(b)), as plain text to copy into the report."""
     report = selectors.breach_report_for_district(agency, pk)
