@@ -3,6 +3,8 @@
 from collections import defaultdict
 from itertools import groupby
 
+from agreements.models import Agreement, StatusChange
+
 from .answers import agreement_answers, answers_diff, carried_over
 from .completeness import agreement_completeness
 from .models import (
@@ -16,6 +18,10 @@ from .models import (
     SupplementalInformation,
 )
 
+S = Agreement.Status
+# An admin sends a submitted (or approved, not yet signed) agreement back to the vendor with changes to make.
+SENT_BACK_FROM = (S.SUBMITTED, S.APPROVED)
+
 
 def csf_responses(agreement) -> list:
     """C.1 responses with their categories and functions, in the framework's order. One query."""
@@ -28,16 +34,32 @@ def csf_rows(responses) -> list:
     return [(function, list(rows)) for function, rows in groupby(responses, key=lambda r: r.category.function)]
 
 
-def comments_by_place(agreement) -> dict:
-    """Review comments keyed by section, and by "c1:<identifier>" for C.1 categories."""
+def comments_by_place(agreement, *, for_vendor: bool = False) -> dict:
+    """Review comments keyed by section, and by "c1:<identifier>" for C.1 categories.
+
+    The district reviews among itself, then speaks to the vendor through an admin: a vendor sees the comments written
+    before an admin last sent the agreement back for changes, and no reviewer's recommendation, which is advice to
+    the admin (decision of issue 10; README, "Security"). Two queries for the vendor, one for the district.
+    """
+    comments = ReviewComment.objects.filter(agreement=agreement).select_related("author", "category")
+    if for_vendor:
+        sent_back = (
+            StatusChange.objects.filter(agreement=agreement, to_status=S.WITH_VENDOR, from_status__in=SENT_BACK_FROM)
+            .order_by("-created_at")
+            .values_list("created_at", flat=True)
+            .first()
+        )
+        comments = comments.filter(created_at__lte=sent_back) if sent_back else comments.none()
     places = defaultdict(list)
-    for comment in ReviewComment.objects.filter(agreement=agreement).select_related("author", "category"):
+    for comment in comments:
+        if for_vendor:
+            comment.recommendation = ""
         key = f"c1:{comment.category.identifier}" if comment.category_id else comment.section
         places[key].append(comment)
     return dict(places)
 
 
-def agreement_exhibits(agreement) -> dict:
+def agreement_exhibits(agreement, *, side: str = "district") -> dict:
     """Everything the agreement page shows of the exhibits."""
     info = SupplementalInformation.objects.prefetch_related("subcontractors").get(agreement=agreement)
     plan = _plan(agreement)
@@ -51,7 +73,7 @@ def agreement_exhibits(agreement) -> dict:
         "info": info,
         "plan": plan,
         "csf_rows": csf_rows(responses),
-        "comments": comments_by_place(agreement),
+        "comments": comments_by_place(agreement, for_vendor=side == "vendor"),
         "answers": answers,
         "missing": agreement_completeness(agreement, answers, current_version=bill.version if bill else None),
         "latest_submission": submissions[0] if submissions else None,

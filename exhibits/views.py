@@ -46,7 +46,11 @@ def _saved(request, agreement, what: str):
 
 
 def _page(request, agreement, template, **context):
-    return render(request, template, {"agreement": agreement, "comments": comments_by_place(agreement), **context})
+    return render(
+        request,
+        template,
+        {"agreement": agreement, "comments": comments_by_place(agreement, for_vendor=True), **context},
+    )
 
 
 def _exhibit_form_page(request, agreement, *, model, form_class, template, title, what):

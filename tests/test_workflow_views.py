@@ -4,9 +4,16 @@ import pytest
 from django.urls import reverse
 
 from agreements.models import Agreement
-from agreements.services import agreement_send_to_vendor, agreement_start, agreement_submit, agreement_withdraw
+from agreements.services import (
+    agreement_request_changes,
+    agreement_send_to_vendor,
+    agreement_start,
+    agreement_submit,
+    agreement_withdraw,
+)
 from exhibits.answers import EXHIBIT_C_FIELDS, agreement_answers, carried_over
 from exhibits.models import ReviewComment
+from exhibits.services import review_comment_add
 
 from . import factories
 from .helpers import ESCAPED, HOSTILE, fill_complete, with_totp
@@ -230,6 +237,32 @@ def test_a_reviewer_comments_on_a_category_while_the_agreement_is_in_review(clie
     Agreement.objects.filter(pk=sent.pk).update(status=Agreement.Status.APPROVED)
     assert client.post(url, {"section": "general", "body": "Too late"}).status_code == 404
     assert ReviewComment.objects.count() == 1
+
+
+def test_the_vendor_sees_the_comments_an_admin_sent_back_and_never_a_recommendation(client, sent, people):
+    """The district reviews among itself; an admin's request for changes is what shows the comments to the vendor."""
+    fill_complete(sent, actor=people["vendor_editor"])
+    agreement_submit(agreement=sent, actor=people["vendor_editor"])
+    reviewer, admin, editor = people["district_reviewer"], people["district_admin"], people["vendor_editor"]
+    review_comment_add(agreement=sent, author=reviewer, section="exhibit_b", body="Name the hosting region.")
+    review_comment_add(
+        agreement=sent, author=reviewer, section="general", body="Fine once B is fixed.", recommendation="changes"
+    )
+    pages = [reverse("agreement_detail", args=[sent.pk]), reverse("exhibit_b", args=[sent.pk])]
+    client.force_login(editor)
+    for url in pages[:1]:  # while the district reviews (the exhibit pages are closed to the vendor then)
+        text = client.get(url).text
+        assert "Name the hosting region." not in text and "Fine once B is fixed." not in text, url
+    client.force_login(admin)
+    assert "Recommend changes" in client.get(pages[0]).text  # the admin reads the reviewer's advice
+    agreement_request_changes(agreement=sent, actor=admin, note="See the comment on Exhibit B.")
+    review_comment_add(agreement=sent, author=reviewer, section="exhibit_c", body="An afterthought, not sent.")
+    client.force_login(editor)
+    for url in pages:
+        page = client.get(url)
+        assert page.status_code == 200 and "Name the hosting region." in page.text, url
+        assert "Recommend changes" not in page.text and "An afterthought, not sent." not in page.text, url
+    assert "Fine once B is fixed." in client.get(pages[0]).text  # the comment, without the recommendation
 
 
 def test_new_agreement_for_a_new_vendor(client, people, district, catalogues):

@@ -46,7 +46,7 @@ def detail(request, agreement, side, role):
         "can": can,
         "products": list(agreement.products.all()),
         "timeline": agreement.status_changes.select_related("actor"),
-        **agreement_exhibits(agreement),
+        **agreement_exhibits(agreement, side=side),
     }
     if can["send"]:
         has_staff = ContractorMembership.objects.filter(contractor=agreement.contractor_id).exists()
