@@ -7,6 +7,9 @@ from allauth.account import app_settings as account_settings
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.core import context
 from allauth.mfa.models import Authenticator
+from django.core.exceptions import PermissionDenied
+
+from dpa_portal.client_ip import client_ip
 
 from . import mfa
 from .services import home_url_for
@@ -25,6 +28,14 @@ class AccountAdapter(DefaultAccountAdapter):
         # After signing in (a `next` address still wins): the dashboard of the person's only organisation, else the
         # home page listing them. LOGIN_REDIRECT_URL stays "home" for anything that reads the setting itself.
         return home_url_for(request.user)
+
+    def get_client_ip(self, request):
+        # allauth's rate limits (sign-in, MFA codes, password reset) count per address: the portal's one rule for it
+        # (behind a trusted proxy, the address the proxy vouches for, else REMOTE_ADDR; never what a client wrote).
+        ip = client_ip(request)
+        if not ip:
+            raise PermissionDenied("The client's address is unknown.")
+        return ip
 
     def is_reauthentication_required(self, *, app: str, **kwargs) -> bool:
         # allauth asks for the password again before any MFA change. An admin whom the MFA middleware sends to set

@@ -5,6 +5,7 @@ is an error at start-up rather than a silently ignored setting.
 """
 
 import os
+import re
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -43,3 +44,13 @@ def env_list(name: str, default: list[str]) -> list[str]:
     if raw is None:
         return default
     return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def env_rate(name: str, default: str) -> str:
+    """A rate limit as django-ratelimit reads it: a count per period, e.g. "30/h", "5/15m", "60/m"."""
+    raw = os.environ.get(name)
+    value = default if raw is None or raw.strip() == "" else raw.strip()
+    count, _, period = value.partition("/")
+    if not (count.isdigit() and int(count) > 0 and re.fullmatch(r"[1-9]\d*[smhd]|[smhd]", period)):
+        raise ImproperlyConfigured(f"{name} must be a count per period such as 30/h, 5/15m or 60/m, not {value!r}")
+    return value

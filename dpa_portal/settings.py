@@ -7,9 +7,10 @@ with DEBUG off the secret key must come from the environment.
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
-from .env import env_bool, env_int, env_list, env_str
+from .env import env_bool, env_int, env_list, env_rate, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -49,7 +50,12 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Above WhiteNoise, so that static files carry them too (response headers below, "Response headers").
+    "csp.middleware.CSPMiddleware",
+    "django_permissions_policy.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Cache-Control: private, no-store unless a view says its page is public (dpa_portal/headers.py).
+    "dpa_portal.headers.PrivateByDefaultMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -162,6 +168,11 @@ CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", not (env_str("CE
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# No task runs for ever (issue 10): at the soft limit a task gets SoftTimeLimitExceeded and can record why it stopped;
+# at the hard limit the worker kills the process running it. Tasks that need more say so (the render tasks,
+# agreements/render_jobs.py; the deadlines sweep). The limits need the prefork pool, Celery's default.
+CELERY_TASK_SOFT_TIME_LIMIT = 60
+CELERY_TASK_TIME_LIMIT = 90
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE = {
@@ -191,6 +202,14 @@ DEMO_PASSWORD = env_str("DEMO_PASSWORD", "demo-portal-2d")
 # The TOTP secret `load_demo` gives the demo admins (base32); in DEBUG the landing page shows its current code.
 DEMO_TOTP_SECRET = env_str("DEMO_TOTP_SECRET", "DEMODPAPORTAL2DNEWYORKEDUCATION2")
 
+# The client's address (dpa_portal/client_ip.py: the signing record, the rate limits). Behind the deployment's own
+# proxies, X-Forwarded-For is read, and only the DJANGO_PROXY_HOPS right-most addresses, which they appended; else
+# REMOTE_ADDR. 0 hops: the header is ignored.
+BEHIND_PROXY = env_bool("DJANGO_BEHIND_PROXY", False)
+TRUSTED_PROXY_HOPS = env_int("DJANGO_PROXY_HOPS", 1) if BEHIND_PROXY else 0
+if BEHIND_PROXY and TRUSTED_PROXY_HOPS < 1:
+    raise ImproperlyConfigured("DJANGO_PROXY_HOPS must be at least 1 when DJANGO_BEHIND_PROXY is on.")
+
 # Production hardening; `manage.py check --deploy` passes with DEBUG off.
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = True
@@ -204,9 +223,73 @@ if not DEBUG:
     SECURE_HSTS_SECONDS = env_int("DJANGO_SECURE_HSTS_SECONDS", 31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
     SECURE_HSTS_PRELOAD = env_bool("DJANGO_SECURE_HSTS_PRELOAD", True)
-    if env_bool("DJANGO_BEHIND_PROXY", False):
+    if BEHIND_PROXY:
         # Trust the proxy's scheme header only when told a TLS-terminating proxy is in front.
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# --- response headers ---
+# Content-Security-Policy (django-csp): scripts, styles, fonts and frames only from the portal's own files, never
+# inline (no <script> or <style> element with content, no style or on* attribute); images also from data: URLs
+# (Bootstrap's form icons, the authenticator QR code); forms post only to the portal; no page may be framed except
+# the embeddable list, which exhibits/public/views.py opens to any site (frame-ancestors *).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [NONE],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "frame-src": [SELF],
+        "manifest-src": [SELF],
+        "form-action": [SELF],
+        "base-uri": [NONE],
+        "object-src": [NONE],
+        "frame-ancestors": [NONE],
+    }
+}
+# Permissions-Policy (django-permissions-policy): the portal uses none of these features, nor may a page it frames.
+PERMISSIONS_POLICY = {
+    feature: []
+    for feature in (
+        "accelerometer",
+        "ambient-light-sensor",
+        "autoplay",
+        "bluetooth",
+        "browsing-topics",
+        "camera",
+        "display-capture",
+        "encrypted-media",
+        "geolocation",
+        "gyroscope",
+        "hid",
+        "idle-detection",
+        "magnetometer",
+        "microphone",
+        "midi",
+        "payment",
+        "publickey-credentials-get",
+        "screen-wake-lock",
+        "serial",
+        "usb",
+        "xr-spatial-tracking",
+    )
+}
+
+# --- rate limits (dpa_portal/ratelimits.py, django-ratelimit's counters in the cache) ---
+# A count per period ("30/h", "5/15m"), per client address or per person. allauth limits sign-ins and MFA codes itself.
+RATE_LIMITS = {
+    # /verify/ uploads, per address: each one reads a PDF of up to 20 MB and checks its seal.
+    "verify": env_rate("DPA_RATE_LIMIT_VERIFY", "30/h"),
+    # Invitation links that do not work (unknown, used, expired), per address: guessing tokens.
+    "invitation": env_rate("DPA_RATE_LIMIT_INVITATION", "20/h"),
+    # Attempts to sign (each checks an authenticator code), per person.
+    "signing": env_rate("DPA_RATE_LIMIT_SIGNING", "10/h"),
+    # The public statewide search, per address.
+    "search": env_rate("DPA_RATE_LIMIT_SEARCH", "60/m"),
+}
+# django-ratelimit's `ip` key: the portal's one rule for the client's address (dpa_portal/client_ip.py).
+RATELIMIT_IP_META_KEY = "dpa_portal.client_ip.rate_limit_ip"
 
 LOGGING = {
     "version": 1,
