@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from agreements.access import DISTRICT_ADMIN, member_required
 from dpa_portal.errors import refusal_message
+from dpa_portal.ratelimits import rate_limited
 
 from . import mfa, selectors, services
 from .forms import InvitationSignupForm, RoleForm, StaffInviteForm, VendorInviteForm
@@ -21,7 +22,13 @@ from .sides import SIDES, VENDOR
 # --- invitations ---------------------------------------------------------------------------------------------
 
 
+def _link_failed(response) -> bool:
+    """An invitation link that led nowhere (unknown, used or expired): what someone guessing tokens gets."""
+    return response.status_code in (404, 410)
+
+
 @require_http_methods(["GET", "POST"])
+@rate_limited("invitation", key="ip", counts=_link_failed)
 def invitation_accept(request, token):
     """Who invited you to what; then create the account (or sign in) and accept. Bad links get a message."""
     invitation = selectors.invitation_for_token(token)

@@ -1,6 +1,7 @@
 """Shared fixtures: the personas of DESIGN.md, the framework catalogues, an agreement."""
 
 import io
+import uuid
 
 import pytest
 
@@ -16,6 +17,13 @@ from . import factories, personas, shared
 def fast_password_hashing(settings):
     """Real hashing costs ~0.3 s per password; the suite tests behaviour, not PBKDF2."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def rate_limits_count_from_zero(settings):
+    """Each test counts its own requests against the rate limits (dpa_portal/ratelimits.py): the counters live in
+    the shared Redis for up to an hour, and every test client comes from 127.0.0.1."""
+    settings.RATELIMIT_CACHE_PREFIX = f"rl:{uuid.uuid4().hex}:"
 
 
 @pytest.fixture

@@ -9,7 +9,9 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from dpa_portal.client_ip import client_ip
 from dpa_portal.errors import refusal_message
+from dpa_portal.ratelimits import rate_limited
 
 from ..access import DISTRICT_ADMIN, member_required
 from ..consent import CURRENT_CONSENT_VERSION, consent_text
@@ -46,13 +48,8 @@ class SignForm(forms.Form):
             raise forms.ValidationError("The drawn signature could not be read; clear it and draw it again.") from None
 
 
-def _client_ip(request) -> str | None:
-    # Behind the proxy of docker compose, REMOTE_ADDR is the proxy; the proxy's X-Forwarded-For names the client.
-    forwarded = request.headers.get("X-Forwarded-For", "")
-    return (forwarded.split(",")[0].strip() or request.META.get("REMOTE_ADDR")) or None
-
-
 @member_required("agreement")
+@rate_limited("signing", key="user", method="POST")  # each attempt checks an authenticator code
 def sign(request, agreement, side, role):
     pk = agreement.pk
     signing_as = signing_side(agreement, request.user)
@@ -80,7 +77,7 @@ def sign(request, agreement, side, role):
                     document_sha256=data["document_sha256"],
                     drawing_png=data["drawing"],
                 ),
-                ip=_client_ip(request),
+                ip=client_ip(request),
                 user_agent=request.headers.get("User-Agent", ""),
             )
             done = (

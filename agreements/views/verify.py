@@ -4,6 +4,8 @@ from django import forms
 from django.shortcuts import render
 from django.views.decorators.http import require_http_methods
 
+from dpa_portal.ratelimits import rate_limited
+
 from ..verification import MAX_UPLOAD_BYTES, document_verify, looks_like_pdf
 
 
@@ -22,6 +24,7 @@ class VerifyForm(forms.Form):
 
 
 @require_http_methods(["GET", "POST"])
+@rate_limited("verify", key="ip", method="POST")
 def verify(request):
     form = VerifyForm(request.POST or None, request.FILES or None)
     outcome = None

@@ -6,6 +6,8 @@ from django.conf import settings
 from django.utils import translation
 from django.views.decorators.http import require_safe
 
+from dpa_portal.headers import public_page
+
 
 def _language_param(request) -> str | None:
     code = request.GET.get("language", "")
@@ -13,14 +15,15 @@ def _language_param(request) -> str | None:
 
 
 def public_view(view):
-    """A read-only public page that takes `?language=` and remembers it."""
-    return require_safe(language_param(view))
+    """A read-only public page that takes `?language=` and remembers it. Public: caches may keep it (not marked
+    `private, no-store` as every other page is, dpa_portal/headers.py)."""
+    return public_page(require_safe(language_param(view)))
 
 
 def public_file_view(view):
     """A read-only public file, feed or embedded list that takes `?language=` for itself only: a feed reader or
-    another website's iframe should not change the language a visitor chose."""
-    return require_safe(language_param(view, remember=False))
+    another website's iframe should not change the language a visitor chose. Public, as above."""
+    return public_page(require_safe(language_param(view, remember=False)))
 
 
 def language_param(view, *, remember=True):

@@ -2,6 +2,7 @@
 Exhibit B, its sealed PDF, and the list a district embeds in its own website. Thin: selectors read, records shape,
 templates show; cache.py keeps what was built."""
 
+from csp.decorators import csp_replace
 from django.conf import settings
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
@@ -13,6 +14,8 @@ from django.utils.http import content_disposition_header
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.clickjacking import xframe_options_exempt
+
+from dpa_portal.ratelimits import rate_limited
 
 from . import cache, selectors
 from .forms import AgreementFilterForm, SearchForm
@@ -50,6 +53,7 @@ def index(request):
 
 
 @public_view
+@rate_limited("search", key="ip")
 def search(request):
     form = SearchForm(request.GET)
     q = form.cleaned_data["q"].strip() if form.is_valid() else ""
@@ -146,7 +150,9 @@ def open_data(request, slug):
     return _page(request, scope=slug, name="open_data", parts=_parts(request), build=build)
 
 
-@xframe_options_exempt  # made to be shown in an iframe on the district's own website
+# Made to be shown in an iframe on the district's own website: the one page any site may frame.
+@xframe_options_exempt
+@csp_replace({"frame-ancestors": ["*"]})
 @public_file_view
 def embed(request, slug):
     def build():

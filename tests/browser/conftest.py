@@ -22,8 +22,38 @@ def browser():
     os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        _report_csp_violations(browser)
         yield browser
         browser.close()
+
+
+# What Chromium reports of the Content-Security-Policy (dpa_portal/settings.py) in any page of any context of the
+# browser: "Refused to execute inline script because it violates the following Content Security Policy directive..."
+CSP_VIOLATIONS: list[str] = []
+
+
+def _report_csp_violations(browser):
+    new_context = browser.new_context
+
+    def new_context_reporting(*args, **kwargs):
+        context = new_context(*args, **kwargs)
+        context.on("console", _note_csp_violation)
+        return context
+
+    browser.new_context = new_context_reporting
+
+
+def _note_csp_violation(message):
+    if "Content Security Policy" in message.text:
+        CSP_VIOLATIONS.append(f"{message.page.url if message.page else '?'}: {message.text}")
+
+
+@pytest.fixture(autouse=True)
+def no_csp_violation():
+    """Every page the browser tests walk keeps working under the Content-Security-Policy: none refused anything."""
+    CSP_VIOLATIONS.clear()
+    yield
+    assert not CSP_VIOLATIONS, "\n".join(CSP_VIOLATIONS)
 
 
 @pytest.fixture
@@ -42,3 +72,4 @@ def assert_accessible(page):
     """axe-core finds no WCAG 2.1 A/AA (or best-practice) violation on the page as it is now."""
     results = _axe.run(page, options=WCAG_21_AA)
     assert results.violations_count == 0, f"{page.url}\n{results.generate_report()}"
+    assert not CSP_VIOLATIONS, "\n".join(CSP_VIOLATIONS)
