@@ -163,3 +163,24 @@ def test_the_scan_finds_what_it_looks_for():
     assert INLINE["a style attribute"].search('<canvas id="c" style="height: 1px">')
     assert INLINE["an event handler attribute"].search('<button type="button" onclick="go()">')
     assert not INLINE["an event handler attribute"].search('<meta name="viewport" content="width=device-width">')
+
+
+ADMIN_PAGES = [
+    "/admin/",
+    "/admin/agreements/agreement/",
+    "/admin/agreements/agreement/add/",
+    "/admin/accounts/user/",
+    "/admin/django_celery_beat/periodictask/",
+    "/admin/django_celery_beat/periodictask/add/",  # the package's inline script, overridden (templates/admin/)
+]
+
+
+def test_the_operators_admin_pages_have_no_inline_script_or_style(admin_client):
+    for url in ADMIN_PAGES:
+        response = admin_client.get(url)
+        assert response.status_code == 200, url
+        html = response.content.decode()
+        for what in ("a <script> element with content", "a <style> element", "an event handler attribute"):
+            assert not INLINE[what].search(html), f"{url}: {what}"
+        assert csp(response) == POLICY
+    assert 'src="/static/js/periodic_task_form.js"' in admin_client.get(ADMIN_PAGES[-1]).text
