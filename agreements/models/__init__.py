@@ -15,7 +15,7 @@ from . import statuses  # the groups of statuses: statuses.POSTED, statuses.ENDE
 from .agreement import Agreement, AgreementKind, AgreementStatus, StatusChange
 from .outbox import OutboundEmail
 from .parties import DistrictMembership, EducationalAgency
-from .signing import AgreementDocument, Signature
+from .signing import AgreementDocument, PublicScope, Signature
 
 __all__ = [
     "Agreement",
@@ -32,6 +32,7 @@ __all__ = [
     "Obligation",
     "OutboundEmail",
     "ParentRequest",
+    "PublicScope",
     "Reminder",
     "Signature",
     "StatusChange",

@@ -37,6 +37,9 @@ class Agreement(models.Model):
     # An executed agreement never changes: an amendment or a renewal is a new agreement that starts from it.
     kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.NEW)
     previous = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="successors")
+    # The public copy of the executed DPA for what the district posts now is still to be made: set on execution and
+    # whenever the district changes what it posts (a redaction, Exhibit C); the documents sweep finds these rows.
+    public_copy_due = models.BooleanField(default=False, editable=False)
 
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
@@ -49,6 +52,8 @@ class Agreement(models.Model):
         indexes = [
             models.Index(fields=["agency", "status"], name="agreement_agency_status"),
             models.Index(fields=["contractor", "status"], name="agreement_contractor_status"),
+            # The sweep reads the few agreements whose public copy is due, not every posted one.
+            models.Index(fields=["id"], condition=Q(public_copy_due=True), name="agreement_public_copy_due"),
         ]
         constraints = [
             models.CheckConstraint(

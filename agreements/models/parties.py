@@ -41,6 +41,15 @@ class EducationalAgency(PostalAddress):
     complaint_phone = models.CharField("complaints telephone", max_length=40, blank=True)
     complaint_url = models.URLField("complaints web form", blank=True)
 
+    # Exhibit C (the vendor's security plan) and C.1 need not be posted (121.3 asks for Exhibit B; the model DPA says
+    # the plan "is not required to be posted"); a district may choose to, for every agreement's public copy.
+    post_exhibit_c = models.BooleanField(
+        "post Exhibit C publicly",
+        default=False,
+        help_text="Include Exhibits C and C.1 (the vendor's data privacy and security plan and NIST CSF table) in "
+        "the public copy of each executed agreement.",
+    )
+
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -1,16 +1,54 @@
-"""Signatures and the documents they sign: the signing copy both parties sign, then the sealed executed DPA."""
+"""Signatures and the documents they sign: the signing copy both parties sign, the sealed executed DPA, and the
+sealed public copy of it that the district posts."""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
 
+@dataclass(frozen=True)
+class PublicScope:
+    """What a public copy holds besides the agreement, Exhibit A and the rest of Exhibit B: Exhibit C and C.1 or not,
+    and which parts of Exhibit B the district withholds (121.3(e)). Stored as `key` with each public copy."""
+
+    exhibit_c: bool
+    withheld: frozenset[str] = frozenset()
+
+    @classmethod
+    def of(cls, agreement) -> "PublicScope":
+        """What the district posts now. Reads `agreement.agency` and `agreement.redactions.all()`, so a caller that
+        select_related the agency and prefetched the redactions makes no query."""
+        return cls(
+            exhibit_c=agreement.agency.post_exhibit_c,
+            withheld=frozenset(r.field for r in agreement.redactions.all()),
+        )
+
+    @classmethod
+    def make(cls, *, exhibit_c: bool, withheld: Iterable[str] = ()) -> "PublicScope":
+        return cls(exhibit_c=bool(exhibit_c), withheld=frozenset(withheld))
+
+    @property
+    def key(self) -> str:
+        """E.g. "exhibit-c=no withheld=purposes,storage": one string, the same for the same scope."""
+        return f"exhibit-c={'yes' if self.exhibit_c else 'no'} withheld={','.join(sorted(self.withheld))}"
+
+
 class AgreementDocument(models.Model):
-    """A rendered PDF of an agreement, stored as bytes with their SHA-256. Never re-rendered once stored."""
+    """A rendered PDF of an agreement, stored as bytes with their SHA-256. Never re-rendered once stored.
+
+    The public copy is derived from the executed DPA for the public (DESIGN, "What is public"): the agreement, Exhibit
+    A and Exhibit B with the signers' names, titles and dates, without the audit trail, without the parts of Exhibit B
+    the district withholds, and without Exhibit C unless the district posts it. There is one per scope that the
+    agreement's posting has had; the one whose scope is the district's current choice is the one served.
+    """
 
     class Kind(models.TextChoices):
         SIGNING_COPY = "signing_copy", "Copy for signing"
         EXECUTED = "executed", "Executed DPA (sealed)"
+        PUBLIC_COPY = "public_copy", "Public copy (sealed)"
 
     agreement = models.ForeignKey("agreements.Agreement", on_delete=models.PROTECT, related_name="documents")
     kind = models.CharField(max_length=20, choices=Kind.choices)
@@ -19,12 +57,26 @@ class AgreementDocument(models.Model):
     size = models.PositiveIntegerField()
     document_id = models.CharField(max_length=40, unique=True, help_text="Printed on every page and in the seal.")
     created_at = models.DateTimeField(auto_now_add=True)
+    # A public copy's PublicScope.key; "" for the other kinds.
+    public_scope = models.CharField(max_length=200, blank=True, default="")
+    # A public copy's source: the HTML rendered when its agreement's first public copy was, with every part a scope
+    # may leave out marked (agreements/documents/public_copy.py), zlib-compressed. Another scope's copy is made from
+    # it, so every public copy shows the agreement as it was executed, whatever changed in the district since.
+    public_source = models.BinaryField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["agreement", "created_at"]
         constraints = [
-            # One signing copy and one executed document per agreement: an executed DPA never changes.
-            models.UniqueConstraint(fields=["agreement", "kind"], name="agreement_document_one_per_kind"),
+            # One signing copy and one executed document per agreement: an executed DPA never changes. One public
+            # copy per scope: a scope that comes back is served by the copy made for it before.
+            models.UniqueConstraint(
+                fields=["agreement", "kind", "public_scope"], name="agreement_document_one_per_kind_scope"
+            ),
+            models.CheckConstraint(
+                condition=Q(kind="public_copy", public_scope__startswith="exhibit-c=")
+                | (~Q(kind="public_copy") & Q(public_scope="")),
+                name="agreement_document_public_scope",
+            ),
             models.CheckConstraint(condition=Q(sha256__regex=r"^[0-9a-f]{64}$"), name="agreement_document_sha256"),
         ]
 
@@ -33,7 +85,7 @@ class AgreementDocument(models.Model):
 
     @property
     def filename(self) -> str:
-        suffix = "executed" if self.kind == self.Kind.EXECUTED else "for-signing"
+        suffix = {self.Kind.EXECUTED: "executed", self.Kind.PUBLIC_COPY: "public-copy"}.get(self.kind, "for-signing")
         return f"dpa-{self.agreement.agency.slug}-{self.agreement.contractor.slug}-{self.document_id}-{suffix}.pdf"
 
 
