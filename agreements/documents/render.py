@@ -55,6 +55,11 @@ def render_dpa_html(
 ) -> str:
     """The DPA as a standalone HTML document (print CSS inlined). A fixed number of queries, whatever the framework."""
     context = dpa_context(agreement, signatures=signatures, audit=audit, document_id=document_id, draft=draft)
+    return render_context(context)
+
+
+def render_context(context: dict) -> str:
+    """The template with a context from `dpa_context` (the public copy adds to it: documents/public_copy.py)."""
     # The document is the same whoever asks: English (the DPA's language) and New York time, not the request's.
     with translation.override("en"), timezone.override(NEW_YORK):
         return render_to_string(TEMPLATE, context)
