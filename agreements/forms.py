@@ -106,3 +106,15 @@ class DistrictContactsForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["complaint_url"].assume_scheme = "https"
+
+
+class DistrictPostingForm(forms.Form):
+    """What the district posts besides what 121.3 asks for: Exhibit C, in the public copy of each agreement."""
+
+    post_exhibit_c = forms.BooleanField(
+        required=False,
+        label="Post Exhibit C publicly",
+        help_text="Include each vendor's data privacy and security plan (Exhibit C) and NIST CSF table (Exhibit C.1) "
+        "in the public copy of the agreement. The law does not require it, and the plan may describe how the "
+        "vendor's systems are protected. Off: the public copy has the agreement, the Bill of Rights and Exhibit B.",
+    )

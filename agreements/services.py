@@ -209,6 +209,22 @@ def district_contacts_update(*, agency, actor, form) -> None:
         bill_of_rights_publish(agency=agency, actor=actor)
 
 
+def district_posting_update(*, agency, actor, post_exhibit_c: bool) -> int:
+    """Post Exhibits C and C.1 in the public copy of every executed agreement of the district, or stop. Each posted
+    agreement's public copy for the new choice is then made (agreements.signing); until it is, the public pages
+    offer no PDF for it rather than one with more than the district posts. Returns how many copies are due."""
+    from .signing import public_copies_schedule
+
+    access.require_district_staff(actor, agency.pk, access.DISTRICT_ADMIN)
+    with transaction.atomic():
+        agency.refresh_from_db(fields=["post_exhibit_c"])
+        if agency.post_exhibit_c == bool(post_exhibit_c):
+            return 0
+        agency.post_exhibit_c = bool(post_exhibit_c)
+        agency.save(update_fields=["post_exhibit_c", "updated_at"])
+        return public_copies_schedule(Agreement.objects.filter(agency=agency))
+
+
 def agreement_amend(*, agreement: Agreement, actor, kind: str) -> Agreement:
     """Start an amendment or a renewal of an executed agreement: a new draft that carries its answers over.
 

@@ -3,11 +3,18 @@
 The vendor's admin signs first, then a district admin countersigns. Each signs the SHA-256 of the signing copy, a
 PDF rendered once on approval; the executed DPA adds the signatures and an audit trail and is sealed with the
 portal's certificate (PAdES). An executed document is stored once and never rendered again.
+
+The public copy (agreements/documents/public_copy.py) is made with it and sealed the same way: the agreement,
+Exhibits A and B and the signers' names, titles and dates, for the public pages. It is derived data: when the
+district changes what it posts (a part of Exhibit B withheld or shown again, Exhibit C posted or not), a copy for the
+new choice is made from the source stored with the first one, and the earlier copies stay verifiable.
 """
 
 import hashlib
 import io
+import logging
 import secrets
+import zlib
 from dataclasses import dataclass
 
 from allauth.mfa.models import Authenticator
@@ -20,11 +27,16 @@ from dpa_portal.errors import FORBIDDEN, STATE, ApplicationError
 from . import access
 from .consent import CURRENT_CONSENT_VERSION
 from .mail import email_enqueue
-from .models import Agreement, AgreementDocument, Signature, statuses
+from .models import Agreement, AgreementDocument, PublicScope, Signature, statuses
 from .services import agreement_transition, district_recipients, vendor_recipients
 
+logger = logging.getLogger(__name__)
 S = Agreement.Status
 MAX_DRAWING_BYTES = 300_000
+# The documents sweep makes at most this many public copies per run (a district that starts posting Exhibit C makes
+# all of its copies due at once); the next runs take the rest.
+PUBLIC_COPIES_PER_SWEEP = 100
+PUBLIC_COPY_REASON = "Public copy of an executed Data Privacy Agreement"
 
 
 def document_id_new() -> str:
@@ -33,7 +45,7 @@ def document_id_new() -> str:
     return "DPA-" + "".join(secrets.choice(alphabet) for _ in range(10))
 
 
-def _store(agreement, kind, pdf: bytes, document_id: str) -> AgreementDocument:
+def _store(agreement, kind, pdf: bytes, document_id: str, **fields) -> AgreementDocument:
     return AgreementDocument.objects.create(
         agreement=agreement,
         kind=kind,
@@ -41,6 +53,7 @@ def _store(agreement, kind, pdf: bytes, document_id: str) -> AgreementDocument:
         sha256=hashlib.sha256(pdf).hexdigest(),
         size=len(pdf),
         document_id=document_id,
+        **fields,
     )
 
 
@@ -194,7 +207,7 @@ def agreement_execute(*, agreement_id: int) -> AgreementDocument | None:
 
     Idempotent: a second run (a retry, a duplicate task) finds the stored document and only completes the status.
     """
-    from .documents.render import AuditEvent, SignatureBlock, render_dpa_pdf
+    from .documents.render import AuditEvent, render_dpa_pdf
     from .documents.seal import seal_pdf
 
     agreement = Agreement.objects.select_related("agency", "contractor", "framework").get(pk=agreement_id)
@@ -204,19 +217,7 @@ def agreement_execute(*, agreement_id: int) -> AgreementDocument | None:
         if {s.side for s in signatures} != {Signature.Side.VENDOR, Signature.Side.DISTRICT}:
             return None
         signing_copy = signatures[0].document
-        blocks = [
-            SignatureBlock(
-                side=s.side,
-                organisation=s.organisation,
-                name=s.typed_name,
-                title=s.title,
-                signed_at=s.signed_at,
-                method=s.get_method_display(),
-                image_png=bytes(s.drawn_image) if s.drawn_image else None,
-                document_sha256=s.document_sha256,
-            )
-            for s in signatures
-        ]
+        blocks = _signature_blocks(signatures, images=True)
         audit = [
             AuditEvent(at=c.created_at, actor=str(c.actor or "DPA Portal"), description=_describe(c))
             for c in agreement.status_changes.select_related("actor")
@@ -253,13 +254,39 @@ def agreement_execute(*, agreement_id: int) -> AgreementDocument | None:
         agreement.refresh_from_db()
         if agreement.status == S.VENDOR_SIGNED:
             agreement_transition(agreement=agreement, to_status=S.EXECUTED, note=f"Sealed as {executed.document_id}.")
+            Agreement.objects.filter(pk=agreement.pk).update(public_copy_due=True)
             email_enqueue(
                 to=vendor_recipients(agreement) + district_recipients(agreement),
                 template="executed",
                 context={"agreement": agreement, "document": executed},
                 agreement=agreement,
             )
+    if agreement.status in statuses.POSTED:
+        # The public copy is derived data: if it cannot be made now, the execution still stands and the documents
+        # sweep makes it later (public_copy_due stays set).
+        try:
+            public_copy_prepare(agreement_id=agreement.pk)
+        except Exception:
+            logger.exception("The public copy of agreement %s could not be made; the sweep tries again", agreement.pk)
     return executed
+
+
+def _signature_blocks(signatures, *, images: bool):
+    from .documents.render import SignatureBlock
+
+    return [
+        SignatureBlock(
+            side=s.side,
+            organisation=s.organisation,
+            name=s.typed_name,
+            title=s.title,
+            signed_at=s.signed_at,
+            method=s.get_method_display(),
+            image_png=bytes(s.drawn_image) if images and s.drawn_image else None,
+            document_sha256=s.document_sha256,
+        )
+        for s in signatures
+    ]
 
 
 def _describe(change) -> str:
@@ -282,3 +309,90 @@ def documents_due() -> tuple[list[int], list[int]]:
         .distinct()
     )
     return list(need_copy.values_list("pk", flat=True)), list(need_seal.values_list("pk", flat=True))
+
+
+# --- the public copy ----------------------------------------------------------------------------------------------
+
+
+def public_copy_current(agreement: Agreement) -> AgreementDocument | None:
+    """The public copy of what the district posts now, without its bytes; None while it is still to be made.
+
+    Reads `agreement.agency` and its redactions (prefetched or not) and one more row."""
+    if agreement.status not in statuses.POSTED:
+        return None
+    scope = PublicScope.of(agreement).key
+    copies = AgreementDocument.objects.defer("pdf", "public_source")
+    return copies.filter(agreement=agreement, kind=AgreementDocument.Kind.PUBLIC_COPY, public_scope=scope).first()
+
+
+def public_copy_prepare(*, agreement_id: int) -> AgreementDocument | None:
+    """Make, seal and store the public copy of what the district posts now, unless it exists; then it is no longer
+    due. Safe to run twice or at once: one copy per scope (a constraint), and the flag is cleared only while the
+    scope is still the one the copy was made for."""
+    agreement = (
+        Agreement.objects.select_related("agency", "contractor").prefetch_related("redactions").get(pk=agreement_id)
+    )
+    scope = PublicScope.of(agreement)
+    executed = AgreementDocument.objects.defer("pdf").filter(agreement=agreement, kind=AgreementDocument.Kind.EXECUTED)
+    executed = executed.first()
+    copy = None
+    # Only a posted agreement sealed by the portal has one (an agreement signed elsewhere has no source to show).
+    if agreement.status in statuses.POSTED and executed is not None:
+        copy = public_copy_current(agreement) or _public_copy_make(agreement, scope, executed)
+    with transaction.atomic():
+        locked = Agreement.objects.select_for_update(of=("self",)).select_related("agency").get(pk=agreement_id)
+        if copy is None or PublicScope.of(locked) == scope:
+            Agreement.objects.filter(pk=agreement_id).update(public_copy_due=False)
+    return copy
+
+
+def _public_copy_make(agreement, scope: PublicScope, executed: AgreementDocument) -> AgreementDocument:
+    from .documents.public_copy import public_copy_pdf, render_source
+    from .documents.seal import seal_pdf
+
+    kind = AgreementDocument.Kind.PUBLIC_COPY
+    stored = (
+        AgreementDocument.objects.filter(agreement=agreement, kind=kind, public_source__isnull=False)
+        .order_by("created_at")
+        .values_list("public_source", flat=True)
+        .first()
+    )
+    if stored is not None:
+        source = zlib.decompress(bytes(stored)).decode()
+    else:
+        signatures = agreement.signatures.order_by("signed_at")
+        blocks = _signature_blocks(signatures, images=False)
+        source = render_source(agreement, signatures=blocks, executed_document_id=executed.document_id)
+    document_id = document_id_new()
+    pdf = public_copy_pdf(source, exhibit_c=scope.exhibit_c, withheld=scope.withheld, document_id=document_id)
+    sealed = seal_pdf(pdf, document_id=document_id, reason=PUBLIC_COPY_REASON)
+    try:
+        with transaction.atomic():
+            return _store(
+                agreement,
+                kind,
+                sealed,
+                document_id,
+                public_scope=scope.key,
+                public_source=zlib.compress(source.encode(), 9),
+            )
+    except IntegrityError:  # another worker stored it first
+        return AgreementDocument.objects.get(agreement=agreement, kind=kind, public_scope=scope.key)
+
+
+def public_copies_schedule(agreements) -> int:
+    """The district changed what it posts for these agreements (a queryset): make their public copies again, in a
+    worker once the change commits, and let the documents sweep find them if that is lost. Returns how many."""
+    from .tasks import prepare_public_copy
+
+    due = list(agreements.filter(status__in=statuses.POSTED).values_list("pk", flat=True))
+    if due:
+        Agreement.objects.filter(pk__in=due).update(public_copy_due=True)
+    for pk in due:
+        transaction.on_commit(lambda pk=pk: prepare_public_copy.delay(pk), robust=True)
+    return len(due)
+
+
+def public_copies_due(limit: int = PUBLIC_COPIES_PER_SWEEP) -> list[int]:
+    """Agreements whose public copy is still to be made (for the documents sweep): one query on a partial index."""
+    return list(Agreement.objects.filter(public_copy_due=True).order_by("pk").values_list("pk", flat=True)[:limit])

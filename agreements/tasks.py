@@ -49,14 +49,27 @@ def execute_agreement(agreement_id: int) -> str | None:
     return document.sha256 if document else None
 
 
+@shared_task(name="agreements.prepare_public_copy", autoretry_for=(Exception,), retry_backoff=10, max_retries=5)
+def prepare_public_copy(agreement_id: int) -> str | None:
+    """Make and seal the public copy of what the district posts now. Running twice stores one copy."""
+    from .signing import public_copy_prepare
+
+    document = public_copy_prepare(agreement_id=agreement_id)
+    return document.sha256 if document else None
+
+
 @shared_task(name="agreements.documents_sweep")
 def documents_sweep() -> int:
-    """Periodic: prepare the signing copies and seal the executed DPAs whose tasks were lost. Both are idempotent."""
-    from .signing import documents_due
+    """Periodic: prepare the signing copies and seal the executed DPAs whose tasks were lost, and make the public
+    copies that are due (lost, or agreements posted before there were public copies). All are idempotent."""
+    from .signing import documents_due, public_copies_due
 
     need_copy, need_seal = documents_due()
     for pk in need_copy:
         prepare_signing_copy.delay(pk)
     for pk in need_seal:
         execute_agreement.delay(pk)
-    return len(need_copy) + len(need_seal)
+    need_public = public_copies_due()
+    for pk in need_public:
+        prepare_public_copy.delay(pk)
+    return len(need_copy) + len(need_seal) + len(need_public)

@@ -1,8 +1,9 @@
 """Keep the public pages current: invalidate a district's cached pages when one of its posted agreements changes.
 
 The brief list: a status change to or from a posted status (posted, expired, terminated, closed), a redaction
-added or removed, Exhibit B saved, the sealed document stored. Also what else the pages show: the Bill of Rights,
-the district itself, and the vendor's name, products and subcontractors.
+added or removed, Exhibit B saved, the sealed document or a public copy stored. Also what else the pages show: the
+Bill of Rights, the district itself, and the vendor's name, products and subcontractors. A redaction also makes the
+agreement's public copy due again (agreements.signing).
 """
 
 from django.db.models.signals import m2m_changed, post_delete, post_save
@@ -33,8 +34,13 @@ def status_changed(sender, instance, raw=False, **kwargs):
 @receiver(post_save, sender=Redaction)
 @receiver(post_delete, sender=Redaction)
 def redaction_changed(sender, instance, raw=False, **kwargs):
+    """Also the public copy: one without the part withheld now, or with the part shown again, is made (here, so that
+    a redaction made anywhere, the Django admin included, is followed)."""
+    from agreements.signing import public_copies_schedule
+
     if not raw:
         _invalidate_agreements(pk=instance.agreement_id)
+        public_copies_schedule(Agreement.objects.filter(pk=instance.agreement_id))
 
 
 @receiver(post_save, sender=SupplementalInformation)
@@ -45,7 +51,7 @@ def exhibit_b_saved(sender, instance, raw=False, **kwargs):
 
 @receiver(post_save, sender=AgreementDocument)
 def document_stored(sender, instance, raw=False, **kwargs):
-    if not raw and instance.kind == AgreementDocument.Kind.EXECUTED:
+    if not raw and instance.kind in (AgreementDocument.Kind.EXECUTED, AgreementDocument.Kind.PUBLIC_COPY):
         _invalidate_agreements(posted_only=False, pk=instance.agreement_id)
 
 

@@ -1,4 +1,4 @@
-"""The district's pages: its dashboard, a new agreement, its contacts."""
+"""The district's pages: its dashboard, a new agreement, its contacts and what it posts."""
 
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -10,9 +10,9 @@ from vendors.models import Contractor, Product
 from .. import selectors
 from ..access import DISTRICT_ADMIN, member_required
 from ..filters import AgreementFilterForm
-from ..forms import AgreementCreateForm, DistrictContactsForm
+from ..forms import AgreementCreateForm, DistrictContactsForm, DistrictPostingForm
 from ..models import Agreement
-from ..services import agreement_start, district_contacts_update
+from ..services import agreement_start, district_contacts_update, district_posting_update
 
 PAGE_SIZE = 25
 
@@ -65,9 +65,27 @@ def agreement_new(request, agency, membership):
 
 @member_required("district", roles=DISTRICT_ADMIN)
 def contacts(request, agency, membership):
-    form = DistrictContactsForm(request.POST or None, instance=agency)
-    if request.method == "POST" and form.is_valid():
+    """The district's contacts, and what it posts besides Exhibit B (two forms, one page)."""
+    posting = request.method == "POST" and request.POST.get("form") == "posting"
+    form = DistrictContactsForm(request.POST if request.method == "POST" and not posting else None, instance=agency)
+    posting_form = DistrictPostingForm(
+        request.POST if posting else None, initial={"post_exhibit_c": agency.post_exhibit_c}
+    )
+    if posting and posting_form.is_valid():
+        with refusal_message(request):
+            due = district_posting_update(
+                agency=agency, actor=request.user, post_exhibit_c=posting_form.cleaned_data["post_exhibit_c"]
+            )
+            shown = "now posts" if agency.post_exhibit_c else "no longer posts"
+            messages.success(
+                request,
+                f"Saved: the public copy of each agreement {shown} Exhibit C."
+                + (f" The public copies of {due} agreement(s) are being made again." if due else ""),
+            )
+        return redirect("district_contacts", slug=agency.slug)
+    if request.method == "POST" and not posting and form.is_valid():
         district_contacts_update(agency=agency, actor=request.user, form=form)
         messages.success(request, "Contacts saved. The Bill of Rights shows the complaint contacts from now on.")
         return redirect("district_contacts", slug=agency.slug)
-    return render(request, "agreements/district_contacts.html", {"agency": agency, "form": form})
+    context = {"agency": agency, "form": form, "posting_form": posting_form}
+    return render(request, "agreements/district_contacts.html", context)
