@@ -1,4 +1,5 @@
-"""Public verification: is this PDF an executed DPA of this portal, which one, and is it intact?"""
+"""Public verification: is this PDF an executed DPA of this portal, or the public copy of one; which agreement; and
+is it intact?"""
 
 import hashlib
 from dataclasses import dataclass
@@ -6,8 +7,10 @@ from dataclasses import dataclass
 from .models import AgreementDocument
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+# The sealed kinds anyone may hold: the executed DPA (the parties) and its public copy (everyone).
+SEALED = (AgreementDocument.Kind.EXECUTED, AgreementDocument.Kind.PUBLIC_COPY)
 ALTERED = (
-    "This PDF claims to be the executed agreement below, but it has been changed since the portal sealed it. "
+    "This PDF claims to be {what} below, but it has been changed since the portal sealed it. "
     "Do not rely on it; download the original from the district."
 )
 
@@ -23,17 +26,37 @@ class Outcome:
     def intact(self) -> bool:
         return self.verdict == "intact"
 
+    @property
+    def public_copy(self) -> bool:
+        return self.document is not None and self.document.kind == AgreementDocument.Kind.PUBLIC_COPY
+
+
+def describe(document: AgreementDocument) -> str:
+    """Which document it is, for people: "the executed DPA of agreement 12" or "the public copy of agreement 12"."""
+    if document.kind == AgreementDocument.Kind.PUBLIC_COPY:
+        return f"the public copy of agreement {document.agreement_id}"
+    return f"the executed DPA of agreement {document.agreement_id}"
+
+
+def _intact(document: AgreementDocument, sha256: str, *, exactly: bool) -> Outcome:
+    how = ", exactly as the portal sealed it" if exactly else ", sealed by this portal"
+    return Outcome("intact", f"This is {describe(document)}{how}.", document, sha256)
+
+
+def _altered(document: AgreementDocument, sha256: str) -> Outcome:
+    return Outcome("altered", ALTERED.format(what=describe(document)), document, sha256)
+
 
 def looks_like_pdf(data: bytes) -> bool:
     """A PDF starts with %PDF- (readers allow a little leading whitespace)."""
     return data[:1024].lstrip().startswith(b"%PDF-")
 
 
-def _executed(**lookup) -> AgreementDocument | None:
+def _sealed(**lookup) -> AgreementDocument | None:
     return (
-        AgreementDocument.objects.defer("pdf")
+        AgreementDocument.objects.defer("pdf", "public_source")
         .select_related("agreement__agency", "agreement__contractor")
-        .filter(kind=AgreementDocument.Kind.EXECUTED, **lookup)
+        .filter(kind__in=SEALED, **lookup)
         .first()
     )
 
@@ -45,34 +68,32 @@ def document_verify(data: bytes) -> Outcome:
     sha256 = hashlib.sha256(data).hexdigest()
     if not looks_like_pdf(data):
         return Outcome("not_pdf", "This file is not a PDF.", sha256=sha256)
-    stored = _executed(sha256=sha256)
+    stored = _sealed(sha256=sha256)
     if stored is not None:
-        return Outcome(
-            "intact",
-            "This is an executed Data Privacy Agreement of this portal, exactly as it was sealed.",
-            stored,
-            sha256,
-        )
+        return _intact(stored, sha256, exactly=True)
     original = _original_prefix_of(data)
     if original is not None:
-        return Outcome("altered", ALTERED, original, sha256)
+        return _altered(original, sha256)
     seal = verify_pdf(data)
     if not seal.is_pdf:
         return Outcome("not_pdf", "This file is not a readable PDF.", sha256=sha256)
     # verify_pdf reads a document id only from bytes the portal's seal covers, so a changed copy (say, edited and
     # saved again) still names the agreement it came from.
-    claimed = _executed(document_id=seal.document_id) if seal.document_id else None
+    claimed = _sealed(document_id=seal.document_id) if seal.document_id else None
     if claimed is None:
         return Outcome(
-            "unknown", "This PDF is not an executed Data Privacy Agreement sealed by this portal.", sha256=sha256
+            "unknown",
+            "This PDF is not an executed Data Privacy Agreement, nor the public copy of one, sealed by this portal.",
+            sha256=sha256,
         )
     if seal.intact and seal.trusted and claimed.sha256 == sha256:
-        return Outcome("intact", "This is an executed Data Privacy Agreement of this portal.", claimed, sha256)
-    return Outcome("altered", ALTERED, claimed, sha256)
+        return _intact(claimed, sha256, exactly=False)
+    return _altered(claimed, sha256)
 
 
 def _original_prefix_of(data: bytes) -> AgreementDocument | None:
-    """The executed document that this file begins with, when something was appended after its end.
+    """The sealed document (executed DPA or public copy) that this file begins with, when something was appended
+    after its end.
 
     An edit saved as an incremental update, or junk, follows the original's last %%EOF; hashing the file up to
     each of its last few %%EOF markers finds the original in one query, even when the addition makes the file
@@ -87,4 +108,4 @@ def _original_prefix_of(data: bytes) -> AgreementDocument | None:
             cut = end + 5 + len(tail)
             if cut < len(data) and data[end + 5 : cut] == tail:
                 candidates.add(hashlib.sha256(data[:cut]).hexdigest())
-    return _executed(sha256__in=candidates) if candidates else None
+    return _sealed(sha256__in=candidates) if candidates else None
