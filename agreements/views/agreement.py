@@ -13,8 +13,8 @@ from vendors.models import ContractorMembership
 from .. import services
 from ..access import DISTRICT_ADMIN, DISTRICT_REVIEWERS, member_required
 from ..forms import AgreementTermForm, DecisionForm, SendToVendorForm
-from ..models import Agreement, statuses
-from ..signing import signing_side
+from ..models import Agreement, AgreementDocument, statuses
+from ..signing import public_copy_current, signing_side
 
 S = Agreement.Status
 
@@ -58,7 +58,9 @@ def detail(request, agreement, side, role):
     if can["edit"] and not context["reuse"]:
         context["reuse_source"] = reuse_source_for(agreement)
     context["signatures"] = list(agreement.signatures.select_related("signer"))
-    context["documents"] = {d.kind: d for d in agreement.documents.defer("pdf")}
+    public = AgreementDocument.Kind.PUBLIC_COPY
+    context["documents"] = {d.kind: d for d in agreement.documents.exclude(kind=public).defer("pdf", "public_source")}
+    context["documents"]["public_copy"] = public_copy_current(agreement)
     context["signing_as"] = signing_side(agreement, request.user)
     context["show_signing"] = agreement.status in statuses.SIGNING + statuses.POSTED
     context["posted_statuses"] = statuses.POSTED

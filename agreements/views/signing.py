@@ -17,9 +17,13 @@ from ..access import DISTRICT_ADMIN, member_required
 from ..consent import CURRENT_CONSENT_VERSION, consent_text
 from ..models import Agreement, AgreementDocument
 from ..services import agreement_amend
-from ..signing import SignatureRequest, agreement_sign, signing_side
+from ..signing import SignatureRequest, agreement_sign, public_copy_current, signing_side
 
-KINDS = {"signing-copy": AgreementDocument.Kind.SIGNING_COPY, "executed": AgreementDocument.Kind.EXECUTED}
+KINDS = {
+    "signing-copy": AgreementDocument.Kind.SIGNING_COPY,
+    "executed": AgreementDocument.Kind.EXECUTED,
+    "public-copy": AgreementDocument.Kind.PUBLIC_COPY,
+}
 
 
 class SignForm(forms.Form):
@@ -103,10 +107,14 @@ def sign(request, agreement, side, role):
 
 @member_required("agreement")
 def document(request, agreement, side, role, kind):
-    """The stored bytes of a signing copy or of the executed DPA, for the parties. Never rendered again."""
+    """The stored bytes of a signing copy, of the executed DPA or of its public copy (the one posted now), for the
+    parties. Never rendered again."""
     if kind not in KINDS:
         raise Http404
-    doc = AgreementDocument.objects.filter(agreement=agreement, kind=KINDS[kind]).first()
+    if KINDS[kind] == AgreementDocument.Kind.PUBLIC_COPY:
+        doc = public_copy_current(agreement)
+    else:
+        doc = AgreementDocument.objects.filter(agreement=agreement, kind=KINDS[kind]).first()
     if doc is None:
         raise Http404
     return pdf_response(doc, inline=request.GET.get("inline") == "1")

@@ -86,6 +86,7 @@ def agreement_data(r: PublicAgreement, absolute) -> dict:
             "document_id": r.document.document_id,
             "sha256": r.document.sha256,
             "size": r.document.size,
+            "exhibit_c": r.document.exhibit_c,
         },
     }
 

@@ -9,6 +9,7 @@ from datetime import date, datetime
 
 from django.utils import timezone
 
+from agreements.models import PublicScope
 from exhibits.models import RedactionField
 
 from .labels import FIELD_LABELS, PII_LABELS, STATUS_LABELS, STATUS_ORDER
@@ -49,10 +50,13 @@ class Storage:
 
 @dataclass(frozen=True)
 class Document:
+    """The sealed public copy of the agreement."""
+
     document_id: str
     sha256: str
     size: int
     filename: str
+    exhibit_c: bool  # it includes Exhibits C and C.1 (the district posts them)
 
 
 @dataclass(frozen=True)
@@ -82,7 +86,8 @@ class PublicAgreement:
     security_measures: str | Withheld
     encryption_details: str | Withheld
     withheld: tuple[Withheld, ...]
-    # None until sealed, and whenever part of Exhibit B is withheld: the sealed PDF holds all of it, unredacted.
+    # The sealed public copy for what the district posts now (without the withheld parts; Exhibit C only if the
+    # district posts it); never the executed DPA. None while it is being made.
     document: Document | None
     replaces: int | None
     replaced_by: int | None
@@ -132,8 +137,8 @@ def public_record(agreement) -> PublicAgreement:
     def shown(field, value):
         return withheld.get(field, value)
 
-    documents = getattr(agreement, "executed_documents", [])
-    document = documents[0] if documents and not withheld else None
+    scope = PublicScope.of(agreement)
+    document = next((d for d in getattr(agreement, "public_copies", []) if d.public_scope == scope.key), None)
     subcontractors = tuple(
         Subcontractor(s.name, s.purpose, s.receives_pii, s.written_agreement)
         for s in (info.subcontractors.all() if info else ())
@@ -171,7 +176,7 @@ def public_record(agreement) -> PublicAgreement:
         security_measures=shown(F.SECURITY_MEASURES, info.security_measures if info else ""),
         encryption_details=shown(F.ENCRYPTION, info.encryption_details if info else ""),
         withheld=tuple(withheld[f] for f in F.values if f in withheld),
-        document=Document(document.document_id, document.sha256, document.size, document.filename)
+        document=Document(document.document_id, document.sha256, document.size, document.filename, scope.exhibit_c)
         if document
         else None,
         replaces=getattr(agreement, "replaces_id", None),

@@ -1,6 +1,6 @@
 """Reads for the public pages, each a fixed number of queries however many agreements a district has."""
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Subquery
+from django.db.models import Count, OuterRef, Prefetch, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 
@@ -9,10 +9,11 @@ from agreements.models import (
     AgreementDocument,
     DestructionCertificate,
     EducationalAgency,
+    PublicScope,
     StatusChange,
     statuses,
 )
-from exhibits.models import BillOfRights, Redaction
+from exhibits.models import BillOfRights
 from vendors.models import Product
 
 
@@ -43,10 +44,13 @@ def posted_agreements():
             Prefetch("products", queryset=Product.objects.order_by("name")),
             "supplemental_information__subcontractors",
             "redactions",
+            # The public copies, never the executed DPA: records.py picks the one of the district's current choice.
             Prefetch(
                 "documents",
-                queryset=AgreementDocument.objects.filter(kind=AgreementDocument.Kind.EXECUTED).defer("pdf"),
-                to_attr="executed_documents",
+                queryset=AgreementDocument.objects.filter(kind=AgreementDocument.Kind.PUBLIC_COPY).defer(
+                    "pdf", "public_source"
+                ),
+                to_attr="public_copies",
             ),
         )
         .annotate(
@@ -73,16 +77,24 @@ def districts_with_counts():
     return EducationalAgency.objects.annotate(posted_count=posted).order_by("name")
 
 
-def executed_document(*, slug: str, pk: int) -> AgreementDocument | None:
-    """The sealed PDF of a posted agreement of this district, with whether any part of Exhibit B is withheld."""
+def public_copy(*, slug: str, pk: int) -> AgreementDocument | None:
+    """The sealed public copy of a posted agreement of this district, for what the district posts now: without the
+    parts it withholds, with Exhibit C only if it posts it. None while that copy is still being made. Three queries."""
+    agreement = (
+        Agreement.objects.filter(pk=pk, agency__slug=slug, status__in=statuses.POSTED)
+        .select_related("agency")
+        .prefetch_related("redactions")
+        .first()
+    )
+    if agreement is None:
+        return None
     return (
         AgreementDocument.objects.select_related("agreement__agency", "agreement__contractor")
+        .defer("public_source")
         .filter(
-            kind=AgreementDocument.Kind.EXECUTED,
-            agreement__pk=pk,
-            agreement__agency__slug=slug,
-            agreement__status__in=statuses.POSTED,
+            agreement=agreement,
+            kind=AgreementDocument.Kind.PUBLIC_COPY,
+            public_scope=PublicScope.of(agreement).key,
         )
-        .annotate(withheld=Exists(Redaction.objects.filter(agreement=OuterRef("agreement_id"))))
         .first()
     )

@@ -1,6 +1,6 @@
 """The parents' pages: the statewide index and search, a district's Bill of Rights and agreements, one agreement's
-Exhibit B, its sealed PDF, and the list a district embeds in its own website. Thin: selectors read, records shape,
-templates show; cache.py keeps what was built."""
+Exhibit B, its sealed public copy, and the list a district embeds in its own website. Thin: selectors read, records
+shape, templates show; cache.py keeps what was built."""
 
 from csp.decorators import csp_replace
 from django.conf import settings
@@ -121,10 +121,10 @@ def agreement(request, slug, pk):
 
 @public_file_view
 def sealed_pdf(request, slug, pk):
-    """The executed DPA exactly as sealed and stored. Not served while part of Exhibit B is withheld: the sealed
-    PDF holds all of it, and it cannot be redacted without breaking the seal."""
-    document = selectors.executed_document(slug=slug, pk=pk)
-    if document is None or document.withheld:
+    """The public copy of the executed DPA, exactly as sealed and stored, for what the district posts now (without
+    the parts of Exhibit B it withholds). Never the executed DPA itself, which carries the audit trail."""
+    document = selectors.public_copy(slug=slug, pk=pk)
+    if document is None:
         raise Http404
     response = HttpResponse(bytes(document.pdf), content_type="application/pdf")
     response.headers["Content-Disposition"] = content_disposition_header(False, document.filename)
