@@ -1,5 +1,6 @@
 """Posted agreements for the tests of the public pages, made through agreements.services, without the renderer or
-the seal: the lifecycle's allowed path to executed, and a small PDF made with WeasyPrint stored as the sealed one."""
+the seal: the lifecycle's allowed path to executed, and small PDFs made with WeasyPrint stored as the sealed executed
+DPA and as its public copy (tests/test_public_copy.py makes and reads real ones)."""
 
 import hashlib
 import itertools
@@ -9,7 +10,7 @@ from functools import cache
 import pytest
 from django.core.cache import cache as django_cache
 
-from agreements.models import Agreement, AgreementDocument
+from agreements.models import Agreement, AgreementDocument, PublicScope
 from agreements.services import agreement_create, agreement_transition
 from exhibits.models import SupplementalInformation
 from exhibits.services import bill_of_rights_publish
@@ -27,6 +28,13 @@ def small_pdf() -> bytes:
     import weasyprint
 
     return weasyprint.HTML(string="<h1>Executed DPA</h1><p>Sealed copy for the tests.</p>").write_pdf()
+
+
+@cache
+def small_public_pdf() -> bytes:
+    import weasyprint
+
+    return weasyprint.HTML(string="<h1>Public copy</h1><p>Sealed public copy for the tests.</p>").write_pdf()
 
 
 def exhibit_b(agreement, **answers) -> SupplementalInformation:
@@ -50,7 +58,7 @@ def exhibit_b(agreement, **answers) -> SupplementalInformation:
 def make_agreement(*, agency, contractor=None, products=None, status=S.EXECUTED, subcontractor=None, **answers):
     """An agreement of `agency` with Exhibit B answered, moved along the lifecycle to `status`.
 
-    Executed or later: with the stored sealed PDF, as the signing flow leaves it.
+    Executed or later: with the stored sealed PDF and its public copy, as the signing flow leaves it.
     """
     contractor = contractor or factories.ContractorFactory()
     if products is None:
@@ -98,6 +106,8 @@ def move(agreement, status, *, start=S.DRAFT) -> Agreement:
         if step == S.EXECUTED:
             store_executed_document(agreement)
         agreement_transition(agreement=agreement, to_status=step)
+        if step == S.EXECUTED:
+            store_public_copy(agreement)
     return agreement
 
 
@@ -106,6 +116,21 @@ def store_executed_document(agreement, pdf: bytes | None = None) -> AgreementDoc
     return AgreementDocument.objects.create(
         agreement=agreement,
         kind=AgreementDocument.Kind.EXECUTED,
+        pdf=pdf,
+        sha256=hashlib.sha256(pdf).hexdigest(),
+        size=len(pdf),
+        document_id=f"DPA-TEST{next(_documents):06d}",
+    )
+
+
+def store_public_copy(agreement, pdf: bytes | None = None) -> AgreementDocument:
+    """A public copy for what the district posts now (its Exhibit C choice, the parts withheld now)."""
+    pdf = pdf or small_public_pdf()
+    agreement = Agreement.objects.select_related("agency").get(pk=agreement.pk)
+    return AgreementDocument.objects.create(
+        agreement=agreement,
+        kind=AgreementDocument.Kind.PUBLIC_COPY,
+        public_scope=PublicScope.of(agreement).key,
         pdf=pdf,
         sha256=hashlib.sha256(pdf).hexdigest(),
         size=len(pdf),

@@ -12,7 +12,14 @@ from exhibits.public.labels import NYSED_COMPLAINTS
 from exhibits.services import bill_of_rights_publish
 
 from . import factories
-from .public_helpers import fresh_cache_fixture, make_agreement, move, posted_fixture, small_pdf  # noqa: F401
+from .public_helpers import (  # noqa: F401
+    fresh_cache_fixture,
+    make_agreement,
+    move,
+    posted_fixture,
+    small_pdf,
+    small_public_pdf,
+)
 
 S = Agreement.Status
 NOT_POSTED = [S.DRAFT, S.WITH_VENDOR, S.SUBMITTED, S.APPROVED, S.VENDOR_SIGNED, S.WITHDRAWN]
@@ -115,17 +122,17 @@ def test_the_agreement_page_shows_every_item_of_exhibit_b(client, district, post
     assert page.count('class="legal-text" lang="en"') >= 6
 
 
-def test_the_pdf_link_serves_exactly_the_stored_bytes(client, district, posted):
+def test_the_pdf_link_serves_exactly_the_stored_public_copy(client, district, posted):
     page = client.get(f"/public/{district.slug}/agreements/{posted.pk}/").text
     url = f"/public/{district.slug}/agreements/{posted.pk}/dpa.pdf"
     assert f'href="{url}"' in page
     response = client.get(url)
-    document = posted.documents.get(kind="executed")
-    assert response.content == small_pdf() == bytes(document.pdf)
+    document = posted.documents.get(kind="public_copy")
+    assert response.content == small_public_pdf() == bytes(document.pdf) != small_pdf()
     assert response["Content-Type"] == "application/pdf"
     assert response["Content-Disposition"] == f'inline; filename="{document.filename}"'
     assert document.filename.startswith(f"dpa-{district.slug}-learning-tools-")
-    assert document.sha256 in page
+    assert document.sha256 in page and posted.documents.get(kind="executed").sha256 not in page
 
 
 def test_the_district_page_shows_the_latest_bill_of_rights_and_complaint_contacts(client, district, posted):

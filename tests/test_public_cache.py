@@ -13,7 +13,13 @@ from exhibits.services import bill_of_rights_publish
 from vendors.models import Contractor
 
 from . import factories
-from .public_helpers import fresh_cache_fixture, make_agreement, move, store_executed_document  # noqa: F401
+from .public_helpers import (  # noqa: F401
+    fresh_cache_fixture,
+    make_agreement,
+    move,
+    store_executed_document,
+    store_public_copy,
+)
 
 S = Agreement.Status
 pytestmark = pytest.mark.usefixtures("fresh_cache")
@@ -154,6 +160,8 @@ def test_the_sealed_document_stored_changes_the_pages_at_once(client, executed):
     cache.invalidate(executed.agency.slug)
     assert "not available here yet" in cached_page(client, executed)
     store_executed_document(executed)
+    assert "not available here yet" in cached_page(client, executed)  # the parties' copy is never linked
+    store_public_copy(executed)
     assert "dpa.pdf" in cached_page(client, executed)
 
 

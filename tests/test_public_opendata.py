@@ -52,7 +52,7 @@ def test_json_lists_every_posted_agreement_by_id_with_the_documented_fields(clie
         "subcontractors", "data_transition_details", "correction_days", "storage", "security_measures",
         "encryption_details", "withheld", "sealed_pdf",
     ]  # fmt: skip
-    document = posted.documents.get(kind="executed")
+    document = posted.documents.get(kind="public_copy")  # never the executed DPA, which has the audit trail
     assert first["vendor"] == "Learning Tools, Inc." and first["products"] == ["Reading Coach"]
     assert first["status"] == "executed" and first["contract_end"] == "2027-06-30"
     assert first["pii_types"] == ["student"]
@@ -65,6 +65,7 @@ def test_json_lists_every_posted_agreement_by_id_with_the_documented_fields(clie
         "document_id": document.document_id,
         "sha256": document.sha256,
         "size": document.size,
+        "exhibit_c": False,
     }
 
 
