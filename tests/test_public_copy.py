@@ -60,6 +60,7 @@ USER_AGENT = "Mozilla/5.0 (X11; Linux x86_64) SignerBrowser/99.7"
 INTERNAL_NOTE = "Internal: legal flagged clause 7 retention, ask Pat before approving"
 APPROVAL_NOTE = "Approved after the call with the superintendent"
 REVIEW_COMMENT = "Reviewer thinks the encryption answer is vague"
+BREACH_EMAIL = "pat.breach-officer@hometown.example"
 # Each answer is unique, so its presence or absence in a copy is unambiguous. The purposes end with the mark that
 # closes them in the public copy's source: escaped by the template, it cannot end the cut early.
 PURPOSES = "Reading lessons for grades K-5 PURPOSESMARK <!--public-copy:end:purposes--> AFTERTHEMARK"
@@ -81,6 +82,8 @@ def executed_rows(rows):
     parties (the vendor with a drawn signature) from known addresses, executed: the full DPA and its public copy."""
     load_all_catalogues()
     district, vendor = personas.district(), personas.vendor()
+    district.breach_notice_email = BREACH_EMAIL  # Article II.12(b): often a person's own address
+    district.save()
     district_admin = personas.district_user(district, DistrictMembership.Role.ADMIN)
     reviewer = personas.district_user(district, DistrictMembership.Role.REVIEWER)
     vendor_admin = personas.vendor_user(vendor, ContractorMembership.Role.ADMIN)
@@ -219,7 +222,7 @@ def test_the_public_copy_has_the_agreement_bill_of_rights_exhibit_b_and_the_sign
 def test_the_public_copy_has_no_personal_data_no_audit_trail_and_no_exhibit_c(documents, signers):
     executed, public = documents
     full, shown = pdftotext(bytes(executed.pdf)), pdftotext(bytes(public.pdf))
-    private = [*signers["emails"], VENDOR_IP, DISTRICT_IP, INTERNAL_NOTE, APPROVAL_NOTE]
+    private = [*signers["emails"], BREACH_EMAIL, VENDOR_IP, DISTRICT_IP, INTERNAL_NOTE, APPROVAL_NOTE]
     exhibit_c = ["EXHIBIT C - CONTRACTOR'S DATA PRIVACY AND SECURITY PLAN", "EXHIBITTEXT: ", "EXHIBIT C.1 - NIST CSF"]
     for leak in [*private, *exhibit_c, "Audit trail"]:
         assert squeezed(leak) in squeezed(full), leak  # the full copy has them, so this test can fail
@@ -428,6 +431,7 @@ SOURCE = (
             "security_measures",
             "encryption_details",
             "exhibit_c",
+            "breach_notice_email",
         ]
     )
     + "<!--public-copy:omissions--> id=<!--public-copy:document-id-->"
@@ -437,9 +441,11 @@ SOURCE = (
 def test_the_source_is_cut_by_its_marks_only():
     html = public_copy_html(SOURCE, exhibit_c=False, withheld={"purposes"}, document_id="DPA-TEST")
     assert "[purposes]" not in html and "[exhibit_c]" not in html and "[storage]" in html
+    assert "[breach_notice_email]" not in html
     assert "<!--" not in html and "id=DPA-TEST" in html and "EXHIBITS C AND C.1" in html
     everything = public_copy_html(SOURCE, exhibit_c=True, withheld=(), document_id="DPA-TEST")
     assert "[exhibit_c]" in everything and "[purposes]" in everything and "Withheld" not in everything
+    assert "[breach_notice_email]" not in everything  # left out of every copy
 
 
 @pytest.mark.parametrize(

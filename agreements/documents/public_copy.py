@@ -2,8 +2,10 @@
 
 What it holds: Articles I-IV, Exhibit A (the Bill of Rights) and Exhibit B, with the parties and each signer's
 name, title and date, signed "/s/" as a conformed copy. What it never holds: the audit trail (the signers' e-mail and
-IP addresses, the history of the review with the district's notes), the drawn signature images, the parts of
-Exhibit B the district withholds (8 NYCRR 121.3(e)), and Exhibits C and C.1 unless the district posts them.
+IP addresses, the history of the review with the district's notes), the drawn signature images, the e-mail address
+for breach notices of Article II.12(b) (a person's, often), the parts of Exhibit B the district withholds (8 NYCRR
+121.3(e)), and Exhibits C and C.1 unless the district posts them. The Bill of Rights keeps the district's address
+for complaints: it is there for parents, and public on the district's page already.
 
 It is made in two steps, so that every copy shows the agreement as it was executed:
 
@@ -30,6 +32,10 @@ from django.utils.safestring import mark_safe
 from .render import NEW_YORK, SignatureBlock, dpa_context, html_to_pdf, render_context
 
 EXHIBIT_C = "exhibit_c"
+# Marked in the source and left out of every public copy, whatever the scope, with what stands in their place.
+ALWAYS_LEFT_OUT = {
+    "breach_notice_email": "<p>Email: given to the Contractor; not in the public copy.</p>",
+}
 _MARK = "<!--public-copy:"
 _ID_MARK = "<!--public-copy:document-id-->"
 _OMISSIONS_MARK = "<!--public-copy:omissions-->"
@@ -72,8 +78,8 @@ def render_source(agreement, *, signatures: Sequence[SignatureBlock], executed_d
         public=True,
         show_audit=False,  # the audit trail stays with the parties
         events=[],
-        begin={part: mark_safe(_begin(part)) for part in parts()},  # noqa: S308 -- fixed text
-        end={part: mark_safe(_end(part)) for part in parts()},  # noqa: S308 -- fixed text
+        begin={part: mark_safe(_begin(part)) for part in (*parts(), *ALWAYS_LEFT_OUT)},  # noqa: S308 -- fixed text
+        end={part: mark_safe(_end(part)) for part in (*parts(), *ALWAYS_LEFT_OUT)},  # noqa: S308 -- fixed text
         omissions=mark_safe(_OMISSIONS_MARK),  # noqa: S308 -- fixed text
         executed_document_id=executed_document_id,
         executed_on=_new_york_date(max(signed)) if signed else None,
@@ -103,12 +109,16 @@ def public_copy_html(source: str, *, exhibit_c: bool, withheld: Collection[str],
     if unknown:
         raise ValueError(f"not a part of Exhibit B that can be withheld: {sorted(unknown)}")
     html = source
-    for part in known:
+    for part in (*known, *ALWAYS_LEFT_OUT):
         pattern = re.compile(re.escape(_begin(part)) + "(.*?)" + re.escape(_end(part)), re.DOTALL)
         if not pattern.search(html):
             raise ValueError(f"the public copy's source has no marks around {part}")
-        leave_out = part in withheld or (part == EXHIBIT_C and not exhibit_c)
-        replacement = (EXHIBIT_C_HTML if part == EXHIBIT_C else WITHHELD_HTML) if leave_out else None
+        if part in ALWAYS_LEFT_OUT:
+            replacement = ALWAYS_LEFT_OUT[part]
+        elif part in withheld or (part == EXHIBIT_C and not exhibit_c):
+            replacement = EXHIBIT_C_HTML if part == EXHIBIT_C else WITHHELD_HTML
+        else:
+            replacement = None
         html = pattern.sub(lambda match, text=replacement: match.group(1) if text is None else text, html)
     html = html.replace(_OMISSIONS_MARK, _omissions(exhibit_c=exhibit_c, withheld=withheld))
     html = html.replace(_ID_MARK, document_id)
@@ -124,6 +134,7 @@ def _omissions(*, exhibit_c: bool, withheld: Collection[str]) -> str:
         "The audit trail of the executed original (the signers' e-mail and IP addresses and the history of the "
         "agreement's review), which the parties keep.",
         "The signatures as drawn: each signer is shown by name, title and date.",
+        "The e-mail address for breach notices (Article II.12(b)), which the Contractor has.",
     ]
     if not exhibit_c:
         items.append("Exhibits C and C.1, which the Educational Agency does not post.")
