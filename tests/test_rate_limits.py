@@ -149,3 +149,16 @@ def test_allauth_counts_failed_sign_ins_per_client_address(client, settings, db)
     assert "Too many failed login attempts" in failed_sign_in(10).text
     other = client.post(url, {"login": "someone@example.org", "password": "x" * 12}, REMOTE_ADDR="192.0.2.202")
     assert "Too many failed login attempts" not in other.text
+
+
+def test_allauths_own_429_uses_the_portals_page(client, db):
+    """allauth answers some of its limits (here: five password resets a minute for one address) with a 429 rendered
+    from the same template, without the portal's context: it still says to try again."""
+    url = reverse("account_reset_password")
+    data = {"email": "reset.limit@example.org"}  # this test's own: allauth's counters are not reset between tests
+    for _ in range(5):
+        assert client.post(url, data, REMOTE_ADDR="192.0.2.203").status_code == 302
+    refused = client.post(url, data, REMOTE_ADDR="192.0.2.203")
+    assert refused.status_code == 429
+    text = " ".join(refused.content.decode().split())
+    assert "Too many attempts" in text and "Try again in a few minutes." in text
