@@ -66,7 +66,9 @@ def test_another_site_may_frame_the_embeddable_list_and_nothing_else(
     embed = f"{live_server.url}/public/{district.slug}/embed/"
     other = f"{live_server.url}/public/{district.slug}/"
     page.goto(district_website(embed, other))
-    expect(page.frame_locator("iframe").first.locator("h1")).to_contain_text("Data privacy agreements of")
+    listed = page.frame_locator("iframe").first.locator("h1")
+    expect(listed).to_contain_text("Data privacy agreements of")
+    expect(listed).to_have_css("font-size", "18.4px")  # its stylesheet (static/css/embed.css) loaded: 1.15rem
     # The district's page is refused: Chromium shows its own error page in the frame instead.
     expect(page.frame_locator("iframe").last.locator("body")).not_to_contain_text(district.name)
     page.wait_for_timeout(200)
