@@ -53,6 +53,7 @@ def urls(settings, district, posted, district_reviewer):
         "/public/search/?q=reading",
         f"/public/{slug}/",
         f"/public/{slug}/agreements/{pk}/",
+        f"/public/{slug}/agreements/{pk}/dpa.pdf",
         f"/public/{slug}/agreements.json",
         f"/public/{slug}/agreements.csv",
         f"/public/{slug}/feed.atom",
