@@ -408,6 +408,8 @@ def test_the_documents_sweep_makes_the_due_public_copies(agreement, documents, m
     AgreementDocument.objects.filter(agreement=agreement, kind=PUBLIC).delete()
     Agreement.objects.filter(pk=agreement.pk).update(public_copy_due=True)
     assert tasks.documents_sweep() == 1 and queued == [agreement.pk]
+    # What the sweep must not queue now (a render running or given up) does not take a place in the limit.
+    assert public_copies_due(exclude=Agreement.objects.filter(pk=agreement.pk).values("pk")) == []
     made = public_copy_prepare(agreement_id=agreement.pk)
     assert made.kind == PUBLIC and sealed_and_intact(bytes(made.pdf), made.document_id)
     assert public_copies_due() == []
