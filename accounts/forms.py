@@ -5,6 +5,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import SetPasswordMixin
 
+from dpa_portal.lengths import max_length
 from vendors.models import Contractor
 
 
@@ -48,7 +49,7 @@ class VendorInviteForm(forms.Form):
     )
     legal_name = forms.CharField(
         label="Or the legal name of a new vendor",
-        max_length=200,
+        max_length=max_length(Contractor, "legal_name"),
         required=False,
         help_text="As it will appear in the agreement, e.g. “Learning Tools, Inc.”.",
     )
@@ -67,8 +68,9 @@ class VendorInviteForm(forms.Form):
 class InvitationSignupForm(SetPasswordMixin, forms.Form):
     """The account an invitee creates: the e-mail address is the invited one; the password passes the validators."""
 
-    first_name = forms.CharField(label="First name", max_length=150)
-    last_name = forms.CharField(label="Last name", max_length=150)
+    # A name is printed in the audit trail of every DPA the person acts on; its limit is the user model's.
+    first_name = forms.CharField(label="First name", max_length=max_length(get_user_model(), "first_name"))
+    last_name = forms.CharField(label="Last name", max_length=max_length(get_user_model(), "last_name"))
     password1, password2 = SetPasswordMixin.create_password_fields()
 
     def __init__(self, *args, email: str, **kwargs):

@@ -2,10 +2,11 @@
 
 from django import forms
 
+from dpa_portal.lengths import Textarea, max_length, text_form_field
 from exhibits.models import Framework
-from vendors.models import Contractor
+from vendors.models import Contractor, Product
 
-from .models import Agreement, EducationalAgency
+from .models import Agreement, EducationalAgency, StatusChange
 
 
 class AgreementCreateForm(forms.Form):
@@ -17,8 +18,10 @@ class AgreementCreateForm(forms.Form):
         label="Vendor",
         empty_label="A new vendor (type its name below)",
     )
-    new_vendor_name = forms.CharField(max_length=200, required=False, label="New vendor's legal name")
-    product_name = forms.CharField(max_length=200, label="Product or service")
+    new_vendor_name = forms.CharField(
+        max_length=max_length(Contractor, "legal_name"), required=False, label="New vendor's legal name"
+    )
+    product_name = forms.CharField(max_length=max_length(Product, "name"), label="Product or service")
     framework = forms.ModelChoiceField(
         queryset=Framework.objects.order_by("version"),
         label="NIST Cybersecurity Framework version for Exhibit C.1",
@@ -73,11 +76,16 @@ class SendToVendorForm(forms.Form):
         label="Vendor contact's e-mail",
         help_text="The vendor has nobody here yet: we invite this person to create the vendor's account.",
     )
-    note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}), label="Note to the vendor")
+    # The note goes into the step's record (StatusChange.note), and is held to its limits (issue 10).
+    note = text_form_field(StatusChange, "note", required=False, label="Note to the vendor")
 
 
 class DecisionForm(forms.Form):
-    note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}), label="Note to the vendor")
+    """The note of a decision: approving, sending back, withdrawing."""
+
+    note = text_form_field(
+        StatusChange, "note", required=False, widget=Textarea(attrs={"rows": 3}), label="Note to the vendor"
+    )
 
 
 class DistrictContactsForm(forms.ModelForm):
@@ -101,7 +109,7 @@ class DistrictContactsForm(forms.ModelForm):
             "complaint_phone",
             "complaint_url",
         ]
-        widgets = {"complaint_mail_address": forms.Textarea(attrs={"rows": 3})}
+        widgets = {"complaint_mail_address": Textarea(attrs={"rows": 3})}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

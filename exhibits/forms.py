@@ -1,7 +1,11 @@
-"""Forms for the exhibits. Saving a draft never requires completeness: that is checked when the vendor submits."""
+"""Forms for the exhibits. Saving a draft never requires completeness: that is checked when the vendor submits.
+
+Each text field's length limit comes from its model (max_length; issue 10), and its textarea counts line breaks as the
+browser does (dpa_portal/lengths.Textarea)."""
 
 from django import forms
 
+from dpa_portal.lengths import Textarea
 from vendors.models import Subcontractor
 
 from .answers import EXHIBIT_B_FIELDS, EXHIBIT_C_FIELDS
@@ -23,12 +27,12 @@ class SupplementalInformationForm(forms.ModelForm):
         model = SupplementalInformation
         fields = EXHIBIT_B_FIELDS
         widgets = {
-            "purposes": forms.Textarea(attrs=TEXTAREA),
+            "purposes": Textarea(attrs=TEXTAREA),
             "subcontractor_use": forms.RadioSelect,
-            "data_transition_details": forms.Textarea(attrs=TEXTAREA),
-            "storage_other_description": forms.Textarea(attrs={**TEXTAREA, "rows": 2}),
-            "security_measures": forms.Textarea(attrs=TEXTAREA),
-            "encryption_details": forms.Textarea(attrs={**TEXTAREA, "rows": 2}),
+            "data_transition_details": Textarea(attrs=TEXTAREA),
+            "storage_other_description": Textarea(attrs={**TEXTAREA, "rows": 2}),
+            "security_measures": Textarea(attrs=TEXTAREA),
+            "encryption_details": Textarea(attrs={**TEXTAREA, "rows": 2}),
         }
         labels = {
             "purposes": "Description of the purpose(s) for which Contractor will receive/access PII",
@@ -55,7 +59,7 @@ class SecurityPlanForm(forms.ModelForm):
     class Meta:
         model = SecurityPlan
         fields = EXHIBIT_C_FIELDS
-        widgets = {field: forms.Textarea(attrs=TEXTAREA) for field in EXHIBIT_C_FIELDS}
+        widgets = {field: Textarea(attrs=TEXTAREA) for field in EXHIBIT_C_FIELDS}
         labels = {field: f"{n}. {question}" for n, (field, question) in enumerate(SECURITY_PLAN_QUESTIONS, 1)}
 
     def __init__(self, *args, **kwargs):
@@ -68,7 +72,7 @@ class CsfResponseForm(forms.ModelForm):
     class Meta:
         model = CsfResponse
         fields = ["narrative", "tier"]
-        widgets = {"narrative": forms.Textarea(attrs={"rows": 3, "class": "form-control"})}
+        widgets = {"narrative": Textarea(attrs={"rows": 3, "class": "form-control"})}
         labels = {"narrative": "Response", "tier": "Implementation tier (optional)"}
 
 
@@ -92,7 +96,7 @@ class SubcontractorForm(forms.ModelForm):
     class Meta:
         model = Subcontractor
         fields = ["name", "purpose", "receives_pii", "written_agreement"]
-        widgets = {"purpose": forms.Textarea(attrs={"rows": 2, "class": "form-control"})}
+        widgets = {"purpose": Textarea(attrs={"rows": 2, "class": "form-control"})}
 
     def __init__(self, *args, contractor, **kwargs):
         super().__init__(*args, **kwargs)
@@ -115,7 +119,7 @@ class ReviewCommentForm(forms.ModelForm):
         widgets = {
             "section": forms.HiddenInput,
             "category": forms.HiddenInput,
-            "body": forms.Textarea(attrs={"rows": 2, "class": "form-control"}),
+            "body": Textarea(attrs={"rows": 2, "class": "form-control"}),
         }
         labels = {"body": "Comment"}
 

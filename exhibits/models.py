@@ -6,6 +6,30 @@ from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
 from agreements.deadlines.rules import CORRECTION, RULES
+from dpa_portal.lengths import bounded_text, length_checks
+
+# --- How long each answer may be, in characters (issue 10; held by the model, the database, the forms and the
+# counters beside the fields: dpa_portal/lengths.py). Room for a thorough answer (the longest in the demo is 221
+# characters; a long real one is a few paragraphs), and a bound on the DPA: every field at its limit, with no space
+# anywhere, still renders in seconds (bench/worst_case_render.py).
+
+# Exhibit B, posted for parents: a few paragraphs each; the other-storage note and the encryption detail are a line
+# or two beside model wording.
+EXHIBIT_B_LENGTHS = {
+    "purposes": 2_000,
+    "data_transition_details": 2_000,
+    "storage_other_description": 500,
+    "security_measures": 3_000,
+    "encryption_details": 1_000,
+}
+# Each of the nine answers of Exhibit C: about a printed page in the plan's table.
+SECURITY_PLAN_ANSWER_LENGTH = 5_000
+# One category of Exhibit C.1: a cell of the NIST CSF table.
+CSF_NARRATIVE_LENGTH = 2_000
+# A reviewer's comment beside an answer.
+REVIEW_COMMENT_LENGTH = 2_000
+# The reason a district gives, on the public page, for withholding a part of Exhibit B.
+REDACTION_REASON_LENGTH = 500
 
 # --- Framework catalogues (reference data, versioned; see exhibits/catalogues.py) ---------------------------
 
@@ -133,7 +157,9 @@ class SupplementalInformation(models.Model):
         "agreements.Agreement", on_delete=models.CASCADE, related_name="supplemental_information"
     )
     # 121.3(c)(1): the exclusive purposes for which the contractor receives the data.
-    purposes = models.TextField("purpose(s) for which Contractor will receive/access PII", blank=True)
+    purposes = bounded_text(
+        "purpose(s) for which Contractor will receive/access PII", max_length=EXHIBIT_B_LENGTHS["purposes"], blank=True
+    )
     # Type of PII, "check all that apply".
     receives_student_pii = models.BooleanField("Student PII", default=False)
     receives_appr_data = models.BooleanField("APPR Data", default=False)
@@ -141,7 +167,11 @@ class SupplementalInformation(models.Model):
     subcontractor_use = models.CharField(max_length=20, choices=SubcontractorUse.choices, blank=True)
     subcontractors = models.ManyToManyField("vendors.Subcontractor", blank=True, related_name="exhibits_b")
     # 121.3(c)(3): what happens to the data when the contract ends (the model wording plus any details).
-    data_transition_details = models.TextField("data transition and secure destruction: details", blank=True)
+    data_transition_details = bounded_text(
+        "data transition and secure destruction: details",
+        max_length=EXHIBIT_B_LENGTHS["data_transition_details"],
+        blank=True,
+    )
     # 121.3(c)(4): challenges to accuracy; the contractor facilitates corrections within this many days.
     correction_days = models.PositiveSmallIntegerField(
         "days to facilitate a correction", default=RULES[CORRECTION].default_days
@@ -152,13 +182,18 @@ class SupplementalInformation(models.Model):
     )
     storage_contractor_hosted = models.BooleanField("using Contractor owned and hosted solution", default=False)
     storage_other = models.BooleanField("other", default=False)
-    storage_other_description = models.TextField("other storage: describe", blank=True)
-    security_measures = models.TextField(
+    storage_other_description = bounded_text(
+        "other storage: describe", max_length=EXHIBIT_B_LENGTHS["storage_other_description"], blank=True
+    )
+    security_measures = bounded_text(
         "how data security and privacy risks will be mitigated without compromising the security of the data",
+        max_length=EXHIBIT_B_LENGTHS["security_measures"],
         blank=True,
     )
     # 121.3(c)(6): "Data will be encrypted while in motion and at rest." plus how.
-    encryption_details = models.TextField("encryption: details", blank=True)
+    encryption_details = bounded_text(
+        "encryption: details", max_length=EXHIBIT_B_LENGTHS["encryption_details"], blank=True
+    )
 
     updated_at = models.DateTimeField(auto_now=True)
     history = HistoricalRecords()
@@ -176,6 +211,7 @@ class SupplementalInformation(models.Model):
                 condition=Q(correction_days__gte=1) & Q(correction_days__lte=365),
                 name="exhibit_b_correction_days_range",
             ),
+            *length_checks("exhibit_b", EXHIBIT_B_LENGTHS),
         ]
 
     def __str__(self):
@@ -244,21 +280,24 @@ class SecurityPlan(models.Model):
     """Exhibit C: the contractor's answers to the nine questions of the plan (121.6(a)(1)-(7))."""
 
     agreement = models.OneToOneField("agreements.Agreement", on_delete=models.CASCADE, related_name="security_plan")
-    implementation = models.TextField(blank=True)
-    safeguards = models.TextField(blank=True)
-    training = models.TextField(blank=True)
-    subcontractor_contracts = models.TextField(blank=True)
-    incident_management = models.TextField(blank=True)
-    data_transition = models.TextField(blank=True)
-    secure_destruction = models.TextField(blank=True)
-    policy_alignment = models.TextField(blank=True)
-    framework_alignment = models.TextField(blank=True)
+    implementation = bounded_text(max_length=SECURITY_PLAN_ANSWER_LENGTH, blank=True)
+    safeguards = bounded_text(max_length=SECURITY_PLAN_ANSWER_LENGTH, blank=True)
+    training = bounded_text(max_length=SECURITY_PLAN_ANSWER_LENGTH, blank=True)
+    subcontractor_contracts = bounded_text(max_length=SECURITY_PLAN_ANSWER_LENGTH, blank=True)
+    incident_management = bounded_text(max_length=SECURITY_PLAN_ANSWER_LENGTH, blank=True)
+    data_transition = bounded_text(max_length=SECURITY_PLAN_ANSWER_LENGTH, blank=True)
+    secure_destruction = bounded_text(max_length=SECURITY_PLAN_ANSWER_LENGTH, blank=True)
+    policy_alignment = bounded_text(max_length=SECURITY_PLAN_ANSWER_LENGTH, blank=True)
+    framework_alignment = bounded_text(max_length=SECURITY_PLAN_ANSWER_LENGTH, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
     history = HistoricalRecords()
 
     class Meta:
         verbose_name = "data security and privacy plan (Exhibit C)"
         verbose_name_plural = "data security and privacy plans (Exhibit C)"
+        constraints = length_checks(
+            "exhibit_c", {field: SECURITY_PLAN_ANSWER_LENGTH for field, _ in SECURITY_PLAN_QUESTIONS}
+        )
 
     def __str__(self):
         return f"Exhibit C of {self.agreement}"
@@ -287,7 +326,7 @@ class CsfResponse(models.Model):
 
     agreement = models.ForeignKey("agreements.Agreement", on_delete=models.CASCADE, related_name="csf_responses")
     category = models.ForeignKey(FrameworkCategory, on_delete=models.PROTECT, related_name="responses")
-    narrative = models.TextField(blank=True)
+    narrative = bounded_text(max_length=CSF_NARRATIVE_LENGTH, blank=True)
     tier = models.PositiveSmallIntegerField(choices=Tier.choices, null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
     history = HistoricalRecords()
@@ -301,6 +340,7 @@ class CsfResponse(models.Model):
             models.CheckConstraint(
                 condition=Q(tier__isnull=True) | (Q(tier__gte=1) & Q(tier__lte=4)), name="csf_response_tier_range"
             ),
+            *length_checks("csf_response", {"narrative": CSF_NARRATIVE_LENGTH}),
         ]
 
     def __str__(self):
@@ -334,7 +374,7 @@ class ReviewComment(models.Model):
     category = models.ForeignKey(
         FrameworkCategory, on_delete=models.PROTECT, null=True, blank=True, related_name="review_comments"
     )
-    body = models.TextField()
+    body = bounded_text(max_length=REVIEW_COMMENT_LENGTH)
     recommendation = models.CharField(max_length=10, choices=Recommendation.choices, blank=True)
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
@@ -348,6 +388,7 @@ class ReviewComment(models.Model):
                 condition=Q(category__isnull=True) | Q(section="exhibit_c1"), name="review_comment_category_in_c1"
             ),
             models.CheckConstraint(condition=~Q(body=""), name="review_comment_not_empty"),
+            *length_checks("review_comment", {"body": REVIEW_COMMENT_LENGTH}),
         ]
 
     def __str__(self):
@@ -416,7 +457,7 @@ class Redaction(models.Model):
 
     agreement = models.ForeignKey("agreements.Agreement", on_delete=models.CASCADE, related_name="redactions")
     field = models.CharField(max_length=40, choices=RedactionField.choices)
-    reason = models.TextField(max_length=500)
+    reason = bounded_text(max_length=REDACTION_REASON_LENGTH)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -431,6 +472,7 @@ class Redaction(models.Model):
             models.UniqueConstraint(fields=["agreement", "field"], name="redaction_one_per_field"),
             models.CheckConstraint(condition=Q(field__in=RedactionField.values), name="redaction_field_valid"),
             models.CheckConstraint(condition=~Q(reason=""), name="redaction_reason_given"),
+            *length_checks("redaction", {"reason": REDACTION_REASON_LENGTH}),
         ]
 
     def __str__(self):

@@ -5,6 +5,14 @@ from django.db import models
 from simple_history.models import HistoricalRecords
 
 from dpa_portal.addresses import PostalAddress
+from dpa_portal.lengths import bounded_text, length_checks
+
+# How long what a vendor or a district writes here may be, in characters (issue 10; dpa_portal/lengths.py). Names
+# are CharFields of 200 (a legal name, a product's name), which the database enforces itself.
+# A product's description (the admin's; no page prints it at length).
+PRODUCT_DESCRIPTION_LENGTH = 1_000
+# What a subcontractor does: Exhibit B prints it after the name, for each one.
+SUBCONTRACTOR_PURPOSE_LENGTH = 500
 
 
 class Contractor(PostalAddress):
@@ -52,7 +60,7 @@ class Product(models.Model):
     contractor = models.ForeignKey(Contractor, on_delete=models.CASCADE, related_name="products")
     name = models.CharField(max_length=200)
     slug = models.SlugField(max_length=80)
-    description = models.TextField(blank=True)
+    description = bounded_text(max_length=PRODUCT_DESCRIPTION_LENGTH, blank=True)
     website = models.URLField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -60,6 +68,7 @@ class Product(models.Model):
         ordering = ["contractor", "name"]
         constraints = [
             models.UniqueConstraint(fields=["contractor", "slug"], name="vendors_product_slug_unique"),
+            *length_checks("vendors_product", {"description": PRODUCT_DESCRIPTION_LENGTH}),
         ]
 
     def __str__(self):
@@ -71,7 +80,9 @@ class Subcontractor(models.Model):
 
     contractor = models.ForeignKey(Contractor, on_delete=models.CASCADE, related_name="subcontractors")
     name = models.CharField(max_length=200)
-    purpose = models.TextField(help_text="What the subcontractor does for the contractor.")
+    purpose = bounded_text(
+        max_length=SUBCONTRACTOR_PURPOSE_LENGTH, help_text="What the subcontractor does for the contractor."
+    )
     receives_pii = models.BooleanField("receives or has access to PII", default=False)
     written_agreement = models.BooleanField(
         "written agreement in place",
@@ -86,6 +97,7 @@ class Subcontractor(models.Model):
         ordering = ["contractor", "name"]
         constraints = [
             models.UniqueConstraint(fields=["contractor", "name"], name="vendors_subcontractor_name_unique"),
+            *length_checks("vendors_subcontractor", {"purpose": SUBCONTRACTOR_PURPOSE_LENGTH}),
         ]
 
     def __str__(self):

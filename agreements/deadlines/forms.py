@@ -3,6 +3,8 @@
 from django import forms
 from django.utils import timezone
 
+from dpa_portal.lengths import Textarea, text_form_field
+
 from .models import (
     DEFAULT_DESTRUCTION_DAYS,
     DEFAULT_TERM_REMINDERS,
@@ -49,8 +51,8 @@ class BreachReportForm(forms.ModelForm):
         widgets = {
             "incident_date": forms.DateInput(attrs=DATE),
             "discovery_date": forms.DateInput(attrs=DATE),
-            "pii_kinds": forms.Textarea(attrs={"rows": 2}),
-            "investigation": forms.Textarea(attrs={"rows": 4}),
+            "pii_kinds": Textarea(attrs={"rows": 2}),
+            "investigation": Textarea(attrs={"rows": 4}),
         }
         help_texts = {
             "pii_kinds": "For example: student names, ID numbers, grades, assessment results.",
@@ -80,7 +82,7 @@ class ParentRequestForm(forms.ModelForm):
     class Meta:
         model = ParentRequest
         fields = ["kind", "agreement", "requester", "received_on", "reference", "details"]
-        widgets = {"received_on": forms.DateInput(attrs=DATE), "details": forms.Textarea(attrs={"rows": 3})}
+        widgets = {"received_on": forms.DateInput(attrs=DATE), "details": Textarea(attrs={"rows": 3})}
         labels = {"kind": "Kind of request", "agreement": "Vendor (agreement)"}
         help_texts = {
             "agreement": "Required for access and correction requests, which the vendor acts on.",
@@ -103,7 +105,9 @@ class ParentRequestForm(forms.ModelForm):
 
 
 class OutcomeForm(forms.Form):
-    note = forms.CharField(label="What was done", widget=forms.Textarea(attrs={"rows": 3}), max_length=5000)
+    # Meets a duty (Obligation.met_note, which has room for the portal's words too) or closes a request
+    # (ParentRequest.outcome): the request's limit, the smaller.
+    note = text_form_field(ParentRequest, "outcome", label="What was done", widget=Textarea(attrs={"rows": 3}))
 
 
 class DelayForm(forms.Form):
@@ -117,7 +121,7 @@ class DelayForm(forms.Form):
         ],
         widget=forms.RadioSelect,
     )
-    note = forms.CharField(label="Explanation", widget=forms.Textarea(attrs={"rows": 2}), max_length=5000)
+    note = text_form_field(Obligation, "delay_note", label="Explanation")
     remedied_on = _date("Remedied on (if known)", required=False)
 
 
@@ -135,9 +139,7 @@ class ExtendForm(forms.Form):
     """8 NYCRR 121.4(c)."""
 
     new_due_on = _date("Approximate date of the findings")
-    explanation = forms.CharField(
-        label="Written explanation", widget=forms.Textarea(attrs={"rows": 2}), max_length=5000
-    )
+    explanation = text_form_field(Obligation, "delay_note", label="Written explanation")
 
 
 class ClosureForm(forms.ModelForm):
@@ -193,10 +195,10 @@ class DestructionCertificateForm(forms.ModelForm):
         ]
         widgets = {
             "destroyed_on": forms.DateInput(attrs=DATE),
-            "data_description": forms.Textarea(attrs={"rows": 3}),
-            "return_details": forms.Textarea(attrs={"rows": 2}),
-            "method_details": forms.Textarea(attrs={"rows": 2}),
-            "subcontractor_details": forms.Textarea(attrs={"rows": 2}),
+            "data_description": Textarea(attrs={"rows": 3}),
+            "return_details": Textarea(attrs={"rows": 2}),
+            "method_details": Textarea(attrs={"rows": 2}),
+            "subcontractor_details": Textarea(attrs={"rows": 2}),
         }
 
     def __init__(self, *args, **kwargs):
@@ -215,9 +217,6 @@ class DestructionCertificateForm(forms.ModelForm):
 
 
 class DecisionForm(forms.Form):
-    note = forms.CharField(
-        label="Note to the vendor (required when returning it)",
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 2}),
-        max_length=5000,
+    note = text_form_field(
+        DestructionCertificate, "review_note", label="Note to the vendor (required when returning it)", required=False
     )

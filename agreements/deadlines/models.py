@@ -6,6 +6,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from dpa_portal.lengths import bounded_text, length_checks
+
 from . import rules
 from .calendar import BUSINESS, CALENDAR
 
@@ -13,6 +15,26 @@ DEFAULT_TERM_REMINDERS = list(rules.RULES[rules.TERM_END].reminders)
 DEFAULT_DESTRUCTION_DAYS = rules.RULES[rules.RETURN_DESTROY].default_days
 # Reminders are never further ahead than this (a district's policy is validated against it; the sweep reads no further).
 MAX_REMINDER_DAYS = 365
+
+# How long what people write here may be, in characters (issue 10; dpa_portal/lengths.py): room for what each item of
+# DPA II.12(a), II.9(c) or 121.4 asks, and no more. Names, titles and telephone numbers are CharFields.
+BREACH_REPORT_LENGTHS = {
+    "pii_kinds": 1_000,  # "kinds of PII affected": a list
+    "investigation": 5_000,  # what happened and what is being done: the longest thing a vendor writes here
+}
+DESTRUCTION_CERTIFICATE_LENGTHS = {
+    "data_description": 2_000,
+    "return_details": 1_000,
+    "method_details": 1_000,
+    "subcontractor_details": 2_000,
+    "review_note": 2_000,
+}
+# A district's note on a duty (what was done; why notice is delayed; why findings take longer), and what was done
+# about a request (one form for both). `met_note` also holds the portal's words around a request's outcome ("Closed by
+# the district: ...").
+OBLIGATION_NOTE_LENGTH = 2_000
+OBLIGATION_LENGTHS = {"met_note": OBLIGATION_NOTE_LENGTH + 500, "delay_note": OBLIGATION_NOTE_LENGTH}
+PARENT_REQUEST_LENGTHS = {"details": 2_000, "outcome": OBLIGATION_NOTE_LENGTH}
 
 
 class DeadlinePolicy(models.Model):
@@ -78,9 +100,9 @@ class BreachReport(models.Model):
     filed_at = models.DateTimeField("notice given", default=timezone.now)
     incident_date = models.DateField("date of the incident")
     discovery_date = models.DateField("date of discovery")
-    pii_kinds = models.TextField("kinds of PII affected")
+    pii_kinds = bounded_text("kinds of PII affected", max_length=BREACH_REPORT_LENGTHS["pii_kinds"])
     records_affected = models.PositiveIntegerField("number of records affected")
-    investigation = models.TextField("description of the investigation")
+    investigation = bounded_text("description of the investigation", max_length=BREACH_REPORT_LENGTHS["investigation"])
     contact_name = models.CharField("contact's name", max_length=200)
     contact_title = models.CharField("contact's title", max_length=200, blank=True)
     contact_email = models.EmailField("contact's e-mail")
@@ -92,6 +114,7 @@ class BreachReport(models.Model):
             models.CheckConstraint(
                 condition=Q(discovery_date__gte=models.F("incident_date")), name="breach_discovered_after_incident"
             ),
+            *length_checks("breach_report", BREACH_REPORT_LENGTHS),
         ]
 
     def __str__(self):
@@ -129,7 +152,7 @@ class ParentRequest(models.Model):
         "your reference", max_length=100, blank=True, help_text="The district's own case number, not a name."
     )
     received_on = models.DateField("received on")
-    details = models.TextField("what is asked")
+    details = bounded_text("what is asked", max_length=PARENT_REQUEST_LENGTHS["details"])
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -138,7 +161,7 @@ class ParentRequest(models.Model):
     closed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
-    outcome = models.TextField("what was done", blank=True)
+    outcome = bounded_text("what was done", max_length=PARENT_REQUEST_LENGTHS["outcome"], blank=True)
 
     class Meta:
         ordering = ["-received_on", "-pk"]
@@ -152,6 +175,7 @@ class ParentRequest(models.Model):
             models.CheckConstraint(
                 condition=Q(closed_at__isnull=True) | ~Q(outcome=""), name="parent_request_closed_with_outcome"
             ),
+            *length_checks("parent_request", PARENT_REQUEST_LENGTHS),
         ]
 
     def __str__(self):
@@ -182,23 +206,35 @@ class DestructionCertificate(models.Model):
     certified_at = models.DateTimeField("certified", default=timezone.now)
     signer_name = models.CharField("certified by (name)", max_length=200)
     signer_title = models.CharField("title", max_length=200)
-    data_description = models.TextField("what data was destroyed")
+    data_description = bounded_text(
+        "what data was destroyed", max_length=DESTRUCTION_CERTIFICATE_LENGTHS["data_description"]
+    )
     returned_first = models.BooleanField("the data was returned or transferred to the district first", default=False)
-    return_details = models.TextField("how and when it was returned or transferred", blank=True)
+    return_details = bounded_text(
+        "how and when it was returned or transferred",
+        max_length=DESTRUCTION_CERTIFICATE_LENGTHS["return_details"],
+        blank=True,
+    )
     method = models.CharField("method of destruction", max_length=20, choices=Method.choices)
-    method_details = models.TextField("details of the method", blank=True)
+    method_details = bounded_text(
+        "details of the method", max_length=DESTRUCTION_CERTIFICATE_LENGTHS["method_details"], blank=True
+    )
     destroyed_on = models.DateField("date of destruction")
     subcontractors_included = models.BooleanField(
         "includes every copy held by subcontractors, assignees and other authorized persons (DPA II.9(b)-(c))",
         default=False,
     )
-    subcontractor_details = models.TextField("which subcontractors' copies, and how they were destroyed", blank=True)
+    subcontractor_details = bounded_text(
+        "which subcontractors' copies, and how they were destroyed",
+        max_length=DESTRUCTION_CERTIFICATE_LENGTHS["subcontractor_details"],
+        blank=True,
+    )
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.SUBMITTED)
     reviewed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     reviewed_at = models.DateTimeField(null=True, blank=True)
-    review_note = models.TextField(blank=True)
+    review_note = bounded_text(max_length=DESTRUCTION_CERTIFICATE_LENGTHS["review_note"], blank=True)
 
     class Meta:
         ordering = ["-certified_at"]
@@ -216,6 +252,7 @@ class DestructionCertificate(models.Model):
             models.UniqueConstraint(
                 fields=["agreement"], condition=Q(status="accepted"), name="destruction_one_accepted"
             ),
+            *length_checks("destruction_certificate", DESTRUCTION_CERTIFICATE_LENGTHS),
         ]
 
     def __str__(self):
@@ -290,10 +327,10 @@ class Obligation(models.Model):
     met_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
-    met_note = models.TextField("what was done", blank=True)
+    met_note = bounded_text("what was done", max_length=OBLIGATION_LENGTHS["met_note"], blank=True)
 
     delay_reason = models.CharField(max_length=20, choices=Delay.choices, blank=True)
-    delay_note = models.TextField(blank=True)
+    delay_note = bounded_text(max_length=OBLIGATION_LENGTHS["delay_note"], blank=True)
     delay_recorded_at = models.DateTimeField(null=True, blank=True)
     delay_ended_on = models.DateField("remedied on", null=True, blank=True)
 
@@ -333,6 +370,7 @@ class Obligation(models.Model):
                 condition=Q(parent_request__isnull=False),
                 name="obligation_one_per_request",
             ),
+            *length_checks("obligation", OBLIGATION_LENGTHS),
         ]
 
     def __str__(self):

@@ -5,6 +5,8 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 
+from dpa_portal.lengths import bounded_text, length_checks
+
 from .parties import EducationalAgency
 from .statuses import AgreementStatus
 
@@ -77,6 +79,11 @@ class Agreement(models.Model):
         return f"{self.agency} - {self.contractor} ({self.get_status_display()})"
 
 
+# Characters of a status change's note: a district's word to the vendor when it sends, approves, sends back or
+# withdraws (the portal's own notes are shorter). The executed DPA's audit trail prints each one (issue 10).
+STATUS_CHANGE_NOTE_LENGTH = 2_000
+
+
 class StatusChange(models.Model):
     """One step of an agreement's lifecycle: who moved it, from what, to what, when and why."""
 
@@ -86,12 +93,13 @@ class StatusChange(models.Model):
     )
     from_status = models.CharField(max_length=20, choices=Agreement.Status.choices, blank=True)
     to_status = models.CharField(max_length=20, choices=Agreement.Status.choices)
-    note = models.TextField(blank=True)
+    note = bounded_text(max_length=STATUS_CHANGE_NOTE_LENGTH, blank=True)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
 
     class Meta:
         ordering = ["created_at", "pk"]
         get_latest_by = "created_at"
+        constraints = length_checks("status_change", {"note": STATUS_CHANGE_NOTE_LENGTH})
 
     def __str__(self):
         return f"{self.agreement_id}: {self.from_status or '-'} -> {self.to_status}"

@@ -5,6 +5,11 @@ from django.db import models
 from django.db.models import Q
 
 from dpa_portal.addresses import PostalAddress, address_lines
+from dpa_portal.lengths import bounded_text, length_checks
+
+# Characters of the complaints postal address (Exhibit A item 6 prints it): a few lines. The other contacts are
+# CharFields (issue 10; dpa_portal/lengths.py).
+COMPLAINT_MAIL_ADDRESS_LENGTH = 500
 
 
 class EducationalAgency(PostalAddress):
@@ -37,7 +42,9 @@ class EducationalAgency(PostalAddress):
     # Exhibit A item 6(i): where parents send complaints about possible breaches and unauthorized disclosures.
     complaint_contact_name = models.CharField("complaints to (name or office)", max_length=200, blank=True)
     complaint_email = models.EmailField("complaints e-mail", blank=True)
-    complaint_mail_address = models.TextField("complaints postal address", blank=True)
+    complaint_mail_address = bounded_text(
+        "complaints postal address", max_length=COMPLAINT_MAIL_ADDRESS_LENGTH, blank=True
+    )
     complaint_phone = models.CharField("complaints telephone", max_length=40, blank=True)
     complaint_url = models.URLField("complaints web form", blank=True)
 
@@ -57,6 +64,7 @@ class EducationalAgency(PostalAddress):
         ordering = ["name"]
         verbose_name = "educational agency"
         verbose_name_plural = "educational agencies"
+        constraints = length_checks("agency", {"complaint_mail_address": COMPLAINT_MAIL_ADDRESS_LENGTH})
 
     def __str__(self):
         return self.name

@@ -53,3 +53,13 @@ def rule_days(kind: str, which: str = "calendar") -> int | None:
     if which == "delayed":
         return rule.delayed_days
     return next(c.days for c in rule.clocks if c.day_kind == which)
+
+
+@register.simple_tag
+def max_length(model: str, field: str) -> int:
+    """The length limit of a field, for a form that a template writes by hand:
+    {% max_length "exhibits.ReviewComment" "body" %} gives the number the model holds (issue 10; dpa_portal/lengths.py),
+    so that no page writes its own."""
+    from django.apps import apps
+
+    return apps.get_model(model)._meta.get_field(field).max_length

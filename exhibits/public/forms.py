@@ -4,9 +4,10 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from agreements.models import statuses
+from dpa_portal.lengths import Textarea, text_form_field
+from exhibits.models import Redaction
 
 from .labels import FIELD_LABELS, PII_LABELS, STATUS_LABELS
-from .services import REASON_MAX_LENGTH
 
 SELECT = {"class": "form-select"}
 
@@ -65,10 +66,11 @@ class AgreementFilterForm(forms.Form):
 
 class RedactionForm(forms.Form):
     field = forms.ChoiceField(label=_("Part of Exhibit B to withhold"), widget=forms.Select(attrs=SELECT))
-    reason = forms.CharField(
+    reason = text_form_field(
+        Redaction,
+        "reason",
         label=_("Reason (shown on the public page)"),
-        max_length=REASON_MAX_LENGTH,
-        widget=forms.Textarea(attrs={"rows": 2, "class": "form-control"}),
+        widget=Textarea(attrs={"rows": 2, "class": "form-control"}),
     )
 
     def __init__(self, *args, withheld=(), **kwargs):

@@ -5,9 +5,9 @@ from django.utils.translation import gettext as _
 
 from agreements import access
 from dpa_portal.errors import EXISTS, STATE, ApplicationError
-from exhibits.models import Redaction, RedactionField
+from exhibits.models import REDACTION_REASON_LENGTH, Redaction, RedactionField
 
-REASON_MAX_LENGTH = 500
+REASON_MAX_LENGTH = REDACTION_REASON_LENGTH  # the model's limit (issue 10)
 
 
 def redaction_add(*, agreement, field: str, reason: str, actor) -> Redaction:
