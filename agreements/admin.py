@@ -6,6 +6,7 @@ from .models import (
     DistrictMembership,
     EducationalAgency,
     OutboundEmail,
+    RenderJob,
     Signature,
     StatusChange,
 )
@@ -149,6 +150,41 @@ class SignatureAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+@admin.register(RenderJob)
+class RenderJobAdmin(admin.ModelAdmin):
+    """Renders that failed (issue 10): each is tried a bounded number of times, then given up and the district told.
+    "Try again" starts the attempts afresh once the cause is dealt with (a worker overloaded, a certificate missing)."""
+
+    list_display = ["agreement", "kind", "attempts", "last_error", "failed_at", "given_up_at", "retry_after"]
+    list_filter = ["kind", ("given_up_at", admin.EmptyFieldListFilter)]
+    search_fields = ["agreement__agency__name", "agreement__contractor__legal_name", "last_error"]
+    list_select_related = ["agreement__agency", "agreement__contractor"]
+    readonly_fields = [f.name for f in RenderJob._meta.fields]
+    actions = ["try_again"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description="Try again (the attempts start afresh)")
+    def try_again(self, request, queryset):
+        from django.db import transaction
+
+        from . import render_jobs, tasks
+
+        task = {
+            AgreementDocument.Kind.SIGNING_COPY: tasks.prepare_signing_copy,
+            AgreementDocument.Kind.EXECUTED: tasks.execute_agreement,
+            AgreementDocument.Kind.PUBLIC_COPY: tasks.prepare_public_copy,
+        }
+        for job in queryset:
+            render_jobs.job_retry(job)
+            transaction.on_commit(lambda job=job: task[job.kind].delay(job.agreement_id), robust=True)
+        self.message_user(request, f"{queryset.count()} document(s) queued again.")
 
 
 from .deadlines import admin as _deadlines_admin  # noqa: E402, F401

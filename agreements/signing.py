@@ -299,13 +299,21 @@ def _describe(change) -> str:
 def documents_due() -> tuple[list[int], list[int]]:
     """Agreements whose document work was lost (a broker outage, a failed task): (need a signing copy, need sealing).
 
-    Two queries, whatever the number of agreements.
+    Not those whose render is running, waiting out a backoff, or given up (render_jobs.blocked): a render that times
+    out is tried a bounded number of times, never queued for ever (issue 10). Two queries, whatever the number of
+    agreements.
     """
-    copies = AgreementDocument.objects.filter(kind=AgreementDocument.Kind.SIGNING_COPY).values("agreement")
-    need_copy = Agreement.objects.filter(status__in=statuses.SIGNING).exclude(pk__in=copies)
+    from .render_jobs import blocked
+
+    copy, executed = AgreementDocument.Kind.SIGNING_COPY, AgreementDocument.Kind.EXECUTED
+    copies = AgreementDocument.objects.filter(kind=copy).values("agreement")
+    need_copy = (
+        Agreement.objects.filter(status__in=statuses.SIGNING).exclude(pk__in=copies).exclude(pk__in=blocked(copy))
+    )
     need_seal = (
         Agreement.objects.filter(status=S.VENDOR_SIGNED, signatures__side=Signature.Side.DISTRICT)
-        .exclude(documents__kind=AgreementDocument.Kind.EXECUTED)
+        .exclude(documents__kind=executed)
+        .exclude(pk__in=blocked(executed))
         .distinct()
     )
     return list(need_copy.values_list("pk", flat=True)), list(need_seal.values_list("pk", flat=True))

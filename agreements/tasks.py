@@ -1,8 +1,17 @@
-"""Celery tasks of the agreements app."""
+"""Celery tasks of the agreements app.
+
+Every task has a soft and a hard time limit (issue 10): settings.CELERY_TASK_SOFT_TIME_LIMIT and
+CELERY_TASK_TIME_LIMIT by default, and the render tasks their own (render_jobs.RENDER_SOFT_TIME_LIMIT and
+RENDER_TIME_LIMIT). A render is tried at most render_jobs.MAX_ATTEMPTS times with a backoff, then given up and the
+district told; the documents sweep does not queue it again.
+"""
 
 from celery import shared_task
 
-from .models import Agreement
+from .models import Agreement, AgreementDocument
+from .render_jobs import MAX_ATTEMPTS, RENDER_SOFT_TIME_LIMIT, RENDER_TIME_LIMIT
+
+RENDER_LIMITS = {"soft_time_limit": RENDER_SOFT_TIME_LIMIT, "time_limit": RENDER_TIME_LIMIT}
 
 
 @shared_task(name="agreements.ping")
@@ -32,36 +41,56 @@ def outbox_sweep() -> int:
     return len(due)
 
 
-@shared_task(name="agreements.prepare_signing_copy", autoretry_for=(Exception,), retry_backoff=10, max_retries=5)
-def prepare_signing_copy(agreement_id: int) -> str | None:
+def _render(task, agreement_id: int, kind: str, step) -> str | None:
+    """Run one attempt of a render `step` as a counted, time-limited attempt (agreements/render_jobs.py): retried
+    after a backoff when it fails or times out, given up (and the district told) after the last attempt."""
+    from .render_jobs import job_begin, job_done, job_failed
+
+    job = job_begin(agreement_id=agreement_id, kind=kind)
+    if job is None:
+        return None
+    try:
+        document = step(agreement_id=agreement_id)
+    except Exception as error:  # SoftTimeLimitExceeded too: the soft limit is how a runaway render ends
+        # The limit this attempt had: the task's, or one given when it was sent ((hard, soft) in the request).
+        soft_limit = (task.request.timelimit or (None, None))[1] or task.soft_time_limit
+        delay = job_failed(job, error, soft_limit=soft_limit)
+        if delay is None:
+            return None  # given up: recorded, and the district is told
+        raise task.retry(exc=error, countdown=delay.total_seconds()) from error
+    job_done(job)
+    return document.sha256 if document else None
+
+
+@shared_task(bind=True, name="agreements.prepare_signing_copy", max_retries=MAX_ATTEMPTS, **RENDER_LIMITS)
+def prepare_signing_copy(self, agreement_id: int) -> str | None:
     from .signing import signing_copy_prepare
 
-    document = signing_copy_prepare(agreement_id=agreement_id)
-    return document.sha256 if document else None
+    return _render(self, agreement_id, AgreementDocument.Kind.SIGNING_COPY, signing_copy_prepare)
 
 
-@shared_task(name="agreements.execute_agreement", autoretry_for=(Exception,), retry_backoff=10, max_retries=5)
-def execute_agreement(agreement_id: int) -> str | None:
-    """Render, seal and store the executed DPA. Retried on failure; running twice stores one document."""
+@shared_task(bind=True, name="agreements.execute_agreement", max_retries=MAX_ATTEMPTS, **RENDER_LIMITS)
+def execute_agreement(self, agreement_id: int) -> str | None:
+    """Render, seal and store the executed DPA. Running twice stores one document."""
     from .signing import agreement_execute
 
-    document = agreement_execute(agreement_id=agreement_id)
-    return document.sha256 if document else None
+    return _render(self, agreement_id, AgreementDocument.Kind.EXECUTED, agreement_execute)
 
 
-@shared_task(name="agreements.prepare_public_copy", autoretry_for=(Exception,), retry_backoff=10, max_retries=5)
-def prepare_public_copy(agreement_id: int) -> str | None:
+@shared_task(bind=True, name="agreements.prepare_public_copy", max_retries=MAX_ATTEMPTS, **RENDER_LIMITS)
+def prepare_public_copy(self, agreement_id: int) -> str | None:
     """Make and seal the public copy of what the district posts now. Running twice stores one copy."""
     from .signing import public_copy_prepare
 
-    document = public_copy_prepare(agreement_id=agreement_id)
-    return document.sha256 if document else None
+    return _render(self, agreement_id, AgreementDocument.Kind.PUBLIC_COPY, public_copy_prepare)
 
 
 @shared_task(name="agreements.documents_sweep")
 def documents_sweep() -> int:
     """Periodic: prepare the signing copies and seal the executed DPAs whose tasks were lost, and make the public
-    copies that are due (lost, or agreements posted before there were public copies). All are idempotent."""
+    copies that are due (lost, or agreements posted before there were public copies). All are idempotent. A render
+    that is running, waiting out its backoff or given up is not queued (render_jobs.blocked)."""
+    from .render_jobs import blocked
     from .signing import documents_due, public_copies_due
 
     need_copy, need_seal = documents_due()
@@ -69,7 +98,7 @@ def documents_sweep() -> int:
         prepare_signing_copy.delay(pk)
     for pk in need_seal:
         execute_agreement.delay(pk)
-    need_public = public_copies_due()
+    need_public = public_copies_due(exclude=blocked(AgreementDocument.Kind.PUBLIC_COPY))
     for pk in need_public:
         prepare_public_copy.delay(pk)
     return len(need_copy) + len(need_seal) + len(need_public)

@@ -6,6 +6,7 @@ import subprocess
 import sys
 import time
 import uuid
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -24,8 +25,12 @@ def database_url() -> str:
     return f"postgres://{s['USER']}:{s['PASSWORD']}@{s['HOST']}:{s['PORT']}/{s['NAME']}"
 
 
-@pytest.fixture
-def celery_worker(transactional_db, tmp_path):
+@contextmanager
+def running_worker(tmp_path, pool: str = "solo"):
+    """A Celery worker in its own process on the test database and Redis, stopped afterwards: (process, log path).
+
+    `pool`: "solo" runs each task in the worker's process; "prefork" (Celery's default, and production's) in a child
+    process, which is what enforces the tasks' time limits (issue 10)."""
     assert settings.CELERY_BROKER_URL.startswith("redis://"), "make test runs the suite with REDIS_URL set"
     assert connection.vendor == "postgresql"
     # Earlier transactional tests may have queued tasks after their commits; this worker must not inherit them.
@@ -48,7 +53,7 @@ def celery_worker(transactional_db, tmp_path):
                 "-A",
                 "dpa_portal",
                 "worker",
-                "--pool=solo",
+                f"--pool={pool}",
                 "--concurrency=1",
                 "--without-gossip",
                 "--without-mingle",
@@ -75,6 +80,12 @@ def celery_worker(transactional_db, tmp_path):
         except subprocess.TimeoutExpired:
             worker.kill()
             worker.wait()
+
+
+@pytest.fixture
+def celery_worker(transactional_db, tmp_path):
+    with running_worker(tmp_path) as worker:
+        yield worker
 
 
 def test_task_runs_in_the_worker_against_the_database(celery_worker, agreement):

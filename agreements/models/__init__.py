@@ -15,6 +15,7 @@ from . import statuses  # the groups of statuses: statuses.POSTED, statuses.ENDE
 from .agreement import Agreement, AgreementKind, AgreementStatus, StatusChange
 from .outbox import OutboundEmail
 from .parties import DistrictMembership, EducationalAgency
+from .render_job import RenderJob
 from .signing import AgreementDocument, PublicScope, Signature
 
 __all__ = [
@@ -34,6 +35,7 @@ __all__ = [
     "ParentRequest",
     "PublicScope",
     "Reminder",
+    "RenderJob",
     "Signature",
     "StatusChange",
     "statuses",

@@ -10,7 +10,7 @@ from exhibits.selectors import agreement_exhibits
 from exhibits.services import answers_reuse, reuse_source_for
 from vendors.models import ContractorMembership
 
-from .. import services
+from .. import render_jobs, services
 from ..access import DISTRICT_ADMIN, DISTRICT_REVIEWERS, member_required
 from ..forms import AgreementTermForm, DecisionForm, SendToVendorForm
 from ..models import Agreement, AgreementDocument, statuses
@@ -64,6 +64,9 @@ def detail(request, agreement, side, role):
     context["signing_as"] = signing_side(agreement, request.user)
     context["show_signing"] = agreement.status in statuses.SIGNING + statuses.POSTED
     context["posted_statuses"] = statuses.POSTED
+    # A document the portal failed to render, or gave up on (issue 10): the page says so, to both parties.
+    context["render_failures"] = render_jobs.failures(agreement) if context["show_signing"] else []
+    context["max_attempts"] = render_jobs.MAX_ATTEMPTS
     return render(request, "agreements/agreement_detail.html", context)
 
 
@@ -82,7 +85,7 @@ district_admin_only = member_required("agreement", side="district", roles=DISTRI
 def send(request, agreement, side, role):
     form = SendToVendorForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Enter a valid e-mail address for the vendor's contact.")
+        _form_errors(request, form)
         return redirect("agreement_detail", pk=agreement.pk)
     return _step(
         request,
@@ -94,10 +97,20 @@ def send(request, agreement, side, role):
     )
 
 
+def _form_errors(request, form) -> None:
+    """What was wrong with a form posted from the agreement page, as messages there (the page shows no form errors)."""
+    for field, errors in form.errors.items():
+        label = form.fields[field].label if field in form.fields else ""
+        for error in errors:
+            messages.error(request, f"{label}: {error}" if label else error)
+
+
 def _decide(request, agreement, step, success: str):
     form = DecisionForm(request.POST)
-    form.is_valid()
-    return _step(request, agreement, step, success, note=form.cleaned_data.get("note", ""))
+    if not form.is_valid():  # a note over its limit is refused, never dropped (an approval without its note)
+        _form_errors(request, form)
+        return redirect("agreement_detail", pk=agreement.pk)
+    return _step(request, agreement, step, success, note=form.cleaned_data["note"])
 
 
 @district_admin_only
@@ -115,8 +128,7 @@ def approve(request, agreement, side, role):
 @district_admin_only
 @require_POST
 def withdraw(request, agreement, side, role):
-    note = request.POST.get("note", "")[:2000]
-    return _step(request, agreement, services.agreement_withdraw, "The agreement is withdrawn.", note=note)
+    return _decide(request, agreement, services.agreement_withdraw, "The agreement is withdrawn.")
 
 
 @district_admin_only
