@@ -29,6 +29,7 @@ from agreements.models import Agreement
 from agreements.services import agreement_create
 from exhibits.answers import EXHIBIT_C_FIELDS
 from exhibits.models import (
+    SECURITY_PLAN_ANSWER_LENGTH,
     SECURITY_PLAN_QUESTIONS,
     BillOfRights,
     CsfResponse,
@@ -361,12 +362,17 @@ def test_pages_are_numbered_letter_size_and_tagged(answered, caplog):
 
 def test_an_answer_longer_than_a_page_is_printed_whole(answered):
     plan = answered.security_plan
-    words = [f"word{n:04d}" for n in range(2500)]
-    plan.safeguards = " ".join(words[:1250]) + "\n\n" + " ".join(words[1250:])
+    # As long as an answer may be (issue 10): about two pages of the plan's table.
+    words = [f"word{n:04d}" for n in range(SECURITY_PLAN_ANSWER_LENGTH // len("word0000 "))]
+    half = len(words) // 2
+    plan.safeguards = " ".join(words[:half]) + "\n\n" + " ".join(words[half:])
+    plan.full_clean()
     plan.save()
-    text = body_text(render_dpa_pdf(answered), answered)
+    pdf = render_dpa_pdf(answered)
+    text = body_text(pdf, answered)
     # Every word, in order, across the page breaks (where the table's header row is repeated).
     assert re.findall(r"word\d{4}", text) == words
+    assert len([page for page in page_texts(pdf) if re.search(r"word\d{4}", page)]) >= 2
 
 
 # --- (f) signatures and the audit trail ------------------------------------------------------------------------------

@@ -20,6 +20,8 @@ from django.core.exceptions import ObjectDoesNotExist
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
+from .wrap import break_long_runs
+
 # Part 121 deadlines and the district's own records run on New York time; the document says so explicitly.
 NEW_YORK = ZoneInfo("America/New_York")
 DRAFT_MARK = "DRAFT - not executed"
@@ -87,7 +89,8 @@ def html_to_pdf(html: str, *, document_id: str = "") -> bytes:
     # Nothing in the document is fetched from anywhere: the only resources are data: URLs we build (drawn
     # signatures). Refusing every other scheme means no text, even if it ever escaped, can make the server fetch.
     fetcher = URLFetcher(allowed_protocols=["data"], fail_on_errors=False)
-    document = HTML(string=html, url_fetcher=fetcher, base_url="about:blank")
+    # A long string without a space would take time growing with the square of its length to lay out (wrap.py).
+    document = HTML(string=break_long_runs(html), url_fetcher=fetcher, base_url="about:blank")
     return document.write_pdf(
         font_config=FontConfiguration(),
         # PDF/UA-1 implies a tagged PDF (headings, lists, tables with their headers) with the title shown and the
