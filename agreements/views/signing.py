@@ -11,11 +11,12 @@ from django.views.decorators.http import require_POST
 
 from dpa_portal.client_ip import client_ip
 from dpa_portal.errors import refusal_message
+from dpa_portal.lengths import max_length
 from dpa_portal.ratelimits import rate_limited
 
 from ..access import DISTRICT_ADMIN, member_required
 from ..consent import CURRENT_CONSENT_VERSION, consent_text
-from ..models import Agreement, AgreementDocument
+from ..models import Agreement, AgreementDocument, Signature
 from ..services import agreement_amend
 from ..signing import SignatureRequest, agreement_sign, public_copy_current, signing_side
 
@@ -27,8 +28,8 @@ KINDS = {
 
 
 class SignForm(forms.Form):
-    typed_name = forms.CharField(max_length=200, label="Your full name")
-    title = forms.CharField(max_length=200, label="Your title")
+    typed_name = forms.CharField(max_length=max_length(Signature, "typed_name"), label="Your full name")
+    title = forms.CharField(max_length=max_length(Signature, "title"), label="Your title")
     drawing = forms.CharField(required=False, widget=forms.HiddenInput)
     otp_code = forms.CharField(
         max_length=12,
