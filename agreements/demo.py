@@ -116,7 +116,7 @@ DISTRICTS = {
         "breach_notice_email": "district-admin@example.org",
         "data_protection_office_name": "Data Protection Office",
         "data_protection_office_email": "data-protection@example.org",
-        "complaint_email": "district-admin@example.org",
+        "complaint_email": "privacy-complaints@example.org",  # an office, not a person: it is public
     },
     "onondaga-hills-ufsd": {
         "name": "Onondaga Hills Union Free School District",
@@ -130,7 +130,7 @@ DISTRICTS = {
         "breach_notice_city": "Syracuse",
         "breach_notice_postal_code": "13215",
         "breach_notice_email": "other-district@example.org",
-        "complaint_email": "other-district@example.org",
+        "complaint_email": "complaints@onondaga-hills.example.org",
         "complaint_phone": "315-555-0142",
     },
 }

@@ -61,7 +61,7 @@ def test_demo_builds_the_reference_agreement(catalogues, capsys, settings):
     assert agreement.bill_of_rights_acknowledgement.bill_of_rights.version == 1
     # The district's complaint contact is written into item 6 of its Bill of Rights.
     items = agreement.agency.bills_of_rights.get().items
-    assert len(items) == 9 and "district-admin@example.org" in items[5]
+    assert len(items) == 9 and "privacy-complaints@example.org" in items[5]
 
 
 def test_the_demo_has_an_executed_sealed_agreement(loaded):
