@@ -15,6 +15,15 @@ filled inside a transaction that is rolled back, so the database is left as it w
 The ratio worst/plain is what to compare between machines. `--unbroken N...` also renders the demo with one Exhibit C
 answer of N characters without a space, now and as issue 10 found it (cells `overflow-wrap: break-word`, no break
 opportunities), the latter in a child process stopped after `--cap` seconds.
+
+Measured on the 2-core development machine, idle (issue 10):
+
+    demo 0.6-0.9 s (16 pages) | worst case 6.1-6.2 s (127,538 characters, 177 pages) | plain WeasyPrint, as many
+    characters of prose 0.6-0.8 s (30 pages) | worst/plain 7.8-10 (the worst case is 6 times the pages: W is wide and
+    the answers' columns narrow; per page 35 ms against 21 ms)
+    one Exhibit C answer without a space, now / before issue 10: 5,000 characters 1.0 / 1.6 s; 20,000 1.9 / 14.7 s;
+    100,000 7.8 s / stopped after 120 s
+    before the running header's fixed width and the signature blocks' min-width (dpa.css), the worst case took 44 s
 """
 
 import argparse
