@@ -249,13 +249,12 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 # Permissions-Policy (django-permissions-policy): the portal uses none of these features, nor may a page it frames.
+# Only features Chromium knows: it logs an error on every page for one it does not (ambient-light-sensor, bluetooth).
 PERMISSIONS_POLICY = {
     feature: []
     for feature in (
         "accelerometer",
-        "ambient-light-sensor",
         "autoplay",
-        "bluetooth",
         "browsing-topics",
         "camera",
         "display-capture",

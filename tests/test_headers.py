@@ -29,7 +29,7 @@ POLICY = {
     "object-src": "'none'",
     "frame-ancestors": "'none'",
 }
-FEATURES_OFF = ["camera", "microphone", "geolocation", "payment", "usb", "serial", "hid", "bluetooth", "midi"]
+FEATURES_OFF = ["camera", "microphone", "geolocation", "payment", "usb", "serial", "hid", "midi"]
 
 
 def csp(response) -> dict:
