@@ -203,8 +203,10 @@ def test_the_parents_notice_can_be_delayed_then_is_due_seven_days_after_the_reme
         reason=Obligation.Delay.LAW_ENFORCEMENT,
         note="Police asked us to wait.",
     )
-    assert parents.due_on is None and parents.shown_status == "Delayed" and "121.10(e)" in parents.due_explanation
-    assert reminder_due(parents, today) is None  # nothing to remind of while there is no date
+    # A delayed notice always has a date: the next review of the delay (issue 11.6), reminded like a due date.
+    assert parents.due_on == today + timedelta(days=30) and parents.delay_under_review
+    assert "121.10(e)" in parents.due_explanation and "reviews the delay by" in parents.due_explanation
+    assert reminder_due(parents, today) is None  # 30 days ahead: not yet
     remedied = today - timedelta(days=1)
     parents = services.parent_notice_remedied(obligation=parents, actor=district_admin, remedied_on=remedied)
     assert parents.due_on == remedied + timedelta(days=7)

@@ -96,7 +96,7 @@ def test_the_end_of_a_term_opens_return_or_destruction_when_its_rule_says(execut
 def test_no_service_writes_a_legal_number_of_its_own():
     """The numbers of the rules appear in no deadline code but rules.py (nor do the pages' templates spell them)."""
     legal = {c.days for r in RULES.values() for c in r.clocks} | {
-        n for r in RULES.values() for n in (r.delayed_days, r.default_days) if n
+        n for r in RULES.values() for n in (r.delayed_days, r.default_days, r.review_days) if n
     }
     deadlines = ROOT / "agreements" / "deadlines"
     modules = [deadlines / m for m in ("sweep.py", "views.py", "selectors.py", "models.py", "forms.py")]
@@ -163,7 +163,7 @@ def test_the_readme_table_says_what_the_rules_say():
             assert owed_by == rule.owed_by, duty
         expected = sorted(
             [c.days for c in rule.clocks]
-            + [n for n in (rule.delayed_days, rule.default_days) if n]
+            + [n for n in (rule.delayed_days, rule.default_days, rule.review_days) if n]
             + (list(rule.reminders) if README_ROWS[duty] == K.TERM_END else [])
         )
         assert sorted(int(n) for n in re.findall(r"\b\d+\b", due)) == expected, duty

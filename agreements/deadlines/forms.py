@@ -5,6 +5,7 @@ from django.utils import timezone
 
 from dpa_portal.lengths import Textarea, text_form_field
 
+from . import rules
 from .models import (
     DEFAULT_DESTRUCTION_DAYS,
     DEFAULT_TERM_REMINDERS,
@@ -123,6 +124,19 @@ class DelayForm(forms.Form):
     )
     note = text_form_field(Obligation, "delay_note", label="Explanation")
     remedied_on = _date("Remedied on (if known)", required=False)
+    review_on = _date(
+        "Next review of the delay",
+        required=False,
+        help_text=f"While the notice is delayed, this date is its due date: you are reminded of it and it is on the "
+        f"calendar feed. Left empty: in {rules.RULES[rules.BREACH_PARENTS].review_days} days. Record the delay again "
+        f"with a new date at each review.",
+    )
+
+    def clean_review_on(self):
+        day = self.cleaned_data["review_on"]
+        if day and day <= timezone.localdate():
+            raise forms.ValidationError("The next review must be after today.")
+        return day
 
 
 class RemedyForm(forms.Form):

@@ -47,7 +47,8 @@ def calendar_for(obligations, *, name: str) -> str:
     ]
     for o in obligations:
         party = o.contractor if o.owed_by == "vendor" and o.contractor else o.agency
-        summary = f"{'OVERDUE: ' if o.is_late else ''}{o.title} ({party})"
+        title = f"Review the delay: {o.title.lower()}" if o.delay_under_review else o.title
+        summary = f"{'OVERDUE: ' if o.is_late else ''}{title} ({party})"
         description = "\n".join(
             part
             for part in [

@@ -380,6 +380,16 @@ class Obligation(models.Model):
     def is_open(self) -> bool:
         return self.status in self.OPEN_STATUSES
 
+    @property
+    def delay_under_review(self) -> bool:
+        """A delayed notice to those affected (121.10(e)) whose remedy is not recorded yet: its date is the date the
+        district reviews the delay by, not the notice's due date."""
+        return (
+            self.kind == self.Kind.BREACH_PARENTS
+            and self.delay_reason in (self.Delay.LAW_ENFORCEMENT, self.Delay.VULNERABILITY)
+            and self.delay_ended_on is None
+        )
+
     def days_left(self, today=None) -> int | None:
         if self.due_on is None:
             return None
@@ -404,6 +414,10 @@ class Obligation(models.Model):
         left = self.days_left()
         if left is None:
             return "delayed: no due date until the remedy date is recorded"
+        if self.delay_under_review:
+            if left < 0:
+                return f"delayed; the review of the delay is {-left} day{'s' if left != -1 else ''} overdue"
+            return "delayed; review the delay today" if left == 0 else f"delayed; review the delay in {left} days"
         if left == 0:
             return "due today"
         if left > 0:

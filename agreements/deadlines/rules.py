@@ -35,10 +35,13 @@ class Rule:
     # The limits that run from the same start; where there are several, the earliest date governs. Empty where the
     # agreement or the district sets the limit (`default_days` says what applies when it does not).
     clocks: tuple[Clock, ...]
-    wording: str  # the rule in words; {days}, {business_days}, {delayed_days}, {default_days} are filled in
+    wording: str  # the rule in words; {days}, {business_days}, {delayed_days}, {default_days}, {review_days} filled in
     default_days: int | None = None
     # 121.10(e): a delayed notice is due this many calendar days after the delay ends.
     delayed_days: int | None = None
+    # While a notice is delayed, the district names the date it next reviews the delay; this many calendar days ahead
+    # unless it names another (the portal's default: the regulation sets no interval, see README "Deadlines").
+    review_days: int | None = None
     # Reminders before the due date, in days; an overdue duty is escalated once, whatever the rule.
     reminders: tuple[int, ...] = field(default=())
 
@@ -55,7 +58,11 @@ class Rule:
     def text(self) -> str:
         business = next((c.days for c in self.clocks if c.day_kind == BUSINESS), None)
         return self.wording.format(
-            days=self.days, business_days=business, delayed_days=self.delayed_days, default_days=self.default_days
+            days=self.days,
+            business_days=business,
+            delayed_days=self.delayed_days,
+            default_days=self.default_days,
+            review_days=self.review_days,
         )
 
 
@@ -96,10 +103,12 @@ RULES: dict[str, Rule] = {
         source="8 NYCRR 121.10(e)",
         clocks=(Clock(60, CALENDAR, "8 NYCRR 121.10(e)"),),
         delayed_days=7,
+        review_days=30,
         wording="The district notifies those affected within {days} calendar days of discovery or of receiving the "
         "contractor's notice. Where notice would interfere with a law enforcement investigation or expose an unfixed "
         "security vulnerability, it is delayed until {delayed_days} calendar days after the risk ends or the "
-        "vulnerability is remedied.",
+        "vulnerability is remedied; while delayed, the district reviews the delay by a date it names (every "
+        "{review_days} days unless it says otherwise).",
         reminders=(14, 3),
     ),
     ACCESS: Rule(

@@ -124,15 +124,18 @@ def reminder_due(obligation: Obligation, today: date, term_offsets=None) -> str 
     if obligation.due_on is None:
         return None
     left = (obligation.due_on - today).days
+    # A delayed notice's review date (121.10(e)) moves at each review: its reminders are per date, so the next review
+    # is reminded again.
+    review = f":{obligation.due_on:%Y%m%d}" if obligation.delay_under_review else ""
     if left < 0:
-        return "overdue"
+        return f"overdue{review}"
     if obligation.kind == K.TERM_END:
         offsets = sorted(term_offsets or DEFAULT_TERM_REMINDERS)
     else:
         offsets = sorted(rules.RULES[obligation.kind].reminders)
     for offset in offsets:
         if left <= offset:
-            return f"before:{offset}"
+            return f"before:{offset}{review}"
     return None
 
 
@@ -165,7 +168,7 @@ def _remind(today: date, result: SweepResult) -> None:
                     continue  # another sweep claimed it, and sends its e-mail
                 email = email_enqueue(
                     to=_to(obligation, kind, admins, vendors),
-                    template="deadline_overdue" if kind == "overdue" else "deadline_reminder",
+                    template="deadline_overdue" if kind.startswith("overdue") else "deadline_reminder",
                     agreement=obligation.agreement,
                     context={"obligation": obligation, "days_left": (obligation.due_on - today).days, "today": today},
                 )
@@ -212,5 +215,5 @@ def _to(obligation: Obligation, kind: str, admins: dict, vendors: dict) -> list[
     if obligation.kind == K.TERM_END:
         return district + vendor
     if obligation.owed_by == Obligation.Party.VENDOR:
-        return vendor + (district if kind == "overdue" else [])
+        return vendor + (district if kind.startswith("overdue") else [])
     return district

@@ -158,9 +158,16 @@ def obligation_done(request, obligation, side, role):
 def obligation_delay(request, obligation, side, role):
     def step(o, data):
         o = services.parent_notice_delay(
-            obligation=o, actor=request.user, reason=data["reason"], note=data["note"], remedied_on=data["remedied_on"]
+            obligation=o,
+            actor=request.user,
+            reason=data["reason"],
+            note=data["note"],
+            remedied_on=data["remedied_on"],
+            review_on=data["review_on"],
         )
-        return "Delay recorded." + (f" Notice is now due {long_date(o.due_on)}." if o.due_on else "")
+        if o.delay_under_review:
+            return f"Delay recorded. Review it by {long_date(o.due_on)}."
+        return f"Delay recorded. Notice is now due {long_date(o.due_on)}."
 
     return _obligation_step(request, obligation, side, role, DelayForm, "delay", step)
 

@@ -106,9 +106,20 @@ def breach_report_file(*, contractor, actor, agreements, **facts) -> BreachRepor
     return report
 
 
-def parent_notice_delay(*, obligation: Obligation, actor, reason: str, note: str, remedied_on: date | None = None):
-    """121.10(e): the district delays notice for law enforcement or an unfixed vulnerability. Until the remedy date is
-    recorded the duty has no due date; then it is due `Rule.delayed_days` calendar days after that date."""
+def parent_notice_delay(
+    *,
+    obligation: Obligation,
+    actor,
+    reason: str,
+    note: str,
+    remedied_on: date | None = None,
+    review_on: date | None = None,
+):
+    """121.10(e): the district delays notice for law enforcement or an unfixed vulnerability. A delayed notice always
+    has a date: until the remedy date is recorded, the date the district names to review the delay again
+    (`Rule.review_days` ahead unless it names one), which is reminded and on the calendar feed like a due date;
+    recording the delay again with a new date is the review. Once remedied it is due `Rule.delayed_days` calendar
+    days after the remedy date."""
     if obligation.kind != K.BREACH_PARENTS:
         raise ApplicationError("Only the notice to those affected by a breach can be delayed.")
     if reason not in (Obligation.Delay.LAW_ENFORCEMENT, Obligation.Delay.VULNERABILITY):
@@ -116,13 +127,18 @@ def parent_notice_delay(*, obligation: Obligation, actor, reason: str, note: str
     if not note.strip():
         raise ApplicationError("Say why the notice is delayed.")
     access.require_district_staff(actor, obligation.agency_id, access.DISTRICT_ADMIN)
+    today = timezone.localdate()
+    if remedied_on is None:
+        review_on = review_on or add_calendar_days(today, rules.RULES[K.BREACH_PARENTS].review_days)
+        if review_on <= today:
+            raise ApplicationError("The next review of the delay must be after today.")
     with transaction.atomic():
         locked = Obligation.objects.select_for_update().get(pk=obligation.pk)
         if not locked.is_open:
             raise ApplicationError("This duty is no longer open.", code=STATE)
         locked.delay_reason, locked.delay_note = reason, note.strip()
         locked.delay_recorded_at = locked.delay_recorded_at or timezone.now()
-        _apply_remedy(locked, remedied_on)
+        _apply_remedy(locked, remedied_on, review_on=review_on)
         locked.save()
     return locked
 
@@ -140,23 +156,25 @@ def parent_notice_remedied(*, obligation: Obligation, actor, remedied_on: date):
     return locked
 
 
-def _apply_remedy(obligation: Obligation, remedied_on: date | None) -> None:
+def _apply_remedy(obligation: Obligation, remedied_on: date | None, *, review_on: date | None = None) -> None:
     why = obligation.get_delay_reason_display().split(" (")[0].lower()
     days = rules.RULES[K.BREACH_PARENTS].delayed_days
+    today = timezone.localdate()
     if remedied_on is None:
-        obligation.due_on, obligation.delay_ended_on = None, None
+        obligation.due_on, obligation.delay_ended_on = review_on, None
         obligation.due_explanation = (
-            f"Delayed for {why} (8 NYCRR 121.10(e)). Record the date the risk ended or the vulnerability was "
-            f"remedied: notice is then due within {days} calendar days."
+            f"Delayed for {why} (8 NYCRR 121.10(e)). The district reviews the delay by {long_date(review_on)}: "
+            f"record the date the risk ended or the vulnerability was remedied (notice is then due within {days} "
+            f"calendar days), or the next review date."
         )
-        return
-    if remedied_on > timezone.localdate():
-        raise ApplicationError("The remedy date cannot be in the future.")
-    obligation.delay_ended_on = remedied_on
-    obligation.due_on = add_calendar_days(remedied_on, days)
-    obligation.due_explanation = (
-        f"Delayed for {why}; remedied on {long_date(remedied_on)}. 8 NYCRR 121.10(e): notice is due within {days} "
-        f"calendar days after that, on {long_date(obligation.due_on)}."
-    )
-    if obligation.status == Obligation.Status.OVERDUE and obligation.due_on >= timezone.localdate():
+    else:
+        if remedied_on > today:
+            raise ApplicationError("The remedy date cannot be in the future.")
+        obligation.delay_ended_on = remedied_on
+        obligation.due_on = add_calendar_days(remedied_on, days)
+        obligation.due_explanation = (
+            f"Delayed for {why}; remedied on {long_date(remedied_on)}. 8 NYCRR 121.10(e): notice is due within "
+            f"{days} calendar days after that, on {long_date(obligation.due_on)}."
+        )
+    if obligation.status == Obligation.Status.OVERDUE and obligation.due_on >= today:
         obligation.status = Obligation.Status.OPEN
