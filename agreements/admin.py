@@ -9,6 +9,7 @@ from .models import (
     RenderJob,
     Signature,
     StatusChange,
+    statuses,
 )
 
 
@@ -91,6 +92,15 @@ class AgreementAdmin(admin.ModelAdmin):
     # Status moves only through the lifecycle service, which logs each step.
     readonly_fields = ["status", "status_changed_at", "created_by", "created_at", "updated_at"]
     inlines = [StatusChangeInline]
+    # Once signed, the term changes only through agreements.deadlines.services.agreement_term_change, which logs who,
+    # when and why, tells both parties and moves the end-of-term reminders (issue 11.4); never a raw edit here.
+    TERM_FIELDS = ["service_agreement_date", "contract_start", "contract_end", "runs_until_terminated", "review_on"]
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        if obj is not None and obj.status not in statuses.TERM_EDITABLE:
+            fields += self.TERM_FIELDS
+        return fields
 
 
 @admin.register(StatusChange)

@@ -3,7 +3,7 @@
 from django.db import transaction
 from django.utils import timezone
 
-from dpa_portal.errors import STATE, ApplicationError
+from dpa_portal.errors import INVALID, STATE, ApplicationError
 from vendors.models import ContractorMembership
 
 from . import access
@@ -113,6 +113,13 @@ def _announce(agreement: Agreement, template: str, to, **context):
 def agreement_send_to_vendor(*, agreement: Agreement, actor, contact_email: str = "", note: str = "") -> StatusChange:
     """Draft -> with the vendor. A vendor with no staff yet is invited through `contact_email`."""
     access.require_district_staff(actor, agreement.agency_id, access.DISTRICT_ADMIN)
+    # Exhibit B states the term (8 NYCRR 121.3(c)(3)): no agreement leaves the district without it (issue 11.1).
+    missing = Agreement.objects.get(pk=agreement.pk).term_missing
+    if missing:
+        raise ApplicationError(
+            f"Complete the term before sending: give {', '.join(missing)} (Edit the term on the agreement page).",
+            code=INVALID,
+        )
     with transaction.atomic():
         change = agreement_transition(agreement=agreement, to_status=S.WITH_VENDOR, actor=actor, note=note)
         recipients = vendor_recipients(agreement)

@@ -11,6 +11,7 @@ from exhibits.catalogues import load_all_catalogues
 from vendors.models import ContractorMembership
 
 from . import factories, personas, shared
+from .helpers import TERM
 
 
 @pytest.fixture(autouse=True)
@@ -90,6 +91,7 @@ def agreement(catalogues, district, vendor, product, district_admin):
         products=[product],
         framework=factories.csf("1.1"),
         actor=district_admin,
+        **TERM,
     )
 
 

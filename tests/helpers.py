@@ -1,11 +1,20 @@
 """Helpers for the workflow tests: complete answers, MFA for admins."""
 
+from datetime import date
+
 from accounts import mfa
 from exhibits.answers import EXHIBIT_C_FIELDS
 from exhibits.models import CsfResponse, SupplementalInformation
 from exhibits.services import bill_of_rights_acknowledge, bill_of_rights_publish
 
 from . import factories
+
+# A complete term (issue 11.1): an agreement is sent to its vendor only with one.
+TERM = {
+    "service_agreement_date": date(2026, 5, 1),
+    "contract_start": date(2026, 7, 1),
+    "contract_end": date(2027, 6, 30),
+}
 
 # Hostile text that tests post into fields, and the form it must take in a page.
 HOSTILE = '<script>alert("pwned")</script>'

@@ -46,7 +46,7 @@ from exhibits.services import review_comment_add
 from vendors.models import ContractorMembership
 
 from . import factories, personas
-from .helpers import activate_totp, fill_complete
+from .helpers import TERM, activate_totp, fill_complete
 from .shared import SharedRows
 
 S = Agreement.Status
@@ -94,6 +94,7 @@ def executed_rows(rows):
         products=[personas.product(vendor)],
         framework=factories.csf("2.0"),
         actor=district_admin,
+        **TERM,
     )
     agreement_send_to_vendor(agreement=agreement, actor=district_admin)
     fill_complete(agreement, actor=vendor_admin, text="EXHIBITTEXT")

@@ -27,7 +27,7 @@ from exhibits.catalogues import load_all_catalogues
 from vendors.models import ContractorMembership
 
 from . import factories, personas
-from .helpers import activate_totp, fill_complete
+from .helpers import TERM, activate_totp, fill_complete
 from .shared import SharedRows
 
 S = Agreement.Status
@@ -69,6 +69,7 @@ def approved_agreement(rows):
         products=[rows["product"]],
         framework=factories.csf("1.1"),
         actor=district_admin,
+        **TERM,
     )
     agreement_send_to_vendor(agreement=agreement, actor=district_admin)
     fill_complete(agreement, actor=vendor_admin, text="Answer <b>bold</b>")

@@ -16,7 +16,7 @@ from exhibits.models import ReviewComment
 from exhibits.services import review_comment_add
 
 from . import factories
-from .helpers import ESCAPED, HOSTILE, fill_complete, with_totp
+from .helpers import ESCAPED, HOSTILE, TERM, fill_complete, with_totp
 
 
 @pytest.fixture
@@ -102,7 +102,12 @@ def test_a_vendor_sees_only_what_was_sent_to_it_and_only_those_products(client, 
 
     def start(product_name):
         return agreement_start(
-            agency=district, actor=admin, contractor=vendor, product_name=product_name, framework=factories.csf("1.1")
+            agency=district,
+            actor=admin,
+            contractor=vendor,
+            product_name=product_name,
+            framework=factories.csf("1.1"),
+            **TERM,
         )
 
     never_sent = start("Secret Pilot")
@@ -283,7 +288,12 @@ def test_sending_invites_a_vendor_contact_when_the_vendor_has_no_staff(client, p
 
     admin = people["district_admin"]
     agreement = agreement_start(
-        agency=district, actor=admin, new_vendor_name="Newco", product_name="App", framework=factories.csf("1.1")
+        agency=district,
+        actor=admin,
+        new_vendor_name="Newco",
+        product_name="App",
+        framework=factories.csf("1.1"),
+        **TERM,
     )
     client.force_login(admin)
     client.post(reverse("agreement_send", args=[agreement.pk]), {"contact_email": "not-an-email"})
@@ -322,7 +332,12 @@ def test_dashboards_filter_and_search(client, people, district, vendor, catalogu
 def _many_agreements(district, vendor, admin, n):
     for i in range(n):
         a = agreement_start(
-            agency=district, actor=admin, contractor=vendor, product_name=f"Product {i}", framework=factories.csf("1.1")
+            agency=district,
+            actor=admin,
+            contractor=vendor,
+            product_name=f"Product {i}",
+            framework=factories.csf("1.1"),
+            **TERM,
         )
         agreement_send_to_vendor(agreement=a, actor=admin)
 
@@ -378,6 +393,7 @@ def test_the_vendor_sees_which_answers_were_carried_over(client, sent, people, o
         contractor=sent.contractor,
         product_name=product.name,
         framework=sent.framework,
+        **TERM,
     )
     agreement_send_to_vendor(agreement=new, actor=admin)
     client.force_login(editor)

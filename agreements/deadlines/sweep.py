@@ -79,7 +79,8 @@ def _open_missing(result: SweepResult) -> None:
     renewed = Exists(Agreement.objects.filter(previous=OuterRef("pk"), status__in=statuses.POSTED))
     new = [
         term_end_obligation(a)
-        for a in Agreement.objects.filter(status=S.EXECUTED, contract_end__isnull=False)
+        for a in Agreement.objects.filter(status=S.EXECUTED)
+        .filter(Q(contract_end__isnull=False) | Q(review_on__isnull=False))
         .filter(~has(K.TERM_END))
         .select_related("agency", "contractor")
         .order_by("pk")  # the same order in every sweep, so that two inserting at once never deadlock

@@ -32,6 +32,10 @@ class Agreement(models.Model):
     service_agreement_date = models.DateField("Service Agreement dated", null=True, blank=True)  # DPA II.1
     contract_start = models.DateField("contract start date", null=True, blank=True)  # Exhibit B, Contract Term
     contract_end = models.DateField("contract end date", null=True, blank=True)
+    # A Service Agreement with no fixed end runs until either party ends it: then the district names the date it will
+    # next review it, which takes the end date's place for reminders (issue 11.1); it never expires the agreement.
+    runs_until_terminated = models.BooleanField("runs until terminated", default=False)
+    review_on = models.DateField("next review date", null=True, blank=True)
 
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT, db_index=True)
     status_changed_at = models.DateTimeField(default=timezone.now)
@@ -65,6 +69,16 @@ class Agreement(models.Model):
                 name="agreement_term_valid_range",
                 violation_error_message="The contract end date cannot be before its start date.",
             ),
+            # An agreement that runs until terminated has a review date and no end date; one with a fixed term has
+            # no review date. Whether the term is complete is checked when it is sent (agreement_send_to_vendor):
+            # drafts made before the rule may still lack it.
+            models.CheckConstraint(
+                condition=(Q(runs_until_terminated=True) & Q(review_on__isnull=False) & Q(contract_end__isnull=True))
+                | (Q(runs_until_terminated=False) & Q(review_on__isnull=True)),
+                name="agreement_term_end_or_review",
+                violation_error_message="An agreement that runs until terminated names a review date instead of an "
+                "end date.",
+            ),
             models.CheckConstraint(condition=Q(status__in=AgreementStatus.values), name="agreement_status_valid"),
             # A new agreement has no predecessor; an amendment or renewal always has one.
             models.CheckConstraint(
@@ -77,6 +91,26 @@ class Agreement(models.Model):
 
     def __str__(self):
         return f"{self.agency} - {self.contractor} ({self.get_status_display()})"
+
+    @property
+    def term_missing(self) -> list[str]:
+        """What the district must still give of the term before the agreement goes to the vendor (issue 11.1)."""
+        missing = []
+        if not self.service_agreement_date:
+            missing.append("the Service Agreement's date")
+        if not self.contract_start:
+            missing.append("the contract start date")
+        if self.runs_until_terminated:
+            if not self.review_on:
+                missing.append("the next review date")
+        elif not self.contract_end:
+            missing.append("the contract end date (or that it runs until terminated, with a review date)")
+        return missing
+
+    @property
+    def term_end_day(self):
+        """The day the end-of-term reminders count to: the end date, or the next review date."""
+        return self.review_on if self.runs_until_terminated else self.contract_end
 
 
 # Characters of a status change's note: a district's word to the vendor when it sends, approves, sends back or

@@ -32,9 +32,12 @@ from .term import (
     successor_in_effect,
     term_end_obligation,
 )
+from .term_change import agreement_review_record, agreement_term_change
 
 __all__ = [
     "agreement_expire",
+    "agreement_review_record",
+    "agreement_term_change",
     "breach_eligible_agreements",
     "breach_notice_due",
     "breach_report_file",

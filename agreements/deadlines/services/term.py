@@ -21,13 +21,19 @@ K = Obligation.Kind
 
 def term_end_obligation(agreement) -> Obligation:
     """The end of an executed agreement's term as a dated item, so that reminders, pages and feeds treat it alike."""
-    end = agreement.contract_end
+    end = agreement.term_end_day
+    explanation = (
+        f"The agreement runs until terminated; the district named {long_date(end)} as the day it next reviews it. "
+        "The review does not end the agreement: the district records it and names the next review date."
+        if agreement.runs_until_terminated
+        else f"The last day of the contract term in Exhibit B is {long_date(end)}."
+    )
     return obligation_build(
         K.TERM_END,
         agency=agreement.agency,
         start=agreement.contract_start or end,
         due=end,
-        explanation=f"The last day of the contract term in Exhibit B is {long_date(end)}.",
+        explanation=explanation,
         agreement=agreement,
         contractor=agreement.contractor,
     )
