@@ -114,6 +114,23 @@ class DistrictContactsForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["complaint_url"].assume_scheme = "https"
+        # Exhibit A item 6(i) must name where complaints go (issue 11.8): one of these two, or both.
+        needed = "Required: this or the complaints postal address, or both. Item 6 of the Bill of Rights prints it."
+        self.fields["complaint_email"].help_text = needed
+        self.fields[
+            "complaint_mail_address"
+        ].help_text = "Required: this or the complaints e-mail, or both. Item 6 of the Bill of Rights prints it."
+
+    def clean(self):
+        data = super().clean()
+        named = (data.get("complaint_email") or "").strip() or (data.get("complaint_mail_address") or "").strip()
+        if not named and "complaint_email" not in self.errors:
+            self.add_error(
+                "complaint_email",
+                "Give a complaints e-mail address or postal address (or both): item 6 of the Parents' Bill of "
+                "Rights tells parents where to send complaints.",
+            )
+        return data
 
 
 class DistrictPostingForm(forms.Form):

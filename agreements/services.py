@@ -113,6 +113,9 @@ def _announce(agreement: Agreement, template: str, to, **context):
 def agreement_send_to_vendor(*, agreement: Agreement, actor, contact_email: str = "", note: str = "") -> StatusChange:
     """Draft -> with the vendor. A vendor with no staff yet is invited through `contact_email`."""
     access.require_district_staff(actor, agreement.agency_id, access.DISTRICT_ADMIN)
+    from exhibits.services import bill_of_rights_complaints_require  # Exhibit A item 6 names a contact (11.8)
+
+    bill_of_rights_complaints_require(agreement.agency)
     # Exhibit B states the term (8 NYCRR 121.3(c)(3)): no agreement leaves the district without it (issue 11.1).
     missing = Agreement.objects.get(pk=agreement.pk).term_missing
     if missing:

@@ -44,8 +44,20 @@ MODEL_ITEMS = [
 ]
 
 
+def names_complaint_address(agency) -> bool:
+    """Whether the district says where complaints go: an e-mail address or a postal address, or both (issue 11.8).
+
+    A name, a telephone number or a web form alone is not enough: the portal's reading is that item 6(i) must give
+    parents somewhere to send a complaint that the district keeps and answers in writing (121.4), and that a web form
+    may move or close; see the README."""
+    return bool((agency.complaint_email or "").strip() or (agency.complaint_mail_address or "").strip())
+
+
 def complaint_contacts(agency) -> str:
-    """The district's complaint contacts as one phrase, e.g. 'privacy@district.org; by telephone at ...'."""
+    """The district's complaint contacts as one phrase, e.g. 'Privacy Office; by email to privacy@district.org'."""
+    if not names_complaint_address(agency):
+        # Publishing refuses first (exhibits.services); this keeps item 6 from ever naming nothing but the district.
+        raise ValueError(f"{agency} names no complaints e-mail or postal address.")
     parts = []
     if agency.complaint_contact_name:
         parts.append(agency.complaint_contact_name)
@@ -54,10 +66,11 @@ def complaint_contacts(agency) -> str:
     if agency.complaint_url:
         parts.append(f"online at {agency.complaint_url}")
     if agency.complaint_mail_address:
-        parts.append("by mail to " + ", ".join(line.strip() for line in agency.complaint_mail_address.splitlines()))
+        lines = [line.strip() for line in agency.complaint_mail_address.splitlines() if line.strip()]
+        parts.append("by mail to " + ", ".join(lines))
     if agency.complaint_phone:
         parts.append(f"by telephone at {agency.complaint_phone}")
-    return "; ".join(parts) if parts else agency.name
+    return "; ".join(parts)
 
 
 def model_items(agency) -> list[str]:

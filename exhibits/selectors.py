@@ -5,6 +5,7 @@ from itertools import groupby
 
 from agreements.models import Agreement, StatusChange
 
+from . import bill_of_rights
 from .answers import agreement_answers, answers_diff, carried_over
 from .completeness import agreement_completeness
 from .models import (
@@ -21,6 +22,11 @@ from .models import (
 S = Agreement.Status
 # An admin sends a submitted (or approved, not yet signed) agreement back to the vendor with changes to make.
 SENT_BACK_FROM = (S.SUBMITTED, S.APPROVED)
+
+
+def complaint_contact_missing(agency) -> bool:
+    """The district has not said where parents' complaints go (Exhibit A item 6): its dashboard asks for it."""
+    return not bill_of_rights.names_complaint_address(agency)
 
 
 def csf_responses(agreement) -> list:

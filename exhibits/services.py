@@ -21,13 +21,27 @@ from .models import (
     SupplementalInformation,
 )
 
+COMPLAINT_CONTACT_MISSING = (
+    "{agency} has not said where parents' complaints go. Item 6 of the Parents' Bill of Rights must name a "
+    "complaints e-mail address or postal address, or both: a district admin gives it on the district's "
+    "Contacts and posting page."
+)
+
+
+def bill_of_rights_complaints_require(agency) -> None:
+    """Refuse to publish, attach or send a Bill of Rights that names nowhere for complaints (Exhibit A item 6(i))."""
+    if not bill_of_rights.names_complaint_address(agency):
+        raise ApplicationError(COMPLAINT_CONTACT_MISSING.format(agency=agency), code=STATE)
+
 
 def bill_of_rights_publish(*, agency, actor=None, preamble=None, items=None, effective_date=None) -> BillOfRights:
     """Publish the district's Bill of Rights as a new version, from the model text unless told otherwise.
 
     Publishing the same text as the current version returns the current version: versions change only when the
-    text does, so an agreement's acknowledgement keeps pointing at what the vendor actually read.
+    text does, so an agreement's acknowledgement keeps pointing at what the vendor actually read. Refused until
+    the district names where complaints go (issue 11.8).
     """
+    bill_of_rights_complaints_require(agency)
     preamble = bill_of_rights.MODEL_PREAMBLE if preamble is None else preamble
     items = bill_of_rights.model_items(agency) if items is None else list(items)
     with transaction.atomic():
@@ -46,6 +60,7 @@ def bill_of_rights_publish(*, agency, actor=None, preamble=None, items=None, eff
 
 def bill_of_rights_acknowledge(*, agreement, actor) -> BillOfRightsAcknowledgement:
     """Record that the contractor acknowledges the district's current Bill of Rights for this agreement."""
+    bill_of_rights_complaints_require(agreement.agency)
     current = BillOfRights.objects.filter(agency=agreement.agency_id).order_by("-version").first()
     if current is None:
         raise ApplicationError(f"{agreement.agency} has not published its Bill of Rights yet.", code=STATE)

@@ -5,6 +5,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 
 from dpa_portal.errors import refusal_message
+from exhibits.selectors import complaint_contact_missing
 from vendors.models import Contractor, Product
 
 from .. import selectors
@@ -37,6 +38,7 @@ def dashboard(request, agency, membership):
             "vendors": vendors,
             "products": products,
             "statuses": Agreement.Status.choices,
+            "complaint_contact_missing": complaint_contact_missing(agency),
         },
     )
 
