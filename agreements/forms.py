@@ -6,7 +6,7 @@ from dpa_portal.lengths import Textarea, max_length, text_form_field
 from exhibits.models import Framework
 from vendors.models import Contractor, Product
 
-from .models import Agreement, EducationalAgency, StatusChange
+from .models import Agreement, EducationalAgency, StatusChange, Termination
 
 
 class AgreementCreateForm(forms.Form):
@@ -143,3 +143,21 @@ class DistrictPostingForm(forms.Form):
         "in the public copy of the agreement. The law does not require it, and the plan may describe how the "
         "vendor's systems are protected. Off: the public copy has the agreement, the Bill of Rights and Exhibit B.",
     )
+
+
+class TerminationForm(forms.ModelForm):
+    """A district admin ends an executed agreement early (issue 11, point 2): from when, on what basis, why."""
+
+    class Meta:
+        model = Termination
+        fields = ["effective_on", "basis", "reason"]
+        labels = {"effective_on": "Effective on", "basis": "Basis", "reason": "Reason"}
+        help_texts = {
+            "effective_on": "The day the agreement ends: today or earlier. The return-or-destroy duty counts from it.",
+            "reason": "Sent to the vendor and kept on the agreement's timeline.",
+        }
+        widgets = {
+            "effective_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "basis": forms.RadioSelect,
+            "reason": Textarea(attrs={"rows": 3}),
+        }

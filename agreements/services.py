@@ -268,6 +268,14 @@ def agreement_amend(*, agreement: Agreement, actor, kind: str) -> Agreement:
     return Agreement.objects.get(pk=new.pk)  # without the empty exhibits cached at creation
 
 
+def agreement_supersede_predecessor(*, agreement: Agreement):
+    """On execution of an amendment or renewal (agreements.signing.agreement_execute, in its transaction): the agreement
+    it follows is superseded; its reminders stop and its duties move (agreements.deadlines.services.ending)."""
+    from .deadlines.services.ending import predecessor_supersede
+
+    return predecessor_supersede(agreement=agreement)
+
+
 def renewal_term(start, end):
     """The term after [start, end], as long: whole months stay whole months (July to June is July to June)."""
     from datetime import timedelta

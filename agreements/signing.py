@@ -28,7 +28,12 @@ from . import access
 from .consent import CURRENT_CONSENT_VERSION
 from .mail import email_enqueue
 from .models import Agreement, AgreementDocument, PublicScope, Signature, statuses
-from .services import agreement_transition, district_recipients, vendor_recipients
+from .services import (
+    agreement_supersede_predecessor,
+    agreement_transition,
+    district_recipients,
+    vendor_recipients,
+)
 
 logger = logging.getLogger(__name__)
 S = Agreement.Status
@@ -255,6 +260,8 @@ def agreement_execute(*, agreement_id: int) -> AgreementDocument | None:
         if agreement.status == S.VENDOR_SIGNED:
             agreement_transition(agreement=agreement, to_status=S.EXECUTED, note=f"Sealed as {executed.document_id}.")
             Agreement.objects.filter(pk=agreement.pk).update(public_copy_due=True)
+            # An amendment or renewal supersedes the agreement it follows, in this transaction (issue 11, point 3).
+            agreement_supersede_predecessor(agreement=agreement)
             email_enqueue(
                 to=vendor_recipients(agreement) + district_recipients(agreement),
                 template="executed",

@@ -3,7 +3,7 @@ dpa_portal/urls.py). The deadlines have their own (agreements/deadlines/urls.py)
 
 from django.urls import path
 
-from .views import agreement, district, public, signing, verify
+from .views import agreement, district, ending, public, signing, verify
 
 urlpatterns = [
     path("", public.home, name="home"),
@@ -24,4 +24,6 @@ urlpatterns = [
     path("agreements/<int:pk>/sign/", signing.sign, name="agreement_sign"),
     path("agreements/<int:pk>/documents/<slug:kind>/", signing.document, name="agreement_document"),
     path("agreements/<int:pk>/amend/", signing.amend, name="agreement_amend"),
+    path("agreements/<int:pk>/terminate/", ending.terminate, name="agreement_terminate"),
+    path("agreements/<int:pk>/carry-over/", ending.carry_over, name="agreement_carry_over"),
 ]

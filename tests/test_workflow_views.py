@@ -41,6 +41,8 @@ PAGES = [
     ("agreement_request_changes", "post", "agreement", {"district_admin"}),
     ("agreement_approve", "post", "agreement", {"district_admin"}),
     ("agreement_withdraw", "post", "agreement", {"district_admin"}),
+    ("agreement_terminate", "post", "agreement", {"district_admin"}),
+    ("agreement_carry_over", "post", "agreement", {"district_admin"}),
     ("agreement_comments", "post", "agreement", {"district_admin", "district_reviewer"}),
     ("agreement_submit", "post", "agreement", VENDOR_STAFF),
     ("agreement_reuse", "post", "agreement", VENDOR_STAFF),

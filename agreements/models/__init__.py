@@ -17,6 +17,7 @@ from .outbox import OutboundEmail
 from .parties import DistrictMembership, EducationalAgency
 from .render_job import RenderJob
 from .signing import AgreementDocument, PublicScope, Signature
+from .termination import Termination
 
 __all__ = [
     "Agreement",
@@ -38,5 +39,6 @@ __all__ = [
     "RenderJob",
     "Signature",
     "StatusChange",
+    "Termination",
     "statuses",
 ]

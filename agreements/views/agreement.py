@@ -67,6 +67,9 @@ def detail(request, agreement, side, role):
     # A document the portal failed to render, or gave up on (issue 10): the page says so, to both parties.
     context["render_failures"] = render_jobs.failures(agreement) if context["show_signing"] else []
     context["max_attempts"] = render_jobs.MAX_ATTEMPTS
+    from .ending import ending_context  # early termination and supersession (issue 11)
+
+    context.update(ending_context(agreement, side=side, role=role))
     return render(request, "agreements/agreement_detail.html", context)
 
 

@@ -74,7 +74,9 @@ class PublicAgreement:
     status_changed_at: datetime
     contract_start: date | None
     contract_end: date | None
+    review_on: date | None  # set only for an agreement that runs until terminated (issue 11.1)
     destruction_certified_at: datetime | None
+    ended_early_on: date | None
     student_pii: bool
     appr_data: bool
     correction_days: int
@@ -157,7 +159,9 @@ def public_record(agreement) -> PublicAgreement:
         status_changed_at=agreement.status_changed_at,
         contract_start=agreement.contract_start,
         contract_end=agreement.contract_end,
+        review_on=agreement.review_on,
         destruction_certified_at=getattr(agreement, "destruction_certified_at", None),
+        ended_early_on=getattr(agreement, "ended_early_on", None),
         student_pii=bool(info and info.receives_student_pii),
         appr_data=bool(info and info.receives_appr_data),
         correction_days=info.correction_days if info else 21,

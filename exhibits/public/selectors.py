@@ -11,6 +11,7 @@ from agreements.models import (
     EducationalAgency,
     PublicScope,
     StatusChange,
+    Termination,
     statuses,
 )
 from exhibits.models import BillOfRights
@@ -59,6 +60,8 @@ def posted_agreements():
             # An amendment or renewal is a new agreement: link the two when both are posted.
             replaces_id=Subquery(posted.filter(pk=OuterRef("previous_id")).values("pk")[:1]),
             replaced_by_id=Subquery(posted.filter(previous=OuterRef("pk")).order_by("-pk").values("pk")[:1]),
+            # Ended early (issue 11): the effective date the district recorded, which the page states.
+            ended_early_on=Subquery(Termination.objects.filter(agreement=OuterRef("pk")).values("effective_on")[:1]),
         )
     )
 

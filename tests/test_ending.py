@@ -1,0 +1,304 @@
+"""Early termination (issue 11, point 2) and supersession by an amendment or renewal (point 3): the services, the
+forms on the agreement page, the e-mails, the duties, the timeline and the public page."""
+
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import dateformat, timezone
+
+from agreements.deadlines import services as deadlines
+from agreements.deadlines.calendar import add_calendar_days
+from agreements.deadlines.models import DEFAULT_DESTRUCTION_DAYS
+from agreements.deadlines.services.ending import agreement_terminate, carry_over_pending, data_carry_over_confirm
+from agreements.deadlines.sweep import sweep_run
+from agreements.models import Agreement, Obligation, OutboundEmail, StatusChange, Termination
+from agreements.services import (
+    agreement_create,
+    agreement_supersede_predecessor,
+    agreement_transition,
+    renewal_term,
+)
+from dpa_portal.errors import ApplicationError
+
+from .helpers import ESCAPED, HOSTILE
+from .public_helpers import TO_EXECUTED, make_agreement
+
+S = Agreement.Status
+K = Obligation.Kind
+OPEN = Obligation.OPEN_STATUSES
+
+
+def long(day) -> str:
+    return dateformat.format(day, "F j, Y")
+
+
+@pytest.fixture
+def today():
+    return timezone.localdate()
+
+
+@pytest.fixture
+def executed(catalogues, district, vendor, people):
+    agreement = make_agreement(agency=district, contractor=vendor)
+    deadlines.term_end_obligation(agreement).save()  # as the sweep opens it
+    return agreement
+
+
+def open_breach(agreement, people, today):
+    return deadlines.breach_report_file(
+        contractor=agreement.contractor,
+        actor=people["vendor_editor"],
+        agreements=[agreement],
+        incident_date=today - timedelta(days=4),
+        discovery_date=today - timedelta(days=2),
+        pii_kinds="Student names",
+        records_affected=12,
+        investigation="A misconfigured bucket.",
+        contact_name="Pat Lee",
+        contact_email="security@vendor.example.org",
+        contact_phone="+1 518 555 0100",
+    )
+
+
+def duty(agreement, kind):
+    return Obligation.objects.get(agreement=agreement, kind=kind)
+
+
+# --- early termination ----------------------------------------------------------------------------------------------
+
+
+def test_a_district_admin_terminates_an_executed_agreement_end_to_end(client, people, executed, today):
+    open_breach(executed, people, today)
+    surviving = set(Obligation.objects.filter(agreement=executed, status__in=OPEN).exclude(kind=K.TERM_END))
+    assert surviving  # the breach duties: they survive the termination (DPA II.8, II.15)
+    client.force_login(people["district_admin"])
+    page = client.get(reverse("agreement_detail", args=[executed.pk])).text
+    assert "End this agreement early" in page and 'maxlength="1000"' in page
+
+    response = client.post(
+        reverse("agreement_terminate", args=[executed.pk]),
+        {"effective_on": today.isoformat(), "basis": "mutual", "reason": f"The district stops the service. {HOSTILE}"},
+    )
+    assert response.status_code == 302
+    executed.refresh_from_db()
+    assert executed.status == S.TERMINATED
+    termination = Termination.objects.get(agreement=executed)
+    assert (termination.effective_on, termination.basis, termination.recorded_by) == (
+        today,
+        "mutual",
+        people["district_admin"],
+    )
+    # The end-of-term reminders stop; the return-or-destroy duty runs from the effective date; the rest stay open.
+    assert duty(executed, K.TERM_END).status == Obligation.Status.CANCELLED
+    destroy = duty(executed, K.RETURN_DESTROY)
+    assert destroy.is_open and destroy.clock_started_on == today
+    assert destroy.due_on == add_calendar_days(today, DEFAULT_DESTRUCTION_DAYS)
+    assert all(o.status in OPEN for o in Obligation.objects.filter(pk__in=[o.pk for o in surviving]))
+    # The vendor is told.
+    email = OutboundEmail.objects.get(template="agreement_terminated")
+    assert people["vendor_editor"].email in email.to and people["district_admin"].email in email.to
+    assert f"effective {long(today)}" in email.body_text and "mutual agreement" in email.body_text
+    assert HOSTILE not in email.body_html and ESCAPED in email.body_html
+    # The timeline records it, with the date, the basis and the reason.
+    change = StatusChange.objects.get(agreement=executed, to_status=S.TERMINATED)
+    assert change.actor == people["district_admin"]
+    assert f"Ended early on {long(today)}" in change.note and "By mutual agreement" in change.note
+    page = client.get(reverse("agreement_detail", args=[executed.pk])).text
+    assert f"Ended early on {long(today)}" in page and "End this agreement early" not in page
+    assert HOSTILE not in page
+    # The public page says so and keeps the posting.
+    public = client.get(reverse("public_agreement", args=[executed.agency.slug, executed.pk])).text
+    assert f"Ended early on {dateformat.format(today, 'N j, Y')}" in public or f"Ended early on {long(today)}" in public
+    assert HOSTILE not in public and "The district stops the service" not in public  # the reason is internal
+    # The sweep neither reopens the end of term nor reminds of it.
+    result = sweep_run(today=today)
+    assert duty(executed, K.TERM_END).status == Obligation.Status.CANCELLED
+    assert all(obligation != duty(executed, K.TERM_END).pk for obligation, _ in result.reminders)
+
+
+def test_a_past_effective_date_counts_the_duty_from_that_day(people, executed, today):
+    StatusChange.objects.filter(agreement=executed, to_status=S.EXECUTED).update(
+        created_at=timezone.now() - timedelta(days=60)
+    )
+    effective = today - timedelta(days=40)
+    agreement_terminate(
+        agreement=executed, actor=people["district_admin"], effective_on=effective, basis="notice", reason="Notice."
+    )
+    destroy = duty(executed, K.RETURN_DESTROY)
+    assert destroy.clock_started_on == effective
+    assert destroy.due_on == add_calendar_days(effective, DEFAULT_DESTRUCTION_DAYS)
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"effective_on": "tomorrow"}, "on or after the day it takes effect"),
+        ({"effective_on": "yesterday"}, "it cannot end before that"),  # executed today
+        ({"effective_on": "after_end"}, "it is not terminated"),
+        ({"reason": "  "}, "Say why"),
+        ({"basis": "whim"}, "by notice or by mutual agreement"),
+    ],
+)
+def test_termination_is_refused_when_the_facts_do_not_hold(people, executed, today, change, message):
+    days = {"tomorrow": today + timedelta(days=1), "yesterday": today - timedelta(days=1)}
+    facts = {"effective_on": today, "basis": "notice", "reason": "Notice given."}
+    facts.update(change)
+    if facts["effective_on"] == "after_end":
+        executed.contract_end = today
+        Agreement.objects.filter(pk=executed.pk).update(contract_end=today)
+        facts["effective_on"] = today + timedelta(days=1)
+        message = "on or after the day"  # later than today is refused first
+    else:
+        facts["effective_on"] = days.get(facts["effective_on"], facts["effective_on"])
+    with pytest.raises(ApplicationError, match=message):
+        agreement_terminate(agreement=executed, actor=people["district_admin"], **facts)
+    executed.refresh_from_db()
+    assert executed.status == S.EXECUTED and not Termination.objects.exists()
+
+
+def test_only_a_district_admin_terminates_and_only_an_executed_agreement(people, executed, district, vendor, today):
+    facts = {"effective_on": today, "basis": "notice", "reason": "Notice."}
+    for persona in ("district_reviewer", "vendor_admin", "other_district"):
+        with pytest.raises(ApplicationError):
+            agreement_terminate(agreement=executed, actor=people[persona], **facts)
+    draft = make_agreement(agency=district, contractor=vendor, status=S.APPROVED)
+    with pytest.raises(ApplicationError, match="Only an agreement in effect"):
+        agreement_terminate(agreement=draft, actor=people["district_admin"], **facts)
+    agreement_terminate(agreement=executed, actor=people["district_admin"], **facts)
+    with pytest.raises(ApplicationError, match="Only an agreement in effect"):
+        agreement_terminate(agreement=executed, actor=people["district_admin"], **facts)
+    assert Termination.objects.count() == 1
+
+
+def test_the_form_refuses_a_reason_over_its_limit(client, people, executed, today):
+    client.force_login(people["district_admin"])
+    client.post(
+        reverse("agreement_terminate", args=[executed.pk]),
+        {"effective_on": today.isoformat(), "basis": "notice", "reason": "x" * 1001},
+    )
+    executed.refresh_from_db()
+    assert executed.status == S.EXECUTED
+
+
+# --- supersession ---------------------------------------------------------------------------------------------------
+
+
+def successor(old, kind):
+    """An amendment or renewal of `old`, as agreements.services.agreement_amend starts it (without the answers it
+    carries over, which need a submission)."""
+    start, end = old.contract_start, old.contract_end
+    if kind == "renewal":
+        start, end = renewal_term(start, end)
+    return agreement_create(
+        agency=old.agency,
+        contractor=old.contractor,
+        framework=old.framework,
+        contract_start=start,
+        contract_end=end,
+        previous=old,
+        kind=kind,
+    )
+
+
+def execute(agreement):
+    """As agreements.signing.agreement_execute does it, without the renderer: executed, then the predecessor
+    superseded in the same transaction."""
+    for status in TO_EXECUTED:
+        agreement_transition(agreement=agreement, to_status=status)
+    agreement_supersede_predecessor(agreement=agreement)
+    agreement.refresh_from_db()
+    return agreement
+
+
+def test_an_executed_amendment_supersedes_the_agreement_and_takes_its_duties(client, people, executed, today):
+    open_breach(executed, people, today)
+    moving = list(Obligation.objects.filter(agreement=executed, status__in=OPEN).exclude(kind=K.TERM_END))
+    assert moving
+    amendment = execute(successor(executed, "amendment"))
+
+    assert duty(executed, K.TERM_END).status == Obligation.Status.CANCELLED  # its reminders stop
+    assert {o.agreement_id for o in Obligation.objects.filter(pk__in=[o.pk for o in moving])} == {amendment.pk}
+    note = StatusChange.objects.filter(agreement=executed).latest().note
+    assert f"Superseded by the amendment (agreement {amendment.pk})" in note and "open duties move" in note
+    assert "Supersedes agreement" in StatusChange.objects.filter(agreement=amendment).latest().note
+
+    client.force_login(people["district_admin"])
+    old_page = client.get(reverse("agreement_detail", args=[executed.pk])).text
+    assert "Superseded: the amendment" in old_page and "End this agreement early" not in old_page
+    new_page = client.get(reverse("agreement_detail", args=[amendment.pk])).text
+    assert f'supersedes <a href="{reverse("agreement_detail", args=[executed.pk])}">agreement {executed.pk}' in (
+        new_page
+    )
+    public = client.get(reverse("public_agreement", args=[executed.agency.slug, executed.pk])).text
+    assert "A later agreement supersedes it." in public and "Read the later agreement" in public
+    with pytest.raises(ApplicationError, match="terminate that one"):
+        agreement_terminate(
+            agreement=executed, actor=people["district_admin"], effective_on=today, basis="notice", reason="x"
+        )
+    # The sweep never opens its end of term again, nor reminds of it.
+    sweep_run(today=today)
+    assert Obligation.objects.filter(agreement=executed, kind=K.TERM_END).count() == 1
+
+
+def test_a_renewal_before_the_end_stops_the_renewal_reminders_and_the_data_carries_on(people, executed, today):
+    open_breach(executed, people, today)
+    own = set(Obligation.objects.filter(agreement=executed, status__in=OPEN).exclude(kind=K.TERM_END))
+    renewal = execute(successor(executed, "renewal"))
+    assert duty(executed, K.TERM_END).status == Obligation.Status.CANCELLED
+    # While it is in effect, its duties stay its own.
+    assert set(Obligation.objects.filter(agreement=executed, status__in=OPEN)) == own
+    # Its term ends: it expires with no return-or-destroy duty, since the data carries over to the renewal.
+    sweep_run(today=executed.contract_end + timedelta(days=1))
+    executed.refresh_from_db()
+    assert executed.status == S.EXPIRED
+    assert not Obligation.objects.filter(agreement=executed, kind=K.RETURN_DESTROY).exists()
+    assert carry_over_pending(executed) is None
+    assert renewal.status == S.EXECUTED
+
+
+def test_an_amendment_executed_without_a_swept_end_of_term_still_stops_it(people, catalogues, district, vendor, today):
+    old = make_agreement(agency=district, contractor=vendor)  # the sweep has not opened its end of term yet
+    execute(successor(old, "amendment"))
+    assert duty(old, K.TERM_END).status == Obligation.Status.CANCELLED
+    sweep_run(today=today)
+    assert duty(old, K.TERM_END).status == Obligation.Status.CANCELLED
+
+
+def test_a_renewal_after_the_end_closes_the_old_duty_only_once_the_district_confirms(client, people, executed, today):
+    agreement_transition(agreement=executed, to_status=S.EXPIRED)
+    deadlines.return_destroy_obligation(executed, ended_on=today, agency=executed.agency).save()
+    renewal = execute(successor(executed, "renewal"))
+    destroy = duty(executed, K.RETURN_DESTROY)
+    assert destroy.is_open  # never silently
+    assert "until the district confirms" in StatusChange.objects.filter(agreement=executed).latest().note
+    assert carry_over_pending(executed) == renewal
+
+    for persona in ("district_reviewer", "vendor_admin"):
+        with pytest.raises(ApplicationError):
+            data_carry_over_confirm(agreement=executed, actor=people[persona])
+    client.force_login(people["district_reviewer"])
+    assert "Confirm that the data carried over" not in client.get(reverse("agreement_detail", args=[executed.pk])).text
+    client.force_login(people["district_admin"])
+    assert "Confirm that the data carried over" in client.get(reverse("agreement_detail", args=[executed.pk])).text
+    client.post(reverse("agreement_carry_over", args=[executed.pk]))
+
+    destroy.refresh_from_db()
+    assert destroy.status == Obligation.Status.MET and destroy.met_by == people["district_admin"]
+    assert f"Data carried over to the renewal (agreement {renewal.pk})" in destroy.met_note
+    executed.refresh_from_db()
+    assert executed.status == S.EXPIRED  # not closed: nobody certified a destruction
+    assert OutboundEmail.objects.filter(template="data_carried_over").count() == 1
+    assert "Data carried over" in StatusChange.objects.filter(agreement=executed).latest().note
+    assert "Confirm that the data carried over" not in client.get(reverse("agreement_detail", args=[executed.pk])).text
+    with pytest.raises(ApplicationError, match="nothing to confirm"):
+        data_carry_over_confirm(agreement=executed, actor=people["district_admin"])
+
+
+def test_there_is_nothing_to_confirm_without_an_executed_successor(people, executed, today):
+    agreement_transition(agreement=executed, to_status=S.EXPIRED)
+    deadlines.return_destroy_obligation(executed, ended_on=today, agency=executed.agency).save()
+    successor(executed, "renewal")  # a draft: nothing carried
+    with pytest.raises(ApplicationError, match="nothing to confirm"):
+        data_carry_over_confirm(agreement=executed, actor=people["district_admin"])
+    assert duty(executed, K.RETURN_DESTROY).is_open
