@@ -33,6 +33,8 @@ export DATABASE_URL="postgres://postgres@127.0.0.1:$pg_port/dpa_portal"
 export REDIS_URL="redis://127.0.0.1:$redis_port/0"
 export DJANGO_DEBUG=true
 export DJANGO_ALLOW_ASYNC_UNSAFE=true
+# Uploaded files (a district's breach letters) go to the throwaway directory, removed with it.
+export DJANGO_MEDIA_ROOT="$work/media"
 echo "PostgreSQL on 127.0.0.1:$pg_port, Redis on 127.0.0.1:$redis_port"
 
 status=0

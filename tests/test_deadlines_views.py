@@ -5,6 +5,7 @@ import re
 from datetime import timedelta
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -70,6 +71,11 @@ def deadline_world(rows):
     complaint = services.parent_request_record(
         agency=district, actor=admin, kind="complaint", requester="parent", received_on=today, details="A complaint."
     )
+    recorded = services.breach_record(
+        agency=district, actor=admin, agreement=executed, source="vendor_letter", learned_on=today,
+        letter=SimpleUploadedFile("letter.pdf", b"%PDF-1.4 a letter"), incident_date=today - timedelta(days=3),
+        pii_kinds="Names", investigation="The vendor wrote to us.",
+    )  # fmt: skip
     waiting = make_agreement(agency=district, contractor=vendor, status=S.EXPIRED)
     certificate = services.destruction_certificate_file(agreement=waiting, actor=editor, **certificate_facts(today))
     ended = make_agreement(agency=district, contractor=vendor, status=S.EXPIRED)
@@ -78,6 +84,7 @@ def deadline_world(rows):
     world = {
         "executed": executed,
         "report": report,
+        "recorded": recorded,
         "access": access,
         "complaint": complaint,
         "waiting": waiting,
@@ -86,8 +93,8 @@ def deadline_world(rows):
         "closure": closure,
         "access_duty": duty(K.ACCESS),
         "complaint_duty": duty(K.COMPLAINT),
-        "nysed_duty": duty(K.BREACH_NYSED),
-        "parents_duty": duty(K.BREACH_PARENTS),
+        "nysed_duty": duty(K.BREACH_NYSED, breach_report=report),
+        "parents_duty": duty(K.BREACH_PARENTS, breach_report=report),
     }
     return {"world": world}
 
@@ -133,6 +140,11 @@ PAGES = [
     ("district_breaches", "get", _d, BREACH_READERS),
     ("district_breach", "get", lambda w: [*_d(w), w["report"].pk], BREACH_READERS),
     ("district_breach_nysed", "get", lambda w: [*_d(w), w["report"].pk], BREACH_READERS),
+    ("district_breach", "get", lambda w: [*_d(w), w["recorded"].pk], BREACH_READERS),
+    ("district_breach_letter", "get", lambda w: [*_d(w), w["recorded"].pk], BREACH_READERS),
+    # A breach the district learned of without a report in the portal (121.10(d)): its admins record it.
+    ("district_breach_new", "get", _d, ADMIN),
+    ("district_breach_new", "post", _d, ADMIN),
     ("district_requests", "get", _d, DISTRICT_STAFF),
     ("district_request_new", "get", _d, ADMIN),
     ("district_request_new", "post", _d, ADMIN),

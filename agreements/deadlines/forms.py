@@ -16,6 +16,7 @@ from .models import (
     Obligation,
     ParentRequest,
 )
+from .storage import LETTER_MAX_BYTES, letter_kind
 
 DATE = {"type": "date"}
 
@@ -76,6 +77,96 @@ class BreachReportForm(forms.ModelForm):
             self.add_error("discovery_date", "The breach cannot be discovered before it happened.")
         if discovery and discovery > timezone.localdate():
             self.add_error("discovery_date", "The date of discovery cannot be in the future.")
+        return data
+
+
+class BreachRecordForm(forms.ModelForm):
+    """A breach the district learned of without a report in the portal (8 NYCRR 121.10(d))."""
+
+    agreement = forms.ModelChoiceField(
+        queryset=None, label="Vendor (agreement)", help_text="The agreement under which the vendor holds the data."
+    )
+    discovery_date = _date(
+        "Date the breach was discovered (if known)",
+        required=False,
+        help_text="By whoever found it. Left empty: the date you learned of it.",
+    )
+
+    class Meta:
+        model = BreachReport
+        fields = [
+            "source",
+            "agreement",
+            "learned_on",
+            "told_by",
+            "letter",
+            "incident_date",
+            "discovery_date",
+            "pii_kinds",
+            "records_affected",
+            "investigation",
+            "contact_name",
+            "contact_title",
+            "contact_email",
+            "contact_phone",
+        ]
+        widgets = {
+            "source": forms.RadioSelect,
+            "learned_on": forms.DateInput(attrs=DATE),
+            "incident_date": forms.DateInput(attrs=DATE),
+            "letter": forms.ClearableFileInput(attrs={"accept": "application/pdf,image/png,image/jpeg"}),
+            "pii_kinds": Textarea(attrs={"rows": 2}),
+            "investigation": Textarea(attrs={"rows": 4}),
+        }
+        labels = {
+            "learned_on": "Date the district learned of it",
+            "incident_date": "Date of the incident (the best date known)",
+            "investigation": "What happened, and what is known so far",
+            "contact_name": "Vendor's contact (if known)",
+        }
+        help_texts = {
+            "learned_on": "The day you discovered it, were told of it, or received the vendor's letter: your "
+            "deadlines to report to NYSED and notify those affected count from it.",
+            "told_by": "Only for a breach a third party told you of.",
+            "letter": "Only for a vendor's notice received outside the portal: a PDF, PNG or JPEG of at most "
+            f"{LETTER_MAX_BYTES // 1_048_576} MB. Only the district's admins and reviewers can open it.",
+        }
+
+    def __init__(self, *args, agreements, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["source"].choices = [c for c in BreachReport.Source.choices if c[0] != BreachReport.Source.PORTAL]
+        self.fields["learned_on"].required = True
+        self.fields["agreement"].queryset = agreements
+        self.fields["agreement"].label_from_instance = lambda a: (
+            f"{a.contractor} (agreement {a.pk}, {a.get_status_display().lower()})"
+        )
+
+    def clean_letter(self):
+        upload = self.cleaned_data.get("letter")
+        if not upload:
+            return upload
+        if upload.size > LETTER_MAX_BYTES:
+            raise forms.ValidationError(f"The file is larger than {LETTER_MAX_BYTES // 1_048_576} MB.")
+        head = upload.read(16)
+        upload.seek(0)
+        if letter_kind(head) is None:
+            raise forms.ValidationError("Attach the letter as a PDF, PNG or JPEG.")
+        return upload
+
+    def clean(self):
+        data = super().clean()
+        source, learned = data.get("source"), data.get("learned_on")
+        incident, discovery = data.get("incident_date"), data.get("discovery_date") or learned
+        if learned and learned > timezone.localdate():
+            self.add_error("learned_on", "The date cannot be in the future.")
+        if incident and discovery and discovery < incident:
+            self.add_error("incident_date", "The breach cannot have happened after it was discovered.")
+        if learned and data.get("discovery_date") and data["discovery_date"] > learned:
+            self.add_error("discovery_date", "You cannot have learned of it before it was discovered.")
+        if source == BreachReport.Source.THIRD_PARTY and not (data.get("told_by") or "").strip():
+            self.add_error("told_by", "Say who told the district.")
+        if source == BreachReport.Source.VENDOR_LETTER and not data.get("letter") and "letter" not in self.errors:
+            self.add_error("letter", "Attach the vendor's letter.")
         return data
 
 

@@ -10,6 +10,7 @@ from dpa_portal.lengths import bounded_text, length_checks
 
 from . import rules
 from .calendar import BUSINESS, CALENDAR
+from .storage import private_storage
 
 DEFAULT_TERM_REMINDERS = list(rules.RULES[rules.TERM_END].reminders)
 DEFAULT_DESTRUCTION_DAYS = rules.RULES[rules.RETURN_DESTROY].default_days
@@ -22,6 +23,8 @@ BREACH_REPORT_LENGTHS = {
     "pii_kinds": 1_000,  # "kinds of PII affected": a list
     "investigation": 5_000,  # what happened and what is being done: the longest thing a vendor writes here
 }
+# Who told the district of a breach it recorded itself (121.10(d)): a name and a role, or an organisation.
+BREACH_TOLD_BY_LENGTH = 200
 DESTRUCTION_CERTIFICATE_LENGTHS = {
     "data_description": 2_000,
     "return_details": 1_000,
@@ -90,8 +93,35 @@ class DistrictClosure(models.Model):
 
 class BreachReport(models.Model):
     """A contractor's notice of a breach or unauthorized release of PII, with every item of DPA Article II.12(a),
-    to one or more districts (through their agreements)."""
+    to one or more districts (through their agreements); or a breach a district recorded itself, without a report in
+    the portal (121.10(d)): discovered by the district, told by a third party, or a vendor's notice received outside
+    the portal (its letter attached)."""
 
+    class Source(models.TextChoices):
+        PORTAL = "portal", "Reported by the vendor in the portal"
+        DISTRICT = "district", "Discovered by the district"
+        THIRD_PARTY = "third_party", "Reported to the district by a third party"
+        VENDOR_LETTER = "vendor_letter", "The vendor's notice, received outside the portal"
+
+    # The district's clocks start when it learns of the breach (121.10(b), (d)): the day it discovered it, was told
+    # of it, or received the vendor's letter; for a report in the portal, the day it was filed.
+    DISTRICT_LEARNED = {
+        Source.DISTRICT: "the district discovered the breach itself",
+        Source.THIRD_PARTY: "a third party told the district of the breach",
+        Source.VENDOR_LETTER: "the district received the vendor's notice outside the portal",
+    }
+
+    source = models.CharField("how the district learned of it", max_length=20, choices=Source.choices, default="portal")
+    learned_on = models.DateField("date the district learned of it", null=True, blank=True)
+    told_by = models.CharField(
+        "who told the district",
+        max_length=BREACH_TOLD_BY_LENGTH,
+        blank=True,
+        help_text="A name and role, or an organisation.",
+    )
+    letter = models.FileField(
+        "the vendor's letter", upload_to="breach-letters/%Y/", storage=private_storage, max_length=200, blank=True
+    )
     contractor = models.ForeignKey("vendors.Contractor", on_delete=models.PROTECT, related_name="breach_reports")
     agreements = models.ManyToManyField("agreements.Agreement", related_name="breach_reports")
     filed_by = models.ForeignKey(
@@ -101,12 +131,13 @@ class BreachReport(models.Model):
     incident_date = models.DateField("date of the incident")
     discovery_date = models.DateField("date of discovery")
     pii_kinds = bounded_text("kinds of PII affected", max_length=BREACH_REPORT_LENGTHS["pii_kinds"])
-    records_affected = models.PositiveIntegerField("number of records affected")
+    # Unknown (empty) only in a breach the district recorded; a vendor's report in the portal gives every item.
+    records_affected = models.PositiveIntegerField("number of records affected", null=True, blank=True)
     investigation = bounded_text("description of the investigation", max_length=BREACH_REPORT_LENGTHS["investigation"])
-    contact_name = models.CharField("contact's name", max_length=200)
+    contact_name = models.CharField("contact's name", max_length=200, blank=True)
     contact_title = models.CharField("contact's title", max_length=200, blank=True)
-    contact_email = models.EmailField("contact's e-mail")
-    contact_phone = models.CharField("contact's telephone", max_length=40)
+    contact_email = models.EmailField("contact's e-mail", blank=True)
+    contact_phone = models.CharField("contact's telephone", max_length=40, blank=True)
 
     class Meta:
         ordering = ["-filed_at"]
@@ -114,6 +145,26 @@ class BreachReport(models.Model):
             models.CheckConstraint(
                 condition=Q(discovery_date__gte=models.F("incident_date")), name="breach_discovered_after_incident"
             ),
+            models.CheckConstraint(
+                condition=Q(source__in=["portal", "district", "third_party", "vendor_letter"]), name="breach_source"
+            ),
+            # A vendor's report in the portal gives every item of II.12(a); a district's record says when it learned.
+            models.CheckConstraint(
+                condition=Q(
+                    source="portal",
+                    records_affected__isnull=False,
+                    learned_on__isnull=True,
+                    letter="",
+                    told_by="",
+                )
+                & ~Q(contact_name="")
+                & ~Q(contact_email="")
+                & ~Q(contact_phone="")
+                | ~Q(source="portal") & Q(learned_on__isnull=False),
+                name="breach_report_complete",
+            ),
+            models.CheckConstraint(condition=~Q(source="vendor_letter") | ~Q(letter=""), name="breach_letter_attached"),
+            models.CheckConstraint(condition=~Q(source="third_party") | ~Q(told_by=""), name="breach_told_by_whom"),
             *length_checks("breach_report", BREACH_REPORT_LENGTHS),
         ]
 
@@ -123,6 +174,23 @@ class BreachReport(models.Model):
     @property
     def notice_date(self):
         return timezone.localdate(self.filed_at)
+
+    @property
+    def recorded_by_district(self) -> bool:
+        return self.source != self.Source.PORTAL
+
+    @property
+    def district_clock_start(self):
+        """The day the district's 121.10(b) and (e) clocks start."""
+        return self.learned_on if self.recorded_by_district else self.notice_date
+
+    @property
+    def learned_how(self) -> str:
+        """How the district learned of the breach, in words: shown on the report and on each duty it opened."""
+        if not self.recorded_by_district:
+            return "the vendor's report in the portal"
+        told = f" ({self.told_by})" if self.told_by else ""
+        return f"{self.DISTRICT_LEARNED[self.Source(self.source)]}{told}"
 
 
 class ParentRequest(models.Model):

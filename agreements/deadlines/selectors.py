@@ -106,7 +106,8 @@ def breach_reports_for_vendor(contractor):
     """The vendor's reports, each with its notice to every district (on time or not). Two queries."""
     notices = Obligation.objects.filter(kind=Obligation.Kind.BREACH_NOTICE).select_related("agency")
     return (
-        BreachReport.objects.filter(contractor=contractor)
+        # A breach a district recorded itself is the district's record, not the vendor's report.
+        BreachReport.objects.filter(contractor=contractor, source=BreachReport.Source.PORTAL)
         .prefetch_related(Prefetch("obligations", queryset=notices.order_by("agency__name"), to_attr="notices"))
         .order_by("-filed_at")
     )

@@ -13,7 +13,9 @@ urlpatterns = [
     path("deadlines/<int:pk>/remedied/", views.obligation_remedied, name="obligation_remedied"),
     path("deadlines/<int:pk>/extend/", views.obligation_extend, name="obligation_extend"),
     path("district/<slug:slug>/breaches/", views.district_breaches, name="district_breaches"),
+    path("district/<slug:slug>/breaches/new/", views.district_breach_new, name="district_breach_new"),
     path("district/<slug:slug>/breaches/<int:pk>/", views.district_breach, name="district_breach"),
+    path("district/<slug:slug>/breaches/<int:pk>/letter/", views.district_breach_letter, name="district_breach_letter"),
     path(
         "district/<slug:slug>/breaches/<int:pk>/nysed.txt", views.district_breach_export, name="district_breach_nysed"
     ),

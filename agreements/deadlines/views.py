@@ -3,7 +3,7 @@ requests and closure dates, the vendor's breach reports and destruction certific
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -17,6 +17,7 @@ from ..models import Agreement, statuses
 from . import rules, selectors, services
 from .calendar import long_date
 from .forms import (
+    BreachRecordForm,
     BreachReportForm,
     ClosureForm,
     DecisionForm,
@@ -30,6 +31,7 @@ from .forms import (
 )
 from .ical import calendar_for
 from .models import CalendarFeed, DestructionCertificate, DistrictClosure, Obligation
+from .storage import letter_kind
 
 K = Obligation.Kind
 
@@ -214,6 +216,48 @@ def district_breach(request, agency, membership, pk):
         "deadlines/district_breach.html",
         {"agency": agency, "membership": membership, "report": report, "today": timezone.localdate()},
     )
+
+
+@member_required("district", roles=DISTRICT_ADMIN)
+def district_breach_new(request, agency, membership):
+    """A breach the district learned of without a report in the portal (8 NYCRR 121.10(d))."""
+    form = BreachRecordForm(request.POST or None, request.FILES or None, agreements=_district_agreements(agency))
+    if request.method == "POST" and form.is_valid():
+        with refusal_message(request):
+            data = dict(form.cleaned_data)
+            report = services.breach_record(
+                agency=agency, actor=request.user, letter=data.pop("letter") or None, **data
+            )
+            nysed = report.obligations.get(kind=K.BREACH_NYSED)
+            messages.success(
+                request,
+                f"Breach recorded. Report it to NYSED's Chief Privacy Officer by {long_date(nysed.due_on)}.",
+            )
+            return redirect("district_breach", slug=agency.slug, pk=report.pk)
+    return render(request, "deadlines/district_breach_new.html", {"agency": agency, "form": form})
+
+
+@member_required("district", roles=BREACH_READERS)
+def district_breach_letter(request, agency, membership, pk):
+    """The vendor's letter the district attached: to the district's breach readers only, never cached, never shown
+    inline as the browser guesses (its type is the one checked when it was uploaded)."""
+    report = selectors.breach_report_for_district(agency, pk)
+    if not report.letter:
+        raise Http404
+    with report.letter.open("rb") as f:
+        head = f.read(16)
+    kind = letter_kind(head)
+    if kind is None:
+        raise Http404
+    response = FileResponse(
+        report.letter.open("rb"),
+        content_type=kind[0],
+        as_attachment=True,
+        filename=f"breach-{report.pk}-letter.{kind[1]}",
+    )
+    response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 @member_required("district", roles=BREACH_READERS)

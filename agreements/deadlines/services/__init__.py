@@ -7,6 +7,7 @@ outbox (agreements.mail.email_enqueue); status changes of an agreement go throug
 from .breaches import (
     breach_eligible_agreements,
     breach_notice_due,
+    breach_record,
     breach_report_file,
     parent_notice_delay,
     parent_notice_remedied,
@@ -40,6 +41,7 @@ __all__ = [
     "agreement_term_change",
     "breach_eligible_agreements",
     "breach_notice_due",
+    "breach_record",
     "breach_report_file",
     "calendar_feed_issue",
     "calendar_feed_revoke",

@@ -1,6 +1,6 @@
 """Breach reports (DPA II.12; 8 NYCRR 121.10): the vendor's notice and the duties it opens for the district."""
 
-from datetime import date
+from datetime import date, datetime, time
 
 from django.db import transaction
 from django.utils import timezone
@@ -13,6 +13,7 @@ from ...models import Agreement, statuses
 from .. import rules
 from ..calendar import add_calendar_days, earlier_governs, long_date
 from ..models import BreachReport, Obligation
+from ..storage import LETTER_MAX_BYTES, letter_kind
 from .duties import closures_of, district_admin_emails, due_after, obligation_build
 
 K = Obligation.Kind
@@ -70,25 +71,7 @@ def breach_report_file(*, contractor, actor, agreements, **facts) -> BreachRepor
             by_district.setdefault(agreement.agency_id, agreement)
         for agreement in by_district.values():
             agency = agreement.agency
-            governing = breach_notice_due(discovered_on=report.discovery_date, closures=closures_of(agency.pk))
-            links = {"contractor": contractor, "agreement": agreement, "breach_report": report}
-            notice = obligation_build(
-                K.BREACH_NOTICE,
-                agency=agency,
-                start=report.discovery_date,
-                due=governing.due,
-                explanation=governing.explanation,
-                **links,
-            )
-            notice.status, notice.met_at, notice.met_by = Obligation.Status.MET, now, actor
-            notice.met_note = "Notice given through the portal."
-            Obligation.objects.bulk_create(
-                [
-                    notice,
-                    obligation_build(K.BREACH_NYSED, agency=agency, start=received, due=nysed_due, **links),
-                    obligation_build(K.BREACH_PARENTS, agency=agency, start=received, due=parents_due, **links),
-                ]
-            )
+            governing = _breach_duties_open(report=report, agreement=agreement, actor=actor, notice_given_at=now)
             email_enqueue(
                 to=[agency.breach_notice_email, agency.data_protection_office_email, *district_admin_emails(agency.pk)],
                 template="deadline_breach_reported",
@@ -103,6 +86,100 @@ def breach_report_file(*, contractor, actor, agreements, **facts) -> BreachRepor
                     "parents_due": parents_due,
                 },
             )
+    return report
+
+
+def _breach_duties_open(*, report: BreachReport, agreement: Agreement, actor, notice_given_at=None):
+    """The duties a breach opens for one district, from the day the district learned of it
+    (`report.district_clock_start`): report to NYSED's Chief Privacy Officer (121.10(b), (d)) and notify those
+    affected (121.10(e)); and, where the vendor's notice came (in the portal or by letter) at `notice_given_at`, the
+    vendor's notice duty recorded as met then, on time or late against the governing date (121.10(a); DPA II.12(a)).
+    Returns the governing date of the vendor's notice, or None where no notice came."""
+    agency = agreement.agency
+    start = report.district_clock_start
+    links = {"contractor": report.contractor, "agreement": agreement, "breach_report": report}
+    how = f"The clock started on {long_date(start)}, when {report.learned_how}."
+    duties = [
+        obligation_build(K.BREACH_NYSED, agency=agency, start=start, due=due_after(K.BREACH_NYSED, start), **links),
+        obligation_build(K.BREACH_PARENTS, agency=agency, start=start, due=due_after(K.BREACH_PARENTS, start), **links),
+    ]
+    if report.recorded_by_district:
+        for duty in duties:
+            duty.due_explanation = how
+    governing = None
+    if notice_given_at is not None:
+        governing = breach_notice_due(discovered_on=report.discovery_date, closures=closures_of(agency.pk))
+        notice = obligation_build(
+            K.BREACH_NOTICE,
+            agency=agency,
+            start=report.discovery_date,
+            due=governing.due,
+            explanation=governing.explanation,
+            **links,
+        )
+        notice.status, notice.met_at, notice.met_by = Obligation.Status.MET, notice_given_at, actor
+        notice.met_note = (
+            f"Notice received outside the portal on {long_date(start)}, recorded by the district."
+            if report.recorded_by_district
+            else "Notice given through the portal."
+        )
+        duties.insert(0, notice)
+    Obligation.objects.bulk_create(duties)
+    return governing
+
+
+def breach_record(*, agency, actor, agreement: Agreement, source: str, learned_on: date, letter=None, **facts):
+    """A district admin records a breach it learned of without a report in the portal (8 NYCRR 121.10(d)): one it
+    discovered itself, one a third party told it of, or the vendor's notice received outside the portal (the letter
+    attached). Its duties open from the day it learned of it; a vendor's letter also records the vendor's notice as
+    given that day."""
+    S = BreachReport.Source
+    access.require_district_staff(actor, agency.pk, access.DISTRICT_ADMIN)
+    if agreement.agency_id != agency.pk or agreement.status not in statuses.HOLDS_DATA:
+        raise ApplicationError("Choose one of the district's agreements that is or was in effect.", code=FORBIDDEN)
+    if source not in (S.DISTRICT, S.THIRD_PARTY, S.VENDOR_LETTER):
+        raise ApplicationError("Say how the district learned of the breach.")
+    if source == S.VENDOR_LETTER and not letter:
+        raise ApplicationError("Attach the vendor's letter.")
+    if source != S.VENDOR_LETTER:
+        letter = None
+    told_by = (facts.pop("told_by", "") or "").strip()
+    if source == S.THIRD_PARTY and not told_by:
+        raise ApplicationError("Say who told the district of the breach.")
+    today = timezone.localdate()
+    if learned_on > today:
+        raise ApplicationError("The date the district learned of the breach cannot be in the future.")
+    facts["discovery_date"] = facts.get("discovery_date") or learned_on
+    if facts["discovery_date"] < facts["incident_date"]:
+        raise ApplicationError("The breach cannot be discovered before it happened.")
+    if facts["discovery_date"] > learned_on:
+        raise ApplicationError("The district cannot learn of a breach before it was discovered.")
+    kind = None
+    if letter is not None:
+        kind = letter_kind(letter.read(16))
+        letter.seek(0)
+        if kind is None or letter.size > LETTER_MAX_BYTES:
+            raise ApplicationError(
+                f"Attach the letter as a PDF, PNG or JPEG of at most {LETTER_MAX_BYTES // 1_048_576} MB."
+            )
+    with transaction.atomic():
+        report = BreachReport(
+            contractor=agreement.contractor,
+            filed_by=actor,
+            filed_at=timezone.now(),
+            source=source,
+            learned_on=learned_on,
+            told_by=told_by if source == S.THIRD_PARTY else "",
+            **facts,
+        )
+        if kind is not None:
+            report.letter.save(f"breach-letter.{kind[1]}", letter, save=False)
+        report.save()
+        report.agreements.set([agreement])
+        received_at = None
+        if source == S.VENDOR_LETTER:  # the notice was given the day it was received; noon, so the day is the day
+            received_at = timezone.make_aware(datetime.combine(learned_on, time(12)))
+        _breach_duties_open(report=report, agreement=agreement, actor=actor, notice_given_at=received_at)
     return report
 
 
