@@ -29,6 +29,23 @@ def complaint_contact_missing(agency) -> bool:
     return not bill_of_rights.names_complaint_address(agency)
 
 
+def c1_crosswalk(reuse) -> dict:
+    """How the C.1 answers were carried from a CSF 1.1 agreement by NIST's mapping (exhibits.services.answers_reuse):
+    {"source": NIST's document, "notes": {2.0 category: {"from": [...], "left_out": [...], "unmapped": bool}}}, or
+    {} when nothing was carried that way."""
+    record = (reuse.answers or {}).get("c1_crosswalk") if reuse else None
+    if not record:
+        return {}
+    notes = defaultdict(lambda: {"from": [], "left_out": [], "unmapped": False})
+    for identifier, sources in record.get("from", {}).items():
+        notes[identifier]["from"] = sources
+    for identifier, sources in record.get("left_out", {}).items():
+        notes[identifier]["left_out"] = sources
+    for identifier in record.get("unmapped", []):
+        notes[identifier]["unmapped"] = True
+    return {"source": record.get("source", {}), "notes": dict(notes)}
+
+
 def csf_responses(agreement) -> list:
     """C.1 responses with their categories and functions, in the framework's order. One query."""
     responses = CsfResponse.objects.filter(agreement=agreement).select_related("category__function")
@@ -86,6 +103,7 @@ def agreement_exhibits(agreement, *, side: str = "district") -> dict:
         "changes": answers_diff(submissions[1].answers, submissions[0].answers) if len(submissions) == 2 else None,
         "reuse": reuse,
         "carried": carried_over(reuse.answers, answers) if reuse else set(),
+        "c1_crosswalk": c1_crosswalk(reuse),
         "bill_of_rights": bill,
         "acknowledged": bool(ack and bill and ack.bill_of_rights_id == bill.pk),
         "sections": Section,

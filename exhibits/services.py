@@ -7,13 +7,16 @@ from django.utils import timezone
 from dpa_portal.errors import STATE, ApplicationError
 from vendors.models import Subcontractor
 
-from . import bill_of_rights
+from . import bill_of_rights, crosswalk
 from .answers import EXHIBIT_B_FIELDS, EXHIBIT_C_FIELDS, agreement_answers
 from .models import (
+    CSF_NARRATIVE_LENGTH,
     AnswerReuse,
     BillOfRights,
     BillOfRightsAcknowledgement,
     CsfResponse,
+    Framework,
+    FrameworkCategory,
     ReviewComment,
     Section,
     SecurityPlan,
@@ -93,7 +96,9 @@ def answers_reuse(*, agreement, source, actor) -> AnswerReuse:
     """Copy the answers `source` last submitted into `agreement` (Exhibits B, C, C.1 and the subcontractors).
 
     Exhibit A is not copied: each district has its own Bill of Rights to acknowledge. C.1 answers are copied by
-    category identifier, so only the categories the two framework versions share carry over.
+    category identifier between agreements of the same framework version; from CSF 1.1 to CSF 2.0 they follow
+    NIST's published mapping (exhibits/crosswalk.py), and a 2.0 category the mapping sends nothing to starts empty.
+    What came from where is kept in the reuse's answers under C1_CROSSWALK, for the pages to say so.
     """
     if source.contractor_id != agreement.contractor_id or source.pk == agreement.pk:
         raise ApplicationError("Answers can only be reused from another agreement of the same contractor.")
@@ -112,23 +117,57 @@ def answers_reuse(*, agreement, source, actor) -> AnswerReuse:
         for field in EXHIBIT_C_FIELDS:
             setattr(plan, field, answers[Section.EXHIBIT_C][field])
         plan.save()
-        copied_c1 = {}
-        for response in CsfResponse.objects.filter(agreement=agreement).select_related("category"):
-            previous = answers[Section.EXHIBIT_C1].get(response.category.identifier)
-            if previous:
-                response.narrative, response.tier = previous["narrative"], previous["tier"]
-                response.save(update_fields=["narrative", "tier", "updated_at"])
-                copied_c1[response.category.identifier] = previous
+        copied_c1, mapping = _c1_reuse(agreement=agreement, source=source, previous=answers[Section.EXHIBIT_C1])
         copied = {
             Section.EXHIBIT_B: answers[Section.EXHIBIT_B],
             Section.SUBCONTRACTORS: answers[Section.SUBCONTRACTORS],
             Section.EXHIBIT_C: answers[Section.EXHIBIT_C],
             Section.EXHIBIT_C1: copied_c1,
+            **({C1_CROSSWALK: mapping} if mapping else {}),
         }
         reuse, _ = AnswerReuse.objects.update_or_create(
             agreement=agreement, defaults={"source": source, "answers": copied, "actor": actor}
         )
     return reuse
+
+
+# The key, in AnswerReuse.answers, of how C.1 answers were carried by NIST's mapping: {"source": {...}, "from": {2.0
+# category: [1.1 categories]}, "left_out": {...}, "unmapped": [2.0 categories]}.
+C1_CROSSWALK = "c1_crosswalk"
+
+
+def _c1_reuse(*, agreement, source, previous: dict) -> tuple[dict, dict]:
+    """Fill the agreement's C.1 from the source's submitted C.1 answers `previous`; return (what was copied, per
+    target category, and the crosswalk record, or {} when the identifiers were matched directly)."""
+    responses = list(CsfResponse.objects.filter(agreement=agreement).select_related("category"))
+    from_version = Framework.objects.filter(agreements=source.pk).values_list("version", flat=True).first()
+    walk = None
+    if from_version != agreement.framework.version:
+        walk = crosswalk.crosswalk_for(from_version, agreement.framework.version)
+    copied, record = {}, {}
+    if walk is not None:
+        categories = FrameworkCategory.objects.filter(framework__agreements=source.pk)
+        names = dict(categories.values_list("identifier", "name"))
+        record = {"source": walk.source, "from": {}, "left_out": {}, "unmapped": []}
+    for response in responses:
+        identifier = response.category.identifier
+        if walk is None:
+            value = previous.get(identifier)
+        else:
+            carried = crosswalk.carry(walk, identifier, previous, names, CSF_NARRATIVE_LENGTH)
+            if not carried.mapped:
+                record["unmapped"].append(identifier)
+            if carried.left_out:
+                record["left_out"][identifier] = carried.left_out
+            value = None
+            if carried.narrative:
+                record["from"][identifier] = carried.sources
+                value = {"narrative": carried.narrative, "tier": carried.tier}
+        if value:
+            response.narrative, response.tier = value["narrative"], value["tier"]
+            response.save(update_fields=["narrative", "tier", "updated_at"])
+            copied[identifier] = value
+    return copied, record
 
 
 def submission_record(*, agreement, actor) -> Submission:

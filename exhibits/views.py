@@ -20,8 +20,8 @@ from .forms import (
     SubcontractorForm,
     SupplementalInformationForm,
 )
-from .models import CsfResponse, SecurityPlan, SupplementalInformation
-from .selectors import comments_by_place
+from .models import AnswerReuse, CsfResponse, SecurityPlan, SupplementalInformation
+from .selectors import c1_crosswalk, comments_by_place
 from .services import bill_of_rights_acknowledge, review_comment_add
 
 NOT_SAVED = "Nothing was saved: correct what is marked below. What you typed is kept."
@@ -114,6 +114,7 @@ def exhibit_c1(request, agreement, side, role):
         "exhibits/exhibit_c1.html",
         formset=formset,
         page_title=f"Exhibit C.1: {agreement.framework.name}",
+        c1_crosswalk=c1_crosswalk(AnswerReuse.objects.filter(agreement=agreement).first()),
     )
 
 
