@@ -248,6 +248,13 @@ def agreement_amend(*, agreement: Agreement, actor, kind: str) -> Agreement:
         raise ApplicationError("Choose an amendment or a renewal.")
     if agreement.status not in statuses.AMENDABLE:
         raise ApplicationError("Only an executed agreement can be amended or renewed.", code=STATE)
+    successor = Agreement.objects.filter(previous=agreement, status__in=statuses.POSTED).order_by("pk").first()
+    if successor is not None:  # superseded (issue 11.3): the successor is the agreement to amend or renew now
+        raise ApplicationError(
+            f"The {successor.get_kind_display().lower()} (agreement {successor.pk}) superseded this agreement: amend "
+            "or renew that one.",
+            code=STATE,
+        )
     start, end = agreement.contract_start, agreement.contract_end
     if kind == Agreement.Kind.RENEWAL and start and end:
         start, end = renewal_term(start, end)

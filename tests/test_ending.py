@@ -14,6 +14,7 @@ from agreements.deadlines.services.ending import agreement_terminate, carry_over
 from agreements.deadlines.sweep import sweep_run
 from agreements.models import Agreement, Obligation, OutboundEmail, StatusChange, Termination
 from agreements.services import (
+    agreement_amend,
     agreement_create,
     agreement_supersede_predecessor,
     agreement_transition,
@@ -226,6 +227,7 @@ def test_an_executed_amendment_supersedes_the_agreement_and_takes_its_duties(cli
     client.force_login(people["district_admin"])
     old_page = client.get(reverse("agreement_detail", args=[executed.pk])).text
     assert "Superseded: the amendment" in old_page and "End this agreement early" not in old_page
+    assert "Start an amendment" not in old_page
     new_page = client.get(reverse("agreement_detail", args=[amendment.pk])).text
     assert f'supersedes <a href="{reverse("agreement_detail", args=[executed.pk])}">agreement {executed.pk}' in (
         new_page
@@ -302,3 +304,28 @@ def test_there_is_nothing_to_confirm_without_an_executed_successor(people, execu
     with pytest.raises(ApplicationError, match="nothing to confirm"):
         data_carry_over_confirm(agreement=executed, actor=people["district_admin"])
     assert duty(executed, K.RETURN_DESTROY).is_open
+
+
+def test_agreement_execute_supersedes_the_predecessor_in_its_transaction(people, executed, today):
+    """The real hook: agreements.signing.agreement_execute (its stored-document path, without the renderer)."""
+    from agreements.signing import agreement_execute
+
+    from .public_helpers import move, store_executed_document, store_public_copy
+
+    open_breach(executed, people, today)
+    amendment = move(successor(executed, "amendment"), S.VENDOR_SIGNED)
+    store_executed_document(amendment)
+    store_public_copy(amendment)
+    agreement_execute(agreement_id=amendment.pk)
+    amendment.refresh_from_db()
+    assert amendment.status == S.EXECUTED
+    assert duty(executed, K.TERM_END).status == Obligation.Status.CANCELLED
+    assert not Obligation.objects.filter(agreement=executed, status__in=OPEN).exists()
+    assert Obligation.objects.filter(agreement=amendment, status__in=OPEN).exists()
+    assert "Superseded by the amendment" in StatusChange.objects.filter(agreement=executed).latest().note
+
+
+def test_a_superseded_agreement_is_not_amended_again(people, executed):
+    amendment = execute(successor(executed, "amendment"))
+    with pytest.raises(ApplicationError, match=f"agreement {amendment.pk}"):
+        agreement_amend(agreement=executed, actor=people["district_admin"], kind="renewal")

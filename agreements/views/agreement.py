@@ -69,7 +69,7 @@ def detail(request, agreement, side, role):
     context["max_attempts"] = render_jobs.MAX_ATTEMPTS
     from .ending import ending_context  # early termination and supersession (issue 11)
 
-    context.update(ending_context(agreement, side=side, role=role))
+    context.update(ending_context(agreement, side=side, role=role, can=can))
     return render(request, "agreements/agreement_detail.html", context)
 
 

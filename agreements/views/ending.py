@@ -44,10 +44,13 @@ def carry_over(request, agreement, side, role):
     return redirect("agreement_detail", pk=agreement.pk)
 
 
-def ending_context(agreement, *, side: str, role: str) -> dict:
-    """What the agreement page shows of how the agreement ended or was superseded, and the district admin's forms."""
+def ending_context(agreement, *, side: str, role: str, can: dict) -> dict:
+    """What the agreement page shows of how the agreement ended or was superseded, and the district admin's forms.
+    A superseded agreement is amended or renewed no more: its successor is (`can`, from the page, is told)."""
     district_admin = side == "district" and role in DISTRICT_ADMIN
     superseded_by = successor_in_effect(agreement)
+    if superseded_by is not None:
+        can["amend"] = False
     context = {
         "superseded_by": superseded_by,
         "supersedes": agreement.previous if agreement.previous_id and agreement.status in statuses.POSTED else None,
