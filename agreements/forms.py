@@ -55,19 +55,45 @@ class AgreementCreateForm(forms.Form):
 
 
 class AgreementTermForm(forms.ModelForm):
-    """The district's own fields of an agreement: the Service Agreement's date and the contract term."""
+    """The district's own fields of an agreement: the Service Agreement's date and the contract term, which ends on
+    a date or runs until terminated with a date for the district's next review (issue 11.1)."""
 
     class Meta:
         model = Agreement
-        fields = ["service_agreement_date", "contract_start", "contract_end"]
-        widgets = {f: forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d") for f in fields}
+        fields = ["service_agreement_date", "contract_start", "contract_end", "runs_until_terminated", "review_on"]
+        dates = ["service_agreement_date", "contract_start", "contract_end", "review_on"]
+        widgets = {f: forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d") for f in dates}
+        help_texts = {
+            "runs_until_terminated": "The Service Agreement has no end date: give the date you will next review it "
+            "instead. The review date is reminded like an end date, and never ends the agreement.",
+        }
 
     def clean(self):
         data = super().clean()
         start, end = data.get("contract_start"), data.get("contract_end")
-        if start and end and end < start:
-            self.add_error("contract_end", "The contract cannot end before it starts.")
+        if data.get("runs_until_terminated"):
+            data["contract_end"] = None  # no end date: the review date takes its place
+            if not data.get("review_on"):
+                self.add_error("review_on", "Give the date you will next review the agreement.")
+        else:
+            data["review_on"] = None
+            if start and end and end < start:
+                self.add_error("contract_end", "The contract cannot end before it starts.")
         return data
+
+
+class TermChangeForm(forms.Form):
+    """A district admin changes the end date of an executed agreement, saying why (issue 11.4)."""
+
+    contract_end = forms.DateField(label="New contract end date", widget=forms.DateInput(attrs={"type": "date"}))
+    reason = text_form_field(StatusChange, "note", label="Why the term changes", widget=Textarea(attrs={"rows": 2}))
+
+
+class TermReviewForm(forms.Form):
+    """A district admin records the review of an agreement that runs until terminated (issue 11.1)."""
+
+    next_review_on = forms.DateField(label="Next review date", widget=forms.DateInput(attrs={"type": "date"}))
+    note = text_form_field(StatusChange, "note", label="What the review found (optional)", required=False)
 
 
 class SendToVendorForm(forms.Form):

@@ -92,6 +92,24 @@ def agreement_list(
     return qs.order_by("-status_changed_at", "-pk")
 
 
+# Of an agreement made before the term was required (issue 11.1): what it lacks. Drafts must complete it to be sent.
+TERM_INCOMPLETE = (
+    Q(service_agreement_date__isnull=True)
+    | Q(contract_start__isnull=True)
+    | Q(runs_until_terminated=False, contract_end__isnull=True)
+)
+
+
+def agreements_missing_term(*, agency, limit: int = 20) -> list:
+    """The district's drafts without a complete term, oldest first, for its dashboard to list with links (a few:
+    they are left from before the rule, and new ones are completed before they are sent)."""
+    return list(
+        Agreement.objects.filter(TERM_INCOMPLETE, agency=agency, status=statuses.AgreementStatus.DRAFT)
+        .select_related("contractor")
+        .order_by("created_at", "pk")[:limit]
+    )
+
+
 def status_counts(*, agency=None, contractor=None) -> list[tuple[str, str, int]]:
     """(status, label, count) for every status, in lifecycle order. One query."""
     qs = Agreement.objects.all()

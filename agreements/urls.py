@@ -3,7 +3,7 @@ dpa_portal/urls.py). The deadlines have their own (agreements/deadlines/urls.py)
 
 from django.urls import path
 
-from .views import agreement, district, ending, public, signing, verify
+from .views import agreement, district, ending, public, signing, term, verify
 
 urlpatterns = [
     path("", public.home, name="home"),
@@ -16,6 +16,8 @@ urlpatterns = [
     path("agreements/<int:pk>/", agreement.detail, name="agreement_detail"),
     path("agreements/<int:pk>/send/", agreement.send, name="agreement_send"),
     path("agreements/<int:pk>/term/", agreement.edit_term, name="agreement_term"),
+    path("agreements/<int:pk>/term/change/", term.change, name="agreement_term_change"),
+    path("agreements/<int:pk>/term/review/", term.review, name="agreement_term_review"),
     path("agreements/<int:pk>/request-changes/", agreement.request_changes, name="agreement_request_changes"),
     path("agreements/<int:pk>/approve/", agreement.approve, name="agreement_approve"),
     path("agreements/<int:pk>/withdraw/", agreement.withdraw, name="agreement_withdraw"),

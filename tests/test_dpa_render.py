@@ -295,6 +295,8 @@ def test_breach_notice_recipient_and_service_agreement_date(answered):
 
 
 def test_missing_service_agreement_date_is_a_blank_to_fill_in(agreement):
+    # Only a draft made before the term was required (issue 11.1) lacks it; none is sent without it.
+    Agreement.objects.filter(pk=agreement.pk).update(service_agreement_date=None)
     html = render_dpa_html(agreement)
     assert 'pursuant to a contract dated <span class="blank"></span> ("Service Agreement")' in html
     assert "None" not in html
@@ -495,6 +497,7 @@ def test_draft_mark_only_on_drafts(answered):
 def test_exhibit_b_when_nothing_is_answered_yet(agreement):
     """A fresh agreement renders: no answers, every box unchecked, blanks for the dates."""
     SupplementalInformation.objects.filter(agreement=agreement).update(correction_days=21)
+    Agreement.objects.filter(pk=agreement.pk).update(contract_start=None, contract_end=None)  # made before 11.1
     html = render_dpa_html(agreement)
     assert html.count("☒") == 0
     assert 'Contract Start Date <span class="blank"></span>' in html

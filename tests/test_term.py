@@ -15,6 +15,7 @@ from agreements.services import agreement_send_to_vendor
 from dpa_portal.errors import ApplicationError
 
 from . import factories
+from .helpers import with_totp
 from .public_helpers import make_agreement
 
 S = Agreement.Status
@@ -203,3 +204,99 @@ def test_the_admin_shows_an_executed_agreements_term_read_only(executed, agreeme
     for field in ("contract_end", "contract_start", "service_agreement_date", "review_on", "runs_until_terminated"):
         assert field in model_admin.get_readonly_fields(request, executed)
         assert field not in model_admin.get_readonly_fields(request, agreement)
+
+
+# --- the pages ----------------------------------------------------------------------------------------------------
+
+
+def test_the_term_form_takes_until_terminated_with_a_review_date(client, agreement, district_admin):
+    from django.urls import reverse
+
+    client.force_login(with_totp(district_admin))
+    url = reverse("agreement_term", args=[agreement.pk])
+    data = {"service_agreement_date": "2026-05-01", "contract_start": "2026-07-01", "contract_end": "2027-06-30"}
+    client.post(url, {**data, "runs_until_terminated": "on"})
+    agreement.refresh_from_db()
+    assert agreement.contract_end == date(2027, 6, 30) and not agreement.runs_until_terminated  # refused: no review
+    client.post(url, {**data, "runs_until_terminated": "on", "review_on": "2027-05-15"})
+    agreement.refresh_from_db()
+    assert (agreement.runs_until_terminated, agreement.review_on, agreement.contract_end) == (
+        True,
+        date(2027, 5, 15),
+        None,
+    )
+    page = client.get(reverse("agreement_detail", args=[agreement.pk])).text
+    assert "until terminated; next review May 15, 2027" in page
+
+
+def test_a_portal_agreement_never_says_not_set_or_not_stated(client, executed, district_admin, vendor_editor):
+    from django.urls import reverse
+
+    from agreements.documents.render import render_dpa_html as dpa_html
+
+    Agreement.objects.filter(pk=executed.pk).update(service_agreement_date=date(2026, 5, 1))
+    executed.refresh_from_db()
+    pages = []
+    for user in (district_admin, vendor_editor):
+        client.force_login(with_totp(user))
+        pages.append(client.get(reverse("agreement_detail", args=[executed.pk])).text)
+    client.logout()
+    pages.append(client.get(reverse("public_agreement", args=[executed.agency.slug, executed.pk])).text)
+    pages.append(client.get(reverse("public_district", args=[executed.agency.slug])).text)
+    for page in pages:
+        assert "not set" not in page.lower() and "not stated" not in page.lower()
+        assert "June 30, 2027" in page
+    dpa = dpa_html(executed)  # Exhibit B's term in the DPA (its unanswered C.1 tiers say "Not stated." of themselves)
+    assert "Contract Start Date 7/1/2026" in dpa and "Contract End Date 6/30/2027" in dpa
+    Agreement.objects.filter(pk=executed.pk).update(
+        contract_end=None, runs_until_terminated=True, review_on=date(2027, 5, 15)
+    )
+    executed.refresh_from_db()
+    assert "Contract End Date none: until terminated; next review 5/15/2027" in dpa_html(executed)
+    client.force_login(district_admin)
+    assert (
+        "until terminated; next review May 15, 2027" in client.get(reverse("agreement_detail", args=[executed.pk])).text
+    )
+
+
+def test_the_dashboard_lists_drafts_without_a_term_and_sending_them_is_refused(
+    client, agreement, district, district_admin, vendor_editor
+):
+    from django.urls import reverse
+
+    Agreement.objects.filter(pk=agreement.pk).update(contract_end=None)
+    client.force_login(with_totp(district_admin))
+    page = client.get(reverse("district_dashboard", args=[district.slug])).text
+    assert 'id="missing-term"' in page and reverse("agreement_detail", args=[agreement.pk]) in page
+    assert "missing the contract end date" in page
+    response = client.post(reverse("agreement_send", args=[agreement.pk]), {}, follow=True)
+    assert "Complete the term before sending" in response.text
+    agreement.refresh_from_db()
+    assert agreement.status == S.DRAFT
+    Agreement.objects.filter(pk=agreement.pk).update(contract_end=date(2027, 6, 30))
+    assert 'id="missing-term"' not in client.get(reverse("district_dashboard", args=[district.slug])).text
+
+
+def test_a_district_admin_changes_the_term_from_the_agreement_page(client, executed, district_admin, today):
+    from django.urls import reverse
+
+    client.force_login(with_totp(district_admin))
+    url = reverse("agreement_detail", args=[executed.pk])
+    assert 'id="term-change"' in client.get(url).text
+    change = reverse("agreement_term_change", args=[executed.pk])
+    new_end = today + timedelta(days=500)
+    refused = client.post(change, {"contract_end": new_end.isoformat(), "reason": ""}, follow=True)
+    executed.refresh_from_db()
+    assert executed.contract_end == date(2027, 6, 30) and refused.status_code == 200
+    done = client.post(change, {"contract_end": new_end.isoformat(), "reason": "Renewed by the board"}, follow=True)
+    executed.refresh_from_db()
+    assert executed.contract_end == new_end
+    assert "Contract term changed" in done.text and "Renewed by the board" in done.text  # on the timeline
+
+
+def test_others_see_no_term_change_form(client, executed, district_reviewer, vendor_editor):
+    from django.urls import reverse
+
+    for user in (district_reviewer, vendor_editor):
+        client.force_login(user)
+        assert 'id="term-change"' not in client.get(reverse("agreement_detail", args=[executed.pk])).text

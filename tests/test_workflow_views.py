@@ -38,6 +38,8 @@ PAGES = [
     ("agreement_detail", "get", "agreement", DISTRICT_STAFF | VENDOR_STAFF),
     ("agreement_send", "post", "agreement", {"district_admin"}),
     ("agreement_term", "post", "agreement", {"district_admin"}),
+    ("agreement_term_change", "post", "agreement", {"district_admin"}),
+    ("agreement_term_review", "post", "agreement", {"district_admin"}),
     ("agreement_request_changes", "post", "agreement", {"district_admin"}),
     ("agreement_approve", "post", "agreement", {"district_admin"}),
     ("agreement_withdraw", "post", "agreement", {"district_admin"}),

@@ -70,6 +70,9 @@ def detail(request, agreement, side, role):
     from .ending import ending_context  # early termination and supersession (issue 11)
 
     context.update(ending_context(agreement, side=side, role=role, can=can))
+    from .term import term_context  # the term of an executed agreement (issue 11, points 1 and 4)
+
+    context.update(term_context(agreement, side=side, role=role))
     return render(request, "agreements/agreement_detail.html", context)
 
 

@@ -38,6 +38,7 @@ def dashboard(request, agency, membership):
             "vendors": vendors,
             "products": products,
             "statuses": Agreement.Status.choices,
+            "missing_term": selectors.agreements_missing_term(agency=agency),
             "complaint_contact_missing": complaint_contact_missing(agency),
         },
     )
