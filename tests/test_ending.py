@@ -329,3 +329,34 @@ def test_a_superseded_agreement_is_not_amended_again(people, executed):
     amendment = execute(successor(executed, "amendment"))
     with pytest.raises(ApplicationError, match=f"agreement {amendment.pk}"):
         agreement_amend(agreement=executed, actor=people["district_admin"], kind="renewal")
+
+
+def test_an_agreement_that_runs_until_terminated_is_terminated_and_its_reviews_stop(people, executed, today):
+    Obligation.objects.filter(agreement=executed).delete()
+    Agreement.objects.filter(pk=executed.pk).update(
+        contract_end=None, runs_until_terminated=True, review_on=today + timedelta(days=60)
+    )
+    executed.refresh_from_db()
+    deadlines.term_end_obligation(executed).save()
+    agreement_terminate(
+        agreement=executed, actor=people["district_admin"], effective_on=today, basis="notice", reason="Notice."
+    )
+    assert duty(executed, K.TERM_END).status == Obligation.Status.CANCELLED
+    assert duty(executed, K.RETURN_DESTROY).clock_started_on == today
+
+
+def test_many_duties_moved_keep_the_timeline_note_within_its_limit(people, executed, today):
+    Obligation.objects.bulk_create(
+        deadlines.obligation_build(
+            K.ACCESS,
+            agency=executed.agency,
+            start=today,
+            due=today + timedelta(days=30),
+            agreement=executed,
+            contractor=executed.contractor,
+        )
+        for _ in range(60)
+    )
+    amendment = execute(successor(executed, "amendment"))
+    assert Obligation.objects.filter(agreement=amendment, kind=K.ACCESS).count() == 60
+    assert "60 duties" in StatusChange.objects.filter(agreement=executed).latest().note

@@ -123,6 +123,11 @@ def predecessor_supersede(*, agreement: Agreement) -> Agreement | None:
     Returns the predecessor, or None for a new agreement."""
     if agreement.previous_id is None:
         return None
+    with transaction.atomic():
+        return _supersede(agreement)
+
+
+def _supersede(agreement: Agreement) -> Agreement:
     old = Agreement.objects.select_for_update().select_related("agency", "contractor").get(pk=agreement.previous_id)
     label = agreement.get_kind_display().lower()
     executed = long_date(timezone.localdate())
@@ -131,7 +136,7 @@ def predecessor_supersede(*, agreement: Agreement) -> Agreement | None:
     stopped = Obligation.objects.filter(agreement=old, kind=K.TERM_END, status__in=OPEN).update(
         status=Obligation.Status.CANCELLED, met_note=stop
     )
-    if old.status == S.EXECUTED and old.contract_end and not Obligation.objects.filter(agreement=old, kind=K.TERM_END):
+    if old.status == S.EXECUTED and old.term_end_day and not Obligation.objects.filter(agreement=old, kind=K.TERM_END):
         # The sweep has not opened its end of term yet: record it as stopped, so that the sweep never opens it.
         item = term_end_obligation(old)
         item.status, item.met_note = Obligation.Status.CANCELLED, stop
@@ -146,6 +151,8 @@ def predecessor_supersede(*, agreement: Agreement) -> Agreement | None:
         if moving:
             Obligation.objects.filter(pk__in=[o.pk for o in moving]).update(agreement=agreement)
             titles = "; ".join(f"{o.title} (due {long_date(o.due_on)})" if o.due_on else o.title for o in moving)
+            if len(titles) > 1_200:  # the note holds 2,000 characters (StatusChange.note): then only how many
+                titles = f"{len(moving)} duties, listed on the amendment's page"
             lines.append(f"Its open duties move to the amendment: {titles}.")
     if Obligation.objects.filter(agreement=old, kind=K.RETURN_DESTROY, status__in=OPEN).exists():
         lines.append(
