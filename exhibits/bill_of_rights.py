@@ -15,6 +15,10 @@ NYSED_COMPLAINTS = (
     "telephone at 518-474-0937."
 )
 
+COMPLAINTS_PREFIX = (
+    "The right to have complaints about possible breaches and unauthorized disclosures of PII addressed. "
+)
+
 MODEL_ITEMS = [
     "A student's personally identifiable information (PII) cannot be sold or released for any Commercial or "
     "Marketing purpose. PII, as defined by Education Law § 2-d and the Family Educational Rights and Privacy Act "
@@ -75,7 +79,16 @@ def complaint_contacts(agency) -> str:
 
 def model_items(agency) -> list[str]:
     complaints = (
-        "The right to have complaints about possible breaches and unauthorized disclosures of PII addressed. "
+        f"{COMPLAINTS_PREFIX}"
         f"(i) Complaints should be submitted to the EA at: {complaint_contacts(agency)}. (ii) {NYSED_COMPLAINTS}"
     )
     return [complaints if item == "{complaints}" else item for item in MODEL_ITEMS]
+
+
+def names_nowhere(items: list[str]) -> bool:
+    """Whether a published version's item 6 is the model's but names no e-mail or postal address: what versions
+    published before issue 11.8 said for a district without one ("submitted to the EA at: Nowhere CSD.")."""
+    if len(items) < 6 or not items[5].startswith(COMPLAINTS_PREFIX):
+        return False
+    ea_part = items[5].split("(ii)")[0]
+    return "by email to " not in ea_part and "by mail to " not in ea_part

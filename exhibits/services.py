@@ -63,10 +63,17 @@ def bill_of_rights_publish(*, agency, actor=None, preamble=None, items=None, eff
 
 def bill_of_rights_acknowledge(*, agreement, actor) -> BillOfRightsAcknowledgement:
     """Record that the contractor acknowledges the district's current Bill of Rights for this agreement."""
-    bill_of_rights_complaints_require(agreement.agency)
+    agency = agreement.agency
+    bill_of_rights_complaints_require(agency)
     current = BillOfRights.objects.filter(agency=agreement.agency_id).order_by("-version").first()
     if current is None:
         raise ApplicationError(f"{agreement.agency} has not published its Bill of Rights yet.", code=STATE)
+    if bill_of_rights.names_nowhere(current.items):
+        # Published before the district named a complaint address (issue 11.8): the vendor acknowledges a version
+        # whose item 6 names it, the district's other items as they were.
+        items = list(current.items)
+        items[5] = bill_of_rights.model_items(agency)[5]
+        current = bill_of_rights_publish(agency=agency, preamble=current.preamble, items=items)
     ack, _ = BillOfRightsAcknowledgement.objects.update_or_create(
         agreement=agreement,
         defaults={"bill_of_rights": current, "acknowledged_by": actor, "acknowledged_at": timezone.now()},

@@ -1,6 +1,8 @@
 """Issue 11.8: the Bill of Rights names where complaints go (an e-mail or a postal address, or both) before it is
 published, acknowledged for an agreement or sent; item 6 never names nothing but the district."""
 
+from datetime import date
+
 import pytest
 from django.urls import reverse
 
@@ -131,3 +133,21 @@ def test_the_dashboard_asks_for_a_complaint_contact_until_there_is_one(client, p
     assert reverse("district_contacts", args=[district.slug]) in response.text
     client.force_login(people["district_viewer"])
     assert "A district admin adds it" in client.get(url).text
+
+
+def test_a_version_published_before_the_rule_is_renewed_with_the_contact_when_acknowledged(agreement, vendor_editor):
+    agency = agreement.agency
+    items = bill_of_rights.model_items(agency)
+    items[5] = items[5].replace(f"by email to {agency.complaint_email}", agency.name)  # as published before 11.8
+    items[0] = "The district's own first item."
+    old = BillOfRights.objects.create(
+        agency=agency, version=1, preamble="Its preamble.", items=items, effective_date=date(2024, 9, 1)
+    )
+    assert bill_of_rights.names_nowhere(old.items)
+
+    ack = bill_of_rights_acknowledge(agreement=agreement, actor=vendor_editor)
+    acknowledged = ack.bill_of_rights
+    assert acknowledged.version == 2
+    assert f"at: by email to {agency.complaint_email}. (ii)" in acknowledged.items[5]
+    assert acknowledged.items[0] == "The district's own first item." and acknowledged.preamble == "Its preamble."
+    assert not bill_of_rights.names_nowhere(acknowledged.items)
