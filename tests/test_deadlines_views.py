@@ -158,6 +158,10 @@ PAGES = [
     ("vendor_breach_new", "post", _v, VENDOR_STAFF),
     ("vendor_breach", "get", lambda w: [*_v(w), w["report"].pk], VENDOR_STAFF),
     ("agreement_destruction", "get", lambda w: [w["waiting"].pk], DISTRICT_STAFF | VENDOR_STAFF),
+    # The DPA's notices (II.6(c), II.6(e), II.7, III.1): the vendor gives them; the district's admins ask for II.14.
+    ("agreement_notices", "get", lambda w: [w["executed"].pk], DISTRICT_STAFF | VENDOR_STAFF),
+    ("agreement_notices", "post", lambda w: [w["executed"].pk], VENDOR_STAFF),
+    ("agreement_reimbursement", "post", lambda w: [w["executed"].pk], ADMIN),
     ("agreement_destruction", "post", lambda w: [w["ended"].pk], VENDOR_STAFF),
     ("destruction_decide", "post", lambda w: [w["waiting"].pk, w["certificate"].pk], ADMIN),
 ]

@@ -149,6 +149,11 @@ README_ROWS = {
     "findings on a complaint": K.COMPLAINT,
     "end of the contract term": K.TERM_END,
     "return or destroy the data, certify it": K.RETURN_DESTROY,
+    "notify that a subcontractor failed to comply and its access was removed": K.SUBCONTRACTOR_NOTICE,
+    "notify of a court order or subpoena before disclosure": K.SUBPOENA_NOTICE,
+    "confirm that staff with access were trained": K.TRAINING,
+    "refer a parent who contacted the vendor directly": K.PARENT_REFERRAL,
+    "reimburse the district's notification costs after a breach": K.REIMBURSEMENT,
 }
 
 

@@ -170,6 +170,43 @@ class BreachRecordForm(forms.ModelForm):
         return data
 
 
+class DpaNoticeForm(forms.Form):
+    """A vendor's notice under the DPA (DPA II.6(c), II.6(e), II.7, III.1): which, when, what it says."""
+
+    kind = forms.ChoiceField(
+        label="Notice",
+        widget=forms.RadioSelect,
+        choices=[(k, f"{rules.RULES[k].title} ({rules.RULES[k].source})") for k in rules.VENDOR_NOTICES],
+    )
+    happened_on = _date(
+        "Date",
+        help_text="The day the subcontractor's access was removed; the day the PII is or was to be disclosed under "
+        "the order; the day the training was completed; or the day the parent or eligible student contacted you.",
+    )
+    details = text_form_field(
+        Obligation, "delay_note", label="What the district should know", widget=Textarea(attrs={"rows": 3})
+    )
+
+
+class ReimbursementForm(forms.Form):
+    """DPA II.14: the district asks for the cost of its notification after a breach attributable to the vendor."""
+
+    due_on = _date("Reimburse by", help_text='The DPA says "promptly": name the date, e.g. your invoice\'s terms.')
+    details = text_form_field(
+        Obligation,
+        "delay_note",
+        label="The costs, and where to pay",
+        widget=Textarea(attrs={"rows": 3}),
+        help_text="For example: the mailing and call-centre costs of the notification, with the invoice number.",
+    )
+
+    def clean_due_on(self):
+        day = self.cleaned_data["due_on"]
+        if day <= timezone.localdate():
+            raise forms.ValidationError("Name a date after today.")
+        return day
+
+
 class ParentRequestForm(forms.ModelForm):
     class Meta:
         model = ParentRequest

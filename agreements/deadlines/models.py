@@ -339,6 +339,11 @@ class Obligation(models.Model):
         COMPLAINT = rules.COMPLAINT, "Complaint findings"
         TERM_END = rules.TERM_END, "End of the contract term"
         RETURN_DESTROY = rules.RETURN_DESTROY, "Return or destroy the data"
+        SUBCONTRACTOR_NOTICE = rules.SUBCONTRACTOR_NOTICE, "Subcontractor failed to comply; access removed (II.6(c))"
+        SUBPOENA_NOTICE = rules.SUBPOENA_NOTICE, "Court order or subpoena (II.6(e))"
+        TRAINING = rules.TRAINING, "Staff with access trained (II.7)"
+        PARENT_REFERRAL = rules.PARENT_REFERRAL, "Parent referred to the district (III.1)"
+        REIMBURSEMENT = rules.REIMBURSEMENT, "Reimbursement of notification costs (II.14)"
 
     class Party(models.TextChoices):
         DISTRICT = rules.DISTRICT, "District"
@@ -418,8 +423,13 @@ class Obligation(models.Model):
             models.CheckConstraint(
                 condition=~Q(status="met") | Q(met_at__isnull=False), name="obligation_met_has_time"
             ),
+            # No date only while a notice to parents is delayed, or for a notice the DPA gives no date (recorded when
+            # given: rules.VENDOR_NOTICES but the subpoena's, due by the disclosure).
             models.CheckConstraint(
-                condition=Q(due_on__isnull=False) | ~Q(delay_reason=""), name="obligation_due_unless_delayed"
+                condition=Q(due_on__isnull=False)
+                | ~Q(delay_reason="")
+                | Q(kind__in=[k for k in rules.VENDOR_NOTICES if k != rules.SUBPOENA_NOTICE]),
+                name="obligation_due_unless_delayed",
             ),
             # One end of term and one return-or-destroy duty per agreement; one duty of each kind per breach
             # report and district, and per request: a second sweep or a double click cannot open another.
@@ -480,6 +490,8 @@ class Obligation(models.Model):
         if self.status == self.Status.CANCELLED:
             return "cancelled"
         left = self.days_left()
+        if left is None and not self.delay_reason:
+            return "no fixed date"
         if left is None:
             return "delayed: no due date until the remedy date is recorded"
         if self.delay_under_review:

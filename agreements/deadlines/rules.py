@@ -74,6 +74,15 @@ CORRECTION = "correction"
 COMPLAINT = "complaint"
 TERM_END = "term_end"
 RETURN_DESTROY = "return_destroy"
+# Duties of DPA Articles II-III that set no number of days (issue 11.7): "promptly", "prior to receiving access",
+# "no later than the time the PII is disclosed". The portal gives them no due date of its own: a notice is recorded
+# when given; a subpoena's notice is due by the disclosure date the vendor states; a reimbursement by the date the
+# district names (README "Deadlines").
+SUBCONTRACTOR_NOTICE = "subcontractor_notice"
+SUBPOENA_NOTICE = "subpoena_notice"
+TRAINING = "training"
+PARENT_REFERRAL = "parent_referral"
+REIMBURSEMENT = "reimbursement"
 
 RULES: dict[str, Rule] = {
     BREACH_NOTICE: Rule(
@@ -164,14 +173,71 @@ RULES: dict[str, Rule] = {
         "authorized persons, and certifies the destruction in writing.",
         reminders=(14, 3),
     ),
+    SUBCONTRACTOR_NOTICE: Rule(
+        title="Notify the district that a subcontractor failed to comply, and remove its access",
+        owed_by=VENDOR,
+        owed_to="{agency}",
+        source="DPA Article II.6(c)",
+        clocks=(),  # the DPA sets no number of days
+        wording="If a subcontractor fails to materially comply with the DPA, the contractor notifies the district, "
+        "removes the subcontractor's access to PII and, as applicable, retrieves the PII or makes sure it is "
+        "securely deleted and destroyed. The DPA sets no number of days: the portal records the notice when given.",
+    ),
+    SUBPOENA_NOTICE: Rule(
+        title="Notify the district of a court order or subpoena before disclosing PII",
+        owed_by=VENDOR,
+        owed_to="{agency}",
+        source="DPA Article II.6(e)",
+        clocks=(),  # the date of the disclosure
+        wording="PII is disclosed to another party only where a statute, court order or subpoena requires it; the "
+        "contractor makes a reasonable effort to notify the district before complying and in any case no later than "
+        "the time the PII is disclosed, unless the order itself prohibits telling the district. Due by the date of "
+        "disclosure.",
+    ),
+    TRAINING: Rule(
+        title="Confirm that staff and subcontractors with access to PII were trained",
+        owed_by=VENDOR,
+        owed_to="{agency}",
+        source="DPA Article II.7",
+        clocks=(),  # before access: no number of days
+        wording="Every employee and subcontractor of the contractor with access to PII receives training on the "
+        "federal and state laws governing its confidentiality before receiving access. The portal records the "
+        "contractor's confirmation when given.",
+    ),
+    PARENT_REFERRAL: Rule(
+        title="Tell the district of a parent who asked the vendor directly, and refer them to it",
+        owed_by=VENDOR,
+        owed_to="{agency}",
+        source="DPA Article III.1",
+        clocks=(),  # "promptly"
+        wording="If a parent or eligible student contacts the contractor directly to review student data, the "
+        "contractor promptly notifies the district and refers them to it. The DPA sets no number of days: the "
+        "portal records the notice when given.",
+    ),
+    REIMBURSEMENT: Rule(
+        title="Reimburse the district's cost of notifying those affected by a breach",
+        owed_by=VENDOR,
+        owed_to="{agency}",
+        source="DPA Article II.14",
+        clocks=(),  # "promptly": by the date the district names
+        wording="Where a breach is attributable to the contractor, it pays for or promptly reimburses the full cost "
+        "of the district's notification to parents, eligible students, teachers and principals. The DPA says "
+        '"promptly": due by the date the district names when it asks.',
+        reminders=(7,),
+    ),
 }
+
+# Kinds of notice a vendor gives on its own (issue 11.7): each recorded as met when given, with what it said.
+VENDOR_NOTICES = (SUBCONTRACTOR_NOTICE, SUBPOENA_NOTICE, TRAINING, PARENT_REFERRAL)
+# Kinds the district asks of a vendor with a date it names.
+DISTRICT_ASKS = (REIMBURSEMENT,)
 
 # What a vendor sees of a district's duties: its own, and the end of the term.
 VENDOR_VISIBLE = [kind for kind, rule in RULES.items() if rule.owed_by == VENDOR] + [TERM_END]
 
 # Duties that the portal itself marks as met, never a person: the breach notice is met by filing the report, the end
 # of the term by the sweep's expiry, the return or destruction by an accepted destruction certificate.
-MET_BY_PORTAL = frozenset({BREACH_NOTICE, TERM_END, RETURN_DESTROY})
+MET_BY_PORTAL = frozenset({BREACH_NOTICE, TERM_END, RETURN_DESTROY, *VENDOR_NOTICES})
 
 
 def limit(kind: str) -> int:

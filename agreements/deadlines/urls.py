@@ -30,6 +30,8 @@ urlpatterns = [
     path("vendor/<slug:slug>/breaches/new/", views.vendor_breach_new, name="vendor_breach_new"),
     path("vendor/<slug:slug>/breaches/<int:pk>/", views.vendor_breach, name="vendor_breach"),
     path("agreements/<int:pk>/destruction/", views.agreement_destruction, name="agreement_destruction"),
+    path("agreements/<int:pk>/notices/", views.agreement_notices, name="agreement_notices"),
+    path("agreements/<int:pk>/notices/reimbursement/", views.agreement_reimbursement, name="agreement_reimbursement"),
     path(
         "agreements/<int:pk>/destruction/<int:certificate_pk>/decide/",
         views.destruction_decide,

@@ -23,10 +23,12 @@ from .forms import (
     DecisionForm,
     DelayForm,
     DestructionCertificateForm,
+    DpaNoticeForm,
     ExtendForm,
     OutcomeForm,
     ParentRequestForm,
     PolicyForm,
+    ReimbursementForm,
     RemedyForm,
 )
 from .ical import calendar_for
@@ -194,6 +196,60 @@ def obligation_extend(request, obligation, side, role):
         return "Extension recorded with its explanation."
 
     return _obligation_step(request, obligation, side, role, ExtendForm, "extend", step)
+
+
+# --- the DPA's notices (II.6(c), II.6(e), II.7, III.1) and reimbursement (II.14) --------------------------------------
+
+
+NOTICE_KINDS = (*rules.VENDOR_NOTICES, *rules.DISTRICT_ASKS)
+
+
+@member_required("agreement")
+def agreement_notices(request, agreement, side, role):
+    """The agreement's notices under the DPA: the vendor's staff give one; the district's admins ask for a
+    reimbursement (agreement_reimbursement); both sides read them."""
+    if agreement.status not in statuses.HOLDS_DATA:
+        raise Http404
+    form = DpaNoticeForm(request.POST or None) if side == "vendor" else None
+    if request.method == "POST":
+        if form is None:
+            raise Http404
+        if form.is_valid():
+            with refusal_message(request):
+                notice = services.dpa_notice_give(agreement=agreement, actor=request.user, **form.cleaned_data)
+                messages.success(request, f"Notice given to {agreement.agency}: {notice.title}.")
+                return redirect("agreement_notices", pk=agreement.pk)
+    notices = agreement.obligations.filter(kind__in=NOTICE_KINDS).select_related("met_by").order_by("-created_at")
+    return render(
+        request,
+        "deadlines/agreement_notices.html",
+        {
+            "agreement": agreement,
+            "side": side,
+            "role": role,
+            "notices": notices,
+            "form": form,
+            "reimbursement_form": ReimbursementForm(auto_id="id_reimburse_%s")
+            if side == "district" and role == "admin"
+            else None,
+        },
+    )
+
+
+@member_required("agreement", side="district", roles=DISTRICT_ADMIN)
+@require_POST
+def agreement_reimbursement(request, agreement, side, role):
+    if agreement.status not in statuses.HOLDS_DATA:
+        raise Http404
+    form = ReimbursementForm(request.POST)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            messages.error(request, " ".join(errors))
+        return redirect("agreement_notices", pk=agreement.pk)
+    with refusal_message(request):
+        duty = services.reimbursement_request(agreement=agreement, actor=request.user, **form.cleaned_data)
+        messages.success(request, f"Reimbursement asked of {agreement.contractor} by {long_date(duty.due_on)}.")
+    return redirect("agreement_notices", pk=agreement.pk)
 
 
 # --- the district's breach duties ------------------------------------------------------------------------------------

@@ -23,6 +23,7 @@ from .duties import (
     policy_of,
 )
 from .feed import calendar_feed_issue, calendar_feed_revoke
+from .notices import dpa_notice_give, reimbursement_request
 from .requests import complaint_extend, parent_request_close, parent_request_record
 from .term import (
     agreement_expire,
@@ -53,6 +54,7 @@ __all__ = [
     "destruction_certificate_file",
     "destruction_certificate_reject",
     "district_admin_emails",
+    "dpa_notice_give",
     "due_after",
     "obligation_build",
     "obligation_mark_met",
@@ -63,6 +65,7 @@ __all__ = [
     "parent_request_record",
     "policy_of",
     "policy_update",
+    "reimbursement_request",
     "return_destroy_obligation",
     "successor_in_effect",
     "term_end_obligation",
