@@ -360,3 +360,22 @@ def test_many_duties_moved_keep_the_timeline_note_within_its_limit(people, execu
     amendment = execute(successor(executed, "amendment"))
     assert Obligation.objects.filter(agreement=amendment, kind=K.ACCESS).count() == 60
     assert "60 duties" in StatusChange.objects.filter(agreement=executed).latest().note
+
+
+def test_the_public_page_shows_the_current_agreement_and_its_history(client, people, executed):
+    amendment = execute(successor(executed, "amendment"))
+    renewal = execute(successor(amendment, "renewal"))
+    slug = executed.agency.slug
+    for pk in (executed.pk, amendment.pk, renewal.pk):
+        page = client.get(reverse("public_agreement", args=[slug, pk])).text
+        assert "History of this agreement" in page
+        links = [reverse("public_agreement", args=[slug, other]) for other in (executed.pk, amendment.pk, renewal.pk)]
+        assert all(f'href="{link}"' in page for link in links if link != reverse("public_agreement", args=[slug, pk]))
+        assert 'aria-current="page"' in page
+    page = client.get(reverse("public_agreement", args=[slug, executed.pk])).text
+    assert page.index("New agreement") < page.index("Amendment") < page.index("Renewal") < page.index("the latest")
+
+
+def test_an_agreement_that_stands_alone_has_no_history(client, executed):
+    page = client.get(reverse("public_agreement", args=[executed.agency.slug, executed.pk])).text
+    assert "History of this agreement" not in page

@@ -19,7 +19,7 @@ from dpa_portal.ratelimits import rate_limited
 
 from . import cache, selectors
 from .forms import AgreementFilterForm, SearchForm
-from .labels import NYSED_COMPLAINTS
+from .labels import NYSED_COMPLAINTS, STATUS_LABELS
 from .language import path_without_language, public_file_view, public_view
 from .records import public_record, public_records
 from .search import statewide_search
@@ -112,7 +112,13 @@ def _posted_record(slug, pk):
 def agreement(request, slug, pk):
     def build():
         agency, record = _posted_record(slug, pk)
-        html = render_to_string("public/agreement.html", {"agency": agency, "r": record})
+        # The chain of amendments and renewals it belongs to (issue 11.3); no query for an agreement that stands alone.
+        chain = selectors.posted_history(agency=agency, pk=pk) if record.replaces or record.replaced_by else []
+        history = [
+            {"pk": a.pk, "kind": a.kind, "start": a.contract_start, "status_label": STATUS_LABELS[a.status]}
+            for a in chain
+        ]
+        html = render_to_string("public/agreement.html", {"agency": agency, "r": record, "history": history})
         title = _("%(vendor)s: agreement with %(district)s") % {"vendor": record.vendor, "district": agency.name}
         return {"title": title, "html": html, "feed": reverse("public_district_feed", args=[slug])}
 
