@@ -184,6 +184,24 @@ def test_a_term_change_is_logged_told_to_both_parties_and_moves_the_reminders(
     assert sweep_run(today=new_end + timedelta(days=1)).expired == [executed.pk]
 
 
+def test_the_term_of_a_superseded_agreement_is_changed_on_its_successor(executed, district_admin, today):
+    from agreements.services import agreement_create
+
+    amendment = agreement_create(
+        agency=executed.agency,
+        contractor=executed.contractor,
+        framework=executed.framework,
+        previous=executed,
+        kind=Agreement.Kind.AMENDMENT,
+    )
+    Agreement.objects.filter(pk=amendment.pk).update(status=S.EXECUTED)
+    with pytest.raises(ApplicationError, match="change the term there") as refused:
+        agreement_term_change(
+            agreement=executed, actor=district_admin, contract_end=today + timedelta(days=400), reason="Extended"
+        )
+    assert refused.value.code == "state"
+
+
 def test_a_term_change_ends_an_agreement_that_ran_until_terminated(executed, district_admin, today):
     Agreement.objects.filter(pk=executed.pk).update(
         contract_end=None, runs_until_terminated=True, review_on=today + timedelta(days=10)

@@ -21,7 +21,7 @@ from ...models import Agreement, StatusChange
 from ..calendar import long_date
 from ..models import Obligation, Reminder
 from .duties import district_admin_emails
-from .term import term_end_obligation
+from .term import successor_in_effect, term_end_obligation
 
 S = Agreement.Status
 K = Obligation.Kind
@@ -66,6 +66,10 @@ def agreement_term_change(*, agreement: Agreement, actor, contract_end: date, re
         locked = Agreement.objects.select_for_update().get(pk=agreement.pk)
         if locked.status != S.EXECUTED:
             raise ApplicationError("Only the term of an executed agreement in effect can be changed.", code=STATE)
+        if successor_in_effect(locked) is not None:
+            raise ApplicationError(
+                "An amendment or renewal of this agreement is in effect: change the term there.", code=STATE
+            )
         if locked.contract_start and contract_end < locked.contract_start:
             raise ApplicationError("The contract cannot end before it starts.")
         if not locked.runs_until_terminated and locked.contract_end == contract_end:
