@@ -227,6 +227,7 @@ def test_an_executed_amendment_supersedes_the_agreement_and_takes_its_duties(cli
     client.force_login(people["district_admin"])
     old_page = client.get(reverse("agreement_detail", args=[executed.pk])).text
     assert "Superseded: the amendment" in old_page and "End this agreement early" not in old_page
+    assert "Executed &rarr; <strong>Executed" not in old_page and "(no change of status)" in old_page
     assert "Start an amendment" not in old_page
     new_page = client.get(reverse("agreement_detail", args=[amendment.pk])).text
     assert f'supersedes <a href="{reverse("agreement_detail", args=[executed.pk])}">agreement {executed.pk}' in (
