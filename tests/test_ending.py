@@ -1,6 +1,8 @@
 """Early termination (issue 11, point 2) and supersession by an amendment or renewal (point 3): the services, the
 forms on the agreement page, the e-mails, the duties, the timeline and the public page."""
 
+import csv
+import io
 from datetime import timedelta
 
 import pytest
@@ -380,3 +382,13 @@ def test_the_public_page_shows_the_current_agreement_and_its_history(client, peo
 def test_an_agreement_that_stands_alone_has_no_history(client, executed):
     page = client.get(reverse("public_agreement", args=[executed.agency.slug, executed.pk])).text
     assert "History of this agreement" not in page
+
+
+def test_open_data_gives_the_day_an_agreement_ended_early(client, people, executed, today):
+    agreement_terminate(
+        agreement=executed, actor=people["district_admin"], effective_on=today, basis="notice", reason="Notice."
+    )
+    data = client.get(reverse("public_agreements_json", args=[executed.agency.slug])).json()
+    assert data["agreements"][0]["ended_early_on"] == today.isoformat()
+    table = client.get(reverse("public_agreements_csv", args=[executed.agency.slug])).content.decode("utf-8-sig")
+    assert next(csv.DictReader(io.StringIO(table)))["ended_early_on"] == today.isoformat()

@@ -48,7 +48,7 @@ def test_json_lists_every_posted_agreement_by_id_with_the_documented_fields(clie
     first = data["agreements"][0]
     assert list(first) == [
         "id", "url", "vendor", "products", "kind", "replaces", "replaced_by", "status", "posted_on", "contract_start",
-        "contract_end", "data_destruction_certified_on", "pii_types", "purposes", "subcontractor_use",
+        "contract_end", "ended_early_on", "data_destruction_certified_on", "pii_types", "purposes", "subcontractor_use",
         "subcontractors", "data_transition_details", "correction_days", "storage", "security_measures",
         "encryption_details", "withheld", "sealed_pdf",
     ]  # fmt: skip

@@ -27,6 +27,7 @@ CSV_COLUMNS = [
     "posted_on",
     "contract_start",
     "contract_end",
+    "ended_early_on",
     "data_destruction_certified_on",
     "pii_types",
     "purposes",
@@ -68,6 +69,7 @@ def agreement_data(r: PublicAgreement, absolute) -> dict:
         "posted_on": _iso(r.posted_on),
         "contract_start": _iso(r.contract_start),
         "contract_end": _iso(r.contract_end),
+        "ended_early_on": _iso(r.ended_early_on),  # terminated before its term ended (issue 11.2)
         "data_destruction_certified_on": _iso(r.destruction_certified_on),
         "pii_types": r.pii_types,
         "purposes": _open(r.purposes),
