@@ -36,6 +36,14 @@ class AgreementCreateForm(forms.Form):
     contract_end = forms.DateField(
         required=False, label="Contract end date", widget=forms.DateInput(attrs={"type": "date"})
     )
+    runs_until_terminated = forms.BooleanField(
+        required=False,
+        label="Runs until terminated",
+        help_text="The Service Agreement has no end date: give the date you will next review it instead.",
+    )
+    review_on = forms.DateField(
+        required=False, label="Next review date", widget=forms.DateInput(attrs={"type": "date"})
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -49,8 +57,14 @@ class AgreementCreateForm(forms.Form):
         if not data.get("contractor") and not (data.get("new_vendor_name") or "").strip():
             self.add_error("new_vendor_name", "Choose a vendor or type the new vendor's legal name.")
         start, end = data.get("contract_start"), data.get("contract_end")
-        if start and end and end < start:
-            self.add_error("contract_end", "The contract cannot end before it starts.")
+        if data.get("runs_until_terminated"):
+            data["contract_end"] = None  # no end date: the review date takes its place (issue 11.1)
+            if not data.get("review_on"):
+                self.add_error("review_on", "Give the date you will next review the agreement.")
+        else:
+            data["review_on"] = None
+            if start and end and end < start:
+                self.add_error("contract_end", "The contract cannot end before it starts.")
         return data
 
 

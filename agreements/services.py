@@ -61,6 +61,8 @@ def agreement_create(
     service_agreement_date=None,
     contract_start=None,
     contract_end=None,
+    runs_until_terminated: bool = False,
+    review_on=None,
     previous: Agreement | None = None,
     kind: str = Agreement.Kind.NEW,
 ) -> Agreement:
@@ -79,6 +81,8 @@ def agreement_create(
             service_agreement_date=service_agreement_date,
             contract_start=contract_start,
             contract_end=contract_end,
+            runs_until_terminated=runs_until_terminated,
+            review_on=review_on,
             previous=previous,
             kind=kind,
             created_by=actor,
@@ -268,6 +272,9 @@ def agreement_amend(*, agreement: Agreement, actor, kind: str) -> Agreement:
             service_agreement_date=agreement.service_agreement_date,
             contract_start=start,
             contract_end=end,
+            # An agreement that runs until terminated stays so; the district sets the next review date on the draft.
+            runs_until_terminated=agreement.runs_until_terminated,
+            review_on=agreement.review_on,
             previous=agreement,
             kind=kind,
         )

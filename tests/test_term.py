@@ -318,3 +318,25 @@ def test_others_see_no_term_change_form(client, executed, district_reviewer, ven
     for user in (district_reviewer, vendor_editor):
         client.force_login(user)
         assert 'id="term-change"' not in client.get(reverse("agreement_detail", args=[executed.pk])).text
+
+
+def test_a_new_agreement_may_run_until_terminated(client, district, district_admin, vendor, catalogues):
+    from django.urls import reverse
+
+    client.force_login(with_totp(district_admin))
+    data = {
+        "contractor": vendor.pk,
+        "product_name": "Reader",
+        "framework": factories.csf("1.1").pk,
+        "service_agreement_date": "2026-05-01",
+        "contract_start": "2026-07-01",
+        "contract_end": "2027-06-30",
+        "runs_until_terminated": "on",
+    }
+    url = reverse("agreement_new", args=[district.slug])
+    assert client.post(url, data).status_code == 200  # no review date: the form says so
+    assert not Agreement.objects.filter(agency=district).exists()
+    client.post(url, {**data, "review_on": "2027-06-01"})
+    created = Agreement.objects.get(agency=district)
+    assert (created.runs_until_terminated, created.review_on, created.contract_end) == (True, date(2027, 6, 1), None)
+    assert created.term_missing == []

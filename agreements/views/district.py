@@ -60,6 +60,8 @@ def agreement_new(request, agency, membership):
                 service_agreement_date=data["service_agreement_date"],
                 contract_start=data["contract_start"],
                 contract_end=data["contract_end"],
+                runs_until_terminated=data["runs_until_terminated"],
+                review_on=data["review_on"],
             )
             messages.success(request, "Agreement created as a draft. Check it, then send it to the vendor.")
             return redirect("agreement_detail", pk=agreement.pk)
