@@ -75,6 +75,8 @@ def test_a_district_admin_terminates_an_executed_agreement_end_to_end(client, pe
     open_breach(executed, people, today)
     surviving = set(Obligation.objects.filter(agreement=executed, status__in=OPEN).exclude(kind=K.TERM_END))
     assert surviving  # the breach duties: they survive the termination (DPA II.8, II.15)
+    client.force_login(people["district_reviewer"])
+    assert "End this agreement early" not in client.get(reverse("agreement_detail", args=[executed.pk])).text
     client.force_login(people["district_admin"])
     page = client.get(reverse("agreement_detail", args=[executed.pk])).text
     assert "End this agreement early" in page and 'maxlength="1000"' in page
@@ -110,6 +112,10 @@ def test_a_district_admin_terminates_an_executed_agreement_end_to_end(client, pe
     page = client.get(reverse("agreement_detail", args=[executed.pk])).text
     assert f"Ended early on {long(today)}" in page and "End this agreement early" not in page
     assert HOSTILE not in page
+    for persona in ("vendor_editor", "district_reviewer"):  # both parties see how it ended; only admins act
+        client.force_login(people[persona])
+        page = client.get(reverse("agreement_detail", args=[executed.pk])).text
+        assert f"Ended early on {long(today)}" in page and "Terminate the agreement" not in page
     # The public page says so and keeps the posting.
     public = client.get(reverse("public_agreement", args=[executed.agency.slug, executed.pk])).text
     assert f"Ended early on {dateformat.format(today, 'N j, Y')}" in public or f"Ended early on {long(today)}" in public
