@@ -300,7 +300,9 @@ def test_a_district_admin_changes_the_term_from_the_agreement_page(client, execu
 
     client.force_login(with_totp(district_admin))
     url = reverse("agreement_detail", args=[executed.pk])
-    assert 'id="term-change"' in client.get(url).text
+    page = client.get(url).text
+    assert 'id="term-change"' in page and 'id="id_term_reason"' in page
+    assert page.count('id="id_reason"') <= 1  # the termination form's own, never twice
     change = reverse("agreement_term_change", args=[executed.pk])
     new_end = today + timedelta(days=500)
     refused = client.post(change, {"contract_end": new_end.isoformat(), "reason": ""}, follow=True)

@@ -51,7 +51,10 @@ def term_context(agreement, *, side: str, role: str) -> dict:
     """The district admin's forms for the term of an executed agreement."""
     if side != "district" or role not in DISTRICT_ADMIN or agreement.status != Agreement.Status.EXECUTED:
         return {}
-    context = {"term_change_form": TermChangeForm(initial={"contract_end": agreement.contract_end})}
+    # Ids of their own: the termination form on the same page has a "reason" too.
+    context = {
+        "term_change_form": TermChangeForm(initial={"contract_end": agreement.contract_end}, auto_id="id_term_%s")
+    }
     if agreement.runs_until_terminated:
-        context["term_review_form"] = TermReviewForm()
+        context["term_review_form"] = TermReviewForm(auto_id="id_review_%s")
     return context
