@@ -398,3 +398,18 @@ def test_open_data_gives_the_day_an_agreement_ended_early(client, people, execut
     assert data["agreements"][0]["ended_early_on"] == today.isoformat()
     table = client.get(reverse("public_agreements_csv", args=[executed.agency.slug])).content.decode("utf-8-sig")
     assert next(csv.DictReader(io.StringIO(table)))["ended_early_on"] == today.isoformat()
+
+
+def test_terminating_a_renewal_ends_the_agreement_it_superseded_with_it(people, executed, today):
+    renewal = execute(successor(executed, "renewal"))  # executed before the old term ends: the old one runs on
+    agreement_terminate(
+        agreement=renewal, actor=people["district_admin"], effective_on=today, basis="notice", reason="Notice."
+    )
+    executed.refresh_from_db()
+    assert executed.status == S.TERMINATED
+    assert Termination.objects.get(agreement=executed).effective_on == today
+    assert f"agreement {renewal.pk}" in StatusChange.objects.get(agreement=executed, to_status=S.TERMINATED).note
+    # One return-or-destroy duty, the renewal's: the sweep opens none for the old one.
+    sweep_run(today=today)
+    assert duty(renewal, K.RETURN_DESTROY).is_open
+    assert not Obligation.objects.filter(agreement=executed, kind=K.RETURN_DESTROY).exists()

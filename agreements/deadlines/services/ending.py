@@ -97,6 +97,7 @@ def agreement_terminate(*, agreement: Agreement, actor, effective_on: date, basi
         )
         duty = return_destroy_obligation(agreement, ended_on=effective_on, agency=agreement.agency)
         duty.save()
+        _end_superseded_predecessor(agreement, effective_on=effective_on, basis=basis, actor=actor)
         email_enqueue(
             to=access.vendor_emails(agreement.contractor_id) + district_admin_emails(agreement.agency_id),
             template="agreement_terminated",
@@ -104,6 +105,31 @@ def agreement_terminate(*, agreement: Agreement, actor, effective_on: date, basi
             context={"agreement": agreement, "termination": termination, "obligation": duty},
         )
     return termination
+
+
+def _end_superseded_predecessor(agreement, *, effective_on: date, basis: str, actor) -> None:
+    """The agreement this one superseded may still be executed: an amendment's original, or the agreement a renewal
+    follows while its term runs. Terminating the successor ends the relationship, so that one ends with it; the data's
+    return-or-destroy duty is the successor's alone (the sweep opens none for an agreement with a posted successor)."""
+    if agreement.previous_id is None:
+        return
+    old = Agreement.objects.get(pk=agreement.previous_id)
+    if old.status != S.EXECUTED:
+        return
+    label = agreement.get_kind_display().lower()
+    with_it = f"With the {label} that superseded it (agreement {agreement.pk}), which the district terminated"
+    agreement_transition(
+        agreement=old,
+        to_status=S.TERMINATED,
+        actor=actor,
+        note=f"Ended early on {long_date(effective_on)}. {with_it}; the data is returned or destroyed under that one.",
+    )
+    Termination.objects.create(
+        agreement=old, effective_on=effective_on, basis=basis, reason=f"{with_it}.", recorded_by=actor
+    )
+    Obligation.objects.filter(agreement=old, kind=K.TERM_END, status__in=OPEN).update(
+        status=Obligation.Status.CANCELLED, met_note=f"Terminated with the {label} (agreement {agreement.pk})."
+    )
 
 
 # --- supersession by an amendment or a renewal ----------------------------------------------------------------------
