@@ -20,9 +20,9 @@ PDF = b"%PDF-1.4\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n"
 def test_the_district_records_a_breach_from_a_vendors_letter(
     browser,
     live_server,
-    parties,
+    parties,  # noqa: F811
     totp_code_for,
-    tmp_path,  # noqa: F811
+    tmp_path,
 ):
     _, admin, _, vendor_user, agreement = parties
     today = timezone.localdate()
