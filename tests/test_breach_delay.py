@@ -140,3 +140,16 @@ def test_the_delay_form_records_the_review_date(client, parents, mfa_user):
         follow=True,
     )
     assert "The next review must be after today." in response.content.decode()
+
+
+def test_a_notice_delayed_before_the_rule_gets_a_review_date(parents, district_admin):
+    """The data migration dates a delay recorded with no date."""
+    from importlib import import_module
+
+    from django.apps import apps
+
+    Obligation.objects.filter(pk=parents.pk).update(delay_reason="law_enforcement", delay_note="Wait.", due_on=None)
+    import_module("agreements.migrations.0013_delayed_notices_dated").date_the_delayed(apps, None)
+    parents.refresh_from_db()
+    assert parents.due_on == timezone.localdate() + timedelta(days=RULE.review_days)
+    assert parents.delay_under_review and "reviews the delay by" in parents.due_explanation
