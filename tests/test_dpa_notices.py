@@ -110,7 +110,12 @@ def test_the_district_asks_for_reimbursement_by_a_date_it_names(
 
 
 def test_the_notices_page(client, catalogues, district, vendor, people):
+    from .test_deadlines import breach_facts
+
     executed = make_agreement(agency=district, contractor=vendor)
+    report = services.breach_report_file(
+        contractor=vendor, actor=people["vendor_editor"], agreements=[executed], **breach_facts(timezone.localdate())
+    )
     url = reverse("agreement_notices", args=[executed.pk])
     client.force_login(people["vendor_editor"])
     page = client.get(url).content.decode()
@@ -131,8 +136,17 @@ def test_the_notices_page(client, catalogues, district, vendor, people):
     assert url in detail
     response = client.post(
         reverse("agreement_reimbursement", args=[executed.pk]),
-        {"due_on": (day + timedelta(days=14)).isoformat(), "details": "Invoice 7."},
+        {"due_on": (day + timedelta(days=14)).isoformat(), "details": "Invoice 7.", "breach_report": report.pk},
         follow=True,
     )
     assert "Reimbursement asked of" in response.content.decode()
-    assert Obligation.objects.get(kind=K.REIMBURSEMENT).due_on == day + timedelta(days=14)
+    duty = Obligation.objects.get(kind=K.REIMBURSEMENT)
+    assert duty.due_on == day + timedelta(days=14) and duty.breach_report == report
+    # Once per breach.
+    again = client.post(
+        reverse("agreement_reimbursement", args=[executed.pk]),
+        {"due_on": (day + timedelta(days=14)).isoformat(), "details": "Again.", "breach_report": report.pk},
+        follow=True,
+    )
+    assert "already asked for" in again.content.decode()
+    assert Obligation.objects.filter(kind=K.REIMBURSEMENT).count() == 1

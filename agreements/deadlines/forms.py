@@ -191,6 +191,12 @@ class DpaNoticeForm(forms.Form):
 class ReimbursementForm(forms.Form):
     """DPA II.14: the district asks for the cost of its notification after a breach attributable to the vendor."""
 
+    breach_report = forms.ModelChoiceField(
+        queryset=BreachReport.objects.none(),
+        required=False,
+        label="The breach",
+        empty_label="Not one recorded in the portal",
+    )
     due_on = _date("Reimburse by", help_text='The DPA says "promptly": name the date, e.g. your invoice\'s terms.')
     details = text_form_field(
         Obligation,
@@ -199,6 +205,14 @@ class ReimbursementForm(forms.Form):
         widget=Textarea(attrs={"rows": 3}),
         help_text="For example: the mailing and call-centre costs of the notification, with the invoice number.",
     )
+
+    def __init__(self, *args, agreement, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["breach_report"].queryset = agreement.breach_reports.order_by("-filed_at")
+        self.fields["breach_report"].label_from_instance = lambda r: (
+            f"Discovered {r.discovery_date:%b} {r.discovery_date.day}, {r.discovery_date.year} "
+            f"({r.get_source_display().lower()})"
+        )
 
     def clean_due_on(self):
         day = self.cleaned_data["due_on"]

@@ -229,7 +229,7 @@ def agreement_notices(request, agreement, side, role):
             "role": role,
             "notices": notices,
             "form": form,
-            "reimbursement_form": ReimbursementForm(auto_id="id_reimburse_%s")
+            "reimbursement_form": ReimbursementForm(auto_id="id_reimburse_%s", agreement=agreement)
             if side == "district" and role == "admin"
             else None,
         },
@@ -241,7 +241,7 @@ def agreement_notices(request, agreement, side, role):
 def agreement_reimbursement(request, agreement, side, role):
     if agreement.status not in statuses.HOLDS_DATA:
         raise Http404
-    form = ReimbursementForm(request.POST)
+    form = ReimbursementForm(request.POST, agreement=agreement)
     if not form.is_valid():
         for errors in form.errors.values():
             messages.error(request, " ".join(errors))
