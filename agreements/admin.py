@@ -9,6 +9,7 @@ from .models import (
     RenderJob,
     Signature,
     StatusChange,
+    Termination,
     statuses,
 )
 
@@ -115,6 +116,26 @@ class StatusChangeAdmin(admin.ModelAdmin):
         return False
 
     def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Termination)
+class TerminationAdmin(admin.ModelAdmin):
+    """Early terminations, read only: a district admin ends an agreement through its page (agreement_terminate), which
+    also cancels the term's reminders and opens the return-or-destroy duty; an edit here would do neither."""
+
+    list_display = ["agreement", "effective_on", "basis", "recorded_by", "recorded_at"]
+    list_filter = ["basis"]
+    search_fields = ["agreement__agency__name", "agreement__contractor__legal_name", "reason"]
+    list_select_related = ["agreement__agency", "agreement__contractor", "recorded_by"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
         return False
 
 

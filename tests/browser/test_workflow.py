@@ -62,6 +62,7 @@ def test_invite_fill_submit_request_changes_resubmit_approve(
     visit(d)
     d.get_by_label("New vendor's legal name").fill("Sunrise Learning, Inc.")
     d.get_by_label("Product or service").fill("Sunrise Math")
+    d.get_by_label("Service Agreement dated").fill("2026-08-15")
     d.get_by_label("Contract start date").fill("2026-09-01")
     d.get_by_label("Contract end date").fill("2027-08-31")
     d.get_by_role("button", name="Create draft").click()
