@@ -159,6 +159,16 @@ def test_the_c1_page_says_what_was_carried_and_what_starts_empty(client, people,
     assert "No CSF 1.1 category maps to GV.OV in NIST's mapping" in page
     assert "this response starts empty" in page
     assert "From your CSF 1.1 answers for ID.BE, ID.GV, ID.SC" in page
+    detail = client.get(reverse("agreement_detail", args=[new.pk])).text  # the agreement page, for both sides
+    assert (
+        "From your CSF 1.1 answers for ID.BE, ID.GV, ID.SC" in detail and "No CSF 1.1 category maps to GV.OV" in detail
+    )
+    client.force_login(people["district_reviewer"])
+    detail = client.get(reverse("agreement_detail", args=[new.pk])).text
+    assert (
+        "From the vendor's CSF 1.1 answers for ID.BE, ID.GV, ID.SC" in detail
+        and "your" not in detail.split("GV.OV")[1][:200]
+    )
 
 
 @pytest.mark.parametrize(
