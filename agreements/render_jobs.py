@@ -38,6 +38,7 @@ WHAT = {
     AgreementDocument.Kind.SIGNING_COPY: "the copy to sign",
     AgreementDocument.Kind.EXECUTED: "the executed DPA",
     AgreementDocument.Kind.PUBLIC_COPY: "the public copy",
+    AgreementDocument.Kind.TERMINATION_RECORD: "the record of the early termination",
 }
 
 

@@ -290,6 +290,14 @@ def agreement_supersede_predecessor(*, agreement: Agreement):
     return predecessor_supersede(agreement=agreement)
 
 
+def termination_record_schedule(*, agreement: Agreement) -> None:
+    """On an early termination (agreements.deadlines.services.ending, in its transaction): seal the record of it in a
+    worker once it commits (agreements.signing)."""
+    from .signing import termination_record_schedule as schedule
+
+    schedule(agreement)
+
+
 def renewal_term(start, end):
     """The term after [start, end], as long: whole months stay whole months (July to June is July to June)."""
     from datetime import timedelta

@@ -416,3 +416,76 @@ def public_copies_due(limit: int = PUBLIC_COPIES_PER_SWEEP, *, exclude=None) -> 
     if exclude is not None:
         due = due.exclude(pk__in=exclude)
     return list(due.order_by("pk").values_list("pk", flat=True)[:limit])
+
+
+# --- the sealed record of an early termination (issue 11, point 2) ------------------------------------------------
+
+TERMINATION_RECORD_REASON = "Record of the early termination of a Data Privacy Agreement"
+
+
+def termination_record_schedule(agreement: Agreement) -> None:
+    """Seal the record of the agreement's early termination in a worker once the termination commits (called through
+    agreements.services). Robust: a broker that is down must not fail the termination; `termination_records_due`
+    finds the missing record for the documents sweep."""
+    from .tasks import prepare_termination_record
+
+    transaction.on_commit(lambda: prepare_termination_record.delay(agreement.pk), robust=True)
+
+
+def termination_record_prepare(*, agreement_id: int) -> AgreementDocument | None:
+    """Render, seal and store the record of the agreement's early termination, once: the executed DPA (its document
+    id and SHA-256), the effective date, basis and reason, who recorded it (name and role, no e-mail) and the duties
+    it opened. Safe to run twice: the second run finds the record and does nothing. None without a termination."""
+    from .documents.seal import seal_pdf
+    from .documents.termination import termination_record_pdf
+    from .models import Termination
+
+    kind = AgreementDocument.Kind.TERMINATION_RECORD
+    existing = AgreementDocument.objects.defer("pdf").filter(agreement_id=agreement_id, kind=kind).first()
+    if existing:
+        return existing
+    termination = (
+        Termination.objects.select_related("agreement__agency", "agreement__contractor", "recorded_by")
+        .filter(agreement_id=agreement_id)
+        .first()
+    )
+    if termination is None:
+        return None
+    agreement = termination.agreement
+    executed = AgreementDocument.objects.defer("pdf", "public_source")
+    executed = executed.filter(agreement=agreement, kind=AgreementDocument.Kind.EXECUTED).first()
+    # The duties, read through the agreement's reverse relation: signing does not import the deadlines.
+    duties = agreement.obligations.filter(status__in=("open", "overdue")).order_by("due_on", "pk")
+    destroy = duties.filter(kind="return_destroy").first()
+    surviving = list(duties.exclude(kind__in=("return_destroy", "term_end")))
+    role = f"district administrator of {agreement.agency.name}" if termination.recorded_by_id else ""
+    document_id = document_id_new()
+    pdf = termination_record_pdf(
+        termination,
+        executed=executed,
+        return_destroy_due=destroy.due_on if destroy else None,
+        open_duties=surviving,
+        recorded_role=role,
+        document_id=document_id,
+    )
+    sealed = seal_pdf(pdf, document_id=document_id, reason=TERMINATION_RECORD_REASON)
+    try:
+        with transaction.atomic():
+            return _store(agreement, kind, sealed, document_id)
+    except IntegrityError:  # another worker stored it first
+        return AgreementDocument.objects.get(agreement=agreement, kind=kind)
+
+
+def termination_records_due() -> list[int]:
+    """Terminated agreements whose sealed record was lost (a broker outage, a failed task), for the documents sweep;
+    not those whose render is running, waiting out a backoff or given up (render_jobs.blocked). One query."""
+    from .render_jobs import blocked
+
+    kind = AgreementDocument.Kind.TERMINATION_RECORD
+    due = (
+        Agreement.objects.filter(termination__isnull=False)
+        .exclude(documents__kind=kind)
+        .exclude(pk__in=blocked(kind))
+        .distinct()
+    )
+    return list(due.values_list("pk", flat=True))

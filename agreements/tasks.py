@@ -85,13 +85,22 @@ def prepare_public_copy(self, agreement_id: int) -> str | None:
     return _render(self, agreement_id, AgreementDocument.Kind.PUBLIC_COPY, public_copy_prepare)
 
 
+@shared_task(bind=True, name="agreements.prepare_termination_record", max_retries=MAX_ATTEMPTS, **RENDER_LIMITS)
+def prepare_termination_record(self, agreement_id: int) -> str | None:
+    """Render and seal the record of an early termination (issue 11, point 2). Running twice stores one record."""
+    from .signing import termination_record_prepare
+
+    return _render(self, agreement_id, AgreementDocument.Kind.TERMINATION_RECORD, termination_record_prepare)
+
+
 @shared_task(name="agreements.documents_sweep")
 def documents_sweep() -> int:
     """Periodic: prepare the signing copies and seal the executed DPAs whose tasks were lost, and make the public
-    copies that are due (lost, or agreements posted before there were public copies). All are idempotent. A render
+    copies that are due (lost, or agreements posted before there were public copies), and the sealed records of early
+    terminations that were lost. All are idempotent. A render
     that is running, waiting out its backoff or given up is not queued (render_jobs.blocked)."""
     from .render_jobs import blocked
-    from .signing import documents_due, public_copies_due
+    from .signing import documents_due, public_copies_due, termination_records_due
 
     need_copy, need_seal = documents_due()
     for pk in need_copy:
@@ -101,4 +110,7 @@ def documents_sweep() -> int:
     need_public = public_copies_due(exclude=blocked(AgreementDocument.Kind.PUBLIC_COPY))
     for pk in need_public:
         prepare_public_copy.delay(pk)
-    return len(need_copy) + len(need_seal) + len(need_public)
+    need_record = termination_records_due()
+    for pk in need_record:
+        prepare_termination_record.delay(pk)
+    return len(need_copy) + len(need_seal) + len(need_public) + len(need_record)

@@ -1,5 +1,5 @@
-"""Public verification: is this PDF an executed DPA of this portal, or the public copy of one; which agreement; and
-is it intact?"""
+"""Public verification: is this PDF an executed DPA of this portal, the public copy of one or the record of its early
+termination; which agreement; and is it intact?"""
 
 import hashlib
 from dataclasses import dataclass
@@ -7,8 +7,13 @@ from dataclasses import dataclass
 from .models import AgreementDocument
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
-# The sealed kinds anyone may hold: the executed DPA (the parties) and its public copy (everyone).
-SEALED = (AgreementDocument.Kind.EXECUTED, AgreementDocument.Kind.PUBLIC_COPY)
+# The sealed kinds anyone may hold: the executed DPA and the record of its early termination (the parties) and its
+# public copy (everyone).
+SEALED = (
+    AgreementDocument.Kind.EXECUTED,
+    AgreementDocument.Kind.PUBLIC_COPY,
+    AgreementDocument.Kind.TERMINATION_RECORD,
+)
 ALTERED = (
     "This PDF claims to be {what} below, but it has been changed since the portal sealed it. "
     "Do not rely on it; download the original from the district."
@@ -35,6 +40,8 @@ def describe(document: AgreementDocument) -> str:
     """Which document it is, for people: "the executed DPA of agreement 12" or "the public copy of agreement 12"."""
     if document.kind == AgreementDocument.Kind.PUBLIC_COPY:
         return f"the public copy of agreement {document.agreement_id}"
+    if document.kind == AgreementDocument.Kind.TERMINATION_RECORD:
+        return f"the record of the early termination of agreement {document.agreement_id}"
     return f"the executed DPA of agreement {document.agreement_id}"
 
 

@@ -49,6 +49,9 @@ class AgreementDocument(models.Model):
         SIGNING_COPY = "signing_copy", "Copy for signing"
         EXECUTED = "executed", "Executed DPA (sealed)"
         PUBLIC_COPY = "public_copy", "Public copy (sealed)"
+        # The sealed record of an early termination (issue 11, point 2), for the parties: the executed DPA never
+        # changes, so what ended it is sealed beside it.
+        TERMINATION_RECORD = "termination_record", "Record of early termination (sealed)"
 
     agreement = models.ForeignKey("agreements.Agreement", on_delete=models.PROTECT, related_name="documents")
     kind = models.CharField(max_length=20, choices=Kind.choices)
@@ -85,7 +88,11 @@ class AgreementDocument(models.Model):
 
     @property
     def filename(self) -> str:
-        suffix = {self.Kind.EXECUTED: "executed", self.Kind.PUBLIC_COPY: "public-copy"}.get(self.kind, "for-signing")
+        suffix = {
+            self.Kind.EXECUTED: "executed",
+            self.Kind.PUBLIC_COPY: "public-copy",
+            self.Kind.TERMINATION_RECORD: "termination-record",
+        }.get(self.kind, "for-signing")
         return f"dpa-{self.agreement.agency.slug}-{self.agreement.contractor.slug}-{self.document_id}-{suffix}.pdf"
 
 

@@ -24,6 +24,7 @@ KINDS = {
     "signing-copy": AgreementDocument.Kind.SIGNING_COPY,
     "executed": AgreementDocument.Kind.EXECUTED,
     "public-copy": AgreementDocument.Kind.PUBLIC_COPY,
+    "termination-record": AgreementDocument.Kind.TERMINATION_RECORD,
 }
 
 

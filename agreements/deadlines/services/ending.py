@@ -15,7 +15,7 @@ from dpa_portal.errors import STATE, ApplicationError
 from ... import access
 from ...mail import email_enqueue
 from ...models import Agreement, StatusChange, Termination, statuses
-from ...services import agreement_transition
+from ...services import agreement_transition, termination_record_schedule
 from ..calendar import long_date
 from ..models import Obligation
 from .duties import district_admin_emails
@@ -98,6 +98,8 @@ def agreement_terminate(*, agreement: Agreement, actor, effective_on: date, basi
         duty = return_destroy_obligation(agreement, ended_on=effective_on, agency=agreement.agency)
         duty.save()
         _end_superseded_predecessor(agreement, effective_on=effective_on, basis=basis, actor=actor)
+        # The sealed record of what happened, beside the executed DPA that never changes: rendered by a worker.
+        termination_record_schedule(agreement=agreement)
         email_enqueue(
             to=access.vendor_emails(agreement.contractor_id) + district_admin_emails(agreement.agency_id),
             template="agreement_terminated",
@@ -127,6 +129,7 @@ def _end_superseded_predecessor(agreement, *, effective_on: date, basis: str, ac
     Termination.objects.create(
         agreement=old, effective_on=effective_on, basis=basis, reason=f"{with_it}.", recorded_by=actor
     )
+    termination_record_schedule(agreement=old)
     Obligation.objects.filter(agreement=old, kind=K.TERM_END, status__in=OPEN).update(
         status=Obligation.Status.CANCELLED, met_note=f"Terminated with the {label} (agreement {agreement.pk})."
     )
