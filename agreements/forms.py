@@ -201,3 +201,7 @@ class TerminationForm(forms.ModelForm):
             "basis": forms.RadioSelect,
             "reason": Textarea(attrs={"rows": 3}),
         }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["basis"].choices = Termination.Basis.choices  # one of the two, never a blank "---------"
