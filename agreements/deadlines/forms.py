@@ -25,6 +25,26 @@ def _date(label: str, **kwargs) -> forms.DateField:
     return forms.DateField(label=label, widget=forms.DateInput(attrs=DATE), **kwargs)
 
 
+# What a breach report says, whether the vendor files it in the portal or the district records one it learned of
+# otherwise (DPA II.12(b), 8 NYCRR 121.10(d)): one list, so that both forms ask the same questions.
+BREACH_FACTS = [
+    "incident_date",
+    "discovery_date",
+    "pii_kinds",
+    "records_affected",
+    "investigation",
+    "contact_name",
+    "contact_title",
+    "contact_email",
+    "contact_phone",
+]
+BREACH_WIDGETS = {
+    "incident_date": forms.DateInput(attrs=DATE),
+    "pii_kinds": Textarea(attrs={"rows": 2}),
+    "investigation": Textarea(attrs={"rows": 4}),
+}
+
+
 class BreachReportForm(forms.ModelForm):
     """Every item of DPA Article II.12(a), and the districts to notify."""
 
@@ -38,24 +58,8 @@ class BreachReportForm(forms.ModelForm):
 
     class Meta:
         model = BreachReport
-        fields = [
-            "agreements",
-            "incident_date",
-            "discovery_date",
-            "pii_kinds",
-            "records_affected",
-            "investigation",
-            "contact_name",
-            "contact_title",
-            "contact_email",
-            "contact_phone",
-        ]
-        widgets = {
-            "incident_date": forms.DateInput(attrs=DATE),
-            "discovery_date": forms.DateInput(attrs=DATE),
-            "pii_kinds": Textarea(attrs={"rows": 2}),
-            "investigation": Textarea(attrs={"rows": 4}),
-        }
+        fields = ["agreements", *BREACH_FACTS]
+        widgets = {**BREACH_WIDGETS, "discovery_date": forms.DateInput(attrs=DATE)}
         help_texts = {
             "pii_kinds": "For example: student names, ID numbers, grades, assessment results.",
             "investigation": "What happened, what you have done and are doing about it, what you know so far.",
@@ -94,29 +98,12 @@ class BreachRecordForm(forms.ModelForm):
 
     class Meta:
         model = BreachReport
-        fields = [
-            "source",
-            "agreement",
-            "learned_on",
-            "told_by",
-            "letter",
-            "incident_date",
-            "discovery_date",
-            "pii_kinds",
-            "records_affected",
-            "investigation",
-            "contact_name",
-            "contact_title",
-            "contact_email",
-            "contact_phone",
-        ]
+        fields = ["source", "agreement", "learned_on", "told_by", "letter", *BREACH_FACTS]
         widgets = {
+            **BREACH_WIDGETS,
             "source": forms.RadioSelect,
             "learned_on": forms.DateInput(attrs=DATE),
-            "incident_date": forms.DateInput(attrs=DATE),
             "letter": forms.ClearableFileInput(attrs={"accept": "application/pdf,image/png,image/jpeg"}),
-            "pii_kinds": Textarea(attrs={"rows": 2}),
-            "investigation": Textarea(attrs={"rows": 4}),
         }
         labels = {
             "learned_on": "Date the district learned of it",
