@@ -40,6 +40,13 @@ def _log(agreement, *, actor, note: str) -> StatusChange:
     )
 
 
+def _term_end_stop(agreement, *, note: str) -> int:
+    """The agreement's end-of-term reminders stop (it ended otherwise, or a successor's term counts): how many."""
+    return Obligation.objects.filter(agreement=agreement, kind=K.TERM_END, status__in=OPEN).update(
+        status=Obligation.Status.CANCELLED, met_note=note
+    )
+
+
 # --- early termination (DPA II.9: "upon expiration or termination") ------------------------------------------------
 
 
@@ -91,10 +98,7 @@ def agreement_terminate(*, agreement: Agreement, actor, effective_on: date, basi
         termination = Termination.objects.create(
             agreement=agreement, effective_on=effective_on, basis=basis, reason=reason, recorded_by=actor
         )
-        Obligation.objects.filter(agreement=agreement, kind=K.TERM_END, status__in=OPEN).update(
-            status=Obligation.Status.CANCELLED,
-            met_note=f"The agreement was terminated early, effective {long_date(effective_on)}.",
-        )
+        _term_end_stop(agreement, note=f"The agreement was terminated early, effective {long_date(effective_on)}.")
         duty = return_destroy_obligation(agreement, ended_on=effective_on, agency=agreement.agency)
         duty.save()
         _end_superseded_predecessor(agreement, effective_on=effective_on, basis=basis, actor=actor)
@@ -130,9 +134,7 @@ def _end_superseded_predecessor(agreement, *, effective_on: date, basis: str, ac
         agreement=old, effective_on=effective_on, basis=basis, reason=f"{with_it}.", recorded_by=actor
     )
     termination_record_schedule(agreement=old)
-    Obligation.objects.filter(agreement=old, kind=K.TERM_END, status__in=OPEN).update(
-        status=Obligation.Status.CANCELLED, met_note=f"Terminated with the {label} (agreement {agreement.pk})."
-    )
+    _term_end_stop(old, note=f"Terminated with the {label} (agreement {agreement.pk}).")
 
 
 # --- supersession by an amendment or a renewal ----------------------------------------------------------------------
@@ -162,9 +164,7 @@ def _supersede(agreement: Agreement) -> Agreement:
     executed = long_date(timezone.localdate())
     lines = [f"Superseded by the {label} (agreement {agreement.pk}), executed on {executed}."]
     stop = f"Superseded by the {label} (agreement {agreement.pk}) executed on {executed}: its term counts now."
-    stopped = Obligation.objects.filter(agreement=old, kind=K.TERM_END, status__in=OPEN).update(
-        status=Obligation.Status.CANCELLED, met_note=stop
-    )
+    stopped = _term_end_stop(old, note=stop)
     if old.status == S.EXECUTED and old.term_end_day and not Obligation.objects.filter(agreement=old, kind=K.TERM_END):
         # The sweep has not opened its end of term yet: record it as stopped, so that the sweep never opens it.
         item = term_end_obligation(old)
