@@ -83,6 +83,16 @@ def _step(request, agreement, step, success: str, **kwargs):
     return redirect("agreement_detail", pk=agreement.pk)
 
 
+def _form_step(request, agreement, form, step, success: str):
+    """A step whose arguments are a form posted from the agreement page: refused with the form's errors as messages,
+    or taken with its cleaned data, `success` formatted with them (`{contract_end:%B %-d, %Y}`)."""
+    if not form.is_valid():
+        _form_errors(request, form)
+        return redirect("agreement_detail", pk=agreement.pk)
+    data = form.cleaned_data
+    return _step(request, agreement, step, success.format(**data), **data)
+
+
 district_admin_only = member_required("agreement", side="district", roles=DISTRICT_ADMIN)
 
 
@@ -90,17 +100,7 @@ district_admin_only = member_required("agreement", side="district", roles=DISTRI
 @require_POST
 def send(request, agreement, side, role):
     form = SendToVendorForm(request.POST)
-    if not form.is_valid():
-        _form_errors(request, form)
-        return redirect("agreement_detail", pk=agreement.pk)
-    return _step(
-        request,
-        agreement,
-        services.agreement_send_to_vendor,
-        "Sent to the vendor.",
-        contact_email=form.cleaned_data["contact_email"],
-        note=form.cleaned_data["note"],
-    )
+    return _form_step(request, agreement, form, services.agreement_send_to_vendor, "Sent to the vendor.")
 
 
 def _form_errors(request, form) -> None:
@@ -112,11 +112,8 @@ def _form_errors(request, form) -> None:
 
 
 def _decide(request, agreement, step, success: str):
-    form = DecisionForm(request.POST)
-    if not form.is_valid():  # a note over its limit is refused, never dropped (an approval without its note)
-        _form_errors(request, form)
-        return redirect("agreement_detail", pk=agreement.pk)
-    return _step(request, agreement, step, success, note=form.cleaned_data["note"])
+    # A note over its limit is refused, never dropped (an approval without its note).
+    return _form_step(request, agreement, DecisionForm(request.POST), step, success)
 
 
 @district_admin_only

@@ -1,19 +1,15 @@
 """The district ends an executed agreement early, or confirms that an ended agreement's data carried over to its
 renewal (issue 11, points 2 and 3). The forms are on the agreement page (templates/agreements/_ending.html)."""
 
-from django.contrib import messages
-from django.shortcuts import redirect
 from django.utils import timezone
 from django.views.decorators.http import require_POST
-
-from dpa_portal.errors import refusal_message
 
 from ..access import DISTRICT_ADMIN, member_required
 from ..deadlines.services import successor_in_effect
 from ..deadlines.services.ending import agreement_terminate, carry_over_pending, data_carry_over_confirm
 from ..forms import TerminationForm
 from ..models import Agreement, Termination, statuses
-from .agreement import _form_errors
+from .agreement import _form_step, _step
 
 district_admin_only = member_required("agreement", side="district", roles=DISTRICT_ADMIN)
 
@@ -21,27 +17,25 @@ district_admin_only = member_required("agreement", side="district", roles=DISTRI
 @district_admin_only
 @require_POST
 def terminate(request, agreement, side, role):
-    form = TerminationForm(request.POST)
-    if not form.is_valid():
-        _form_errors(request, form)
-        return redirect("agreement_detail", pk=agreement.pk)
-    with refusal_message(request):
-        termination = agreement_terminate(agreement=agreement, actor=request.user, **form.cleaned_data)
-        messages.success(
-            request,
-            f"The agreement ended early on {termination.effective_on:%B %-d, %Y}. The vendor is told, and must "
-            "return or destroy the data and certify it.",
-        )
-    return redirect("agreement_detail", pk=agreement.pk)
+    return _form_step(
+        request,
+        agreement,
+        TerminationForm(request.POST),
+        agreement_terminate,
+        "The agreement ended early on {effective_on:%B %-d, %Y}. The vendor is told, and must return or destroy the "
+        "data and certify it.",
+    )
 
 
 @district_admin_only
 @require_POST
 def carry_over(request, agreement, side, role):
-    with refusal_message(request):
-        data_carry_over_confirm(agreement=agreement, actor=request.user)
-        messages.success(request, "Confirmed: the data carried over; no return or destruction is due under this one.")
-    return redirect("agreement_detail", pk=agreement.pk)
+    return _step(
+        request,
+        agreement,
+        data_carry_over_confirm,
+        "Confirmed: the data carried over; no return or destruction is due under this one.",
+    )
 
 
 def ending_context(agreement, *, side: str, role: str, can: dict) -> dict:

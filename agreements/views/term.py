@@ -2,17 +2,13 @@
 until terminated (issue 11, points 1 and 4). The forms are on the agreement page (templates/agreements/_term.html);
 the rules are in agreements.deadlines.services.term_change."""
 
-from django.contrib import messages
-from django.shortcuts import redirect
 from django.views.decorators.http import require_POST
-
-from dpa_portal.errors import refusal_message
 
 from ..access import DISTRICT_ADMIN, member_required
 from ..deadlines.services import agreement_review_record, agreement_term_change
 from ..forms import TermChangeForm, TermReviewForm
 from ..models import Agreement
-from .agreement import _form_errors
+from .agreement import _form_step
 
 district_admin_only = member_required("agreement", side="district", roles=DISTRICT_ADMIN)
 
@@ -20,31 +16,26 @@ district_admin_only = member_required("agreement", side="district", roles=DISTRI
 @district_admin_only
 @require_POST
 def change(request, agreement, side, role):
-    form = TermChangeForm(request.POST)
-    if not form.is_valid():
-        _form_errors(request, form)
-        return redirect("agreement_detail", pk=agreement.pk)
-    with refusal_message(request):
-        agreement_term_change(agreement=agreement, actor=request.user, **form.cleaned_data)
-        messages.success(
-            request,
-            f"The contract now ends on {form.cleaned_data['contract_end']:%B %-d, %Y}. Both parties are told, and "
-            "the end-of-term reminders count to the new date.",
-        )
-    return redirect("agreement_detail", pk=agreement.pk)
+    return _form_step(
+        request,
+        agreement,
+        TermChangeForm(request.POST),
+        agreement_term_change,
+        "The contract now ends on {contract_end:%B %-d, %Y}. Both parties are told, and the end-of-term reminders "
+        "count to the new date.",
+    )
 
 
 @district_admin_only
 @require_POST
 def review(request, agreement, side, role):
-    form = TermReviewForm(request.POST)
-    if not form.is_valid():
-        _form_errors(request, form)
-        return redirect("agreement_detail", pk=agreement.pk)
-    with refusal_message(request):
-        agreement_review_record(agreement=agreement, actor=request.user, **form.cleaned_data)
-        messages.success(request, f"Review recorded; next review {form.cleaned_data['next_review_on']:%B %-d, %Y}.")
-    return redirect("agreement_detail", pk=agreement.pk)
+    return _form_step(
+        request,
+        agreement,
+        TermReviewForm(request.POST),
+        agreement_review_record,
+        "Review recorded; next review {next_review_on:%B %-d, %Y}.",
+    )
 
 
 def term_context(agreement, *, side: str, role: str) -> dict:
