@@ -139,6 +139,22 @@ def test_a_past_effective_date_counts_the_duty_from_that_day(people, executed, t
     assert destroy.due_on == add_calendar_days(effective, DEFAULT_DESTRUCTION_DAYS)
 
 
+def test_the_execution_date_is_the_transition_into_executed_not_a_later_line_on_the_timeline(people, executed, today):
+    """A change of term (or a review) is logged as executed -> executed: it is not the day the agreement took
+    effect, so a termination effective before it is still allowed."""
+    StatusChange.objects.filter(agreement=executed, to_status=S.EXECUTED).update(
+        created_at=timezone.now() - timedelta(days=60)
+    )
+    deadlines.agreement_term_change(
+        agreement=executed, actor=people["district_admin"], contract_end=today + timedelta(days=400), reason="Amended."
+    )
+    effective = today - timedelta(days=40)
+    agreement_terminate(
+        agreement=executed, actor=people["district_admin"], effective_on=effective, basis="notice", reason="Notice."
+    )
+    assert Termination.objects.get(agreement=executed).effective_on == effective
+
+
 @pytest.mark.parametrize(
     ("change", "message"),
     [

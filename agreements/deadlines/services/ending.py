@@ -29,7 +29,13 @@ TERM_KINDS = (K.TERM_END, K.RETURN_DESTROY)
 
 
 def _executed_on(agreement) -> date | None:
-    change = agreement.status_changes.filter(to_status=S.EXECUTED).order_by("-created_at").first()
+    # The transition into executed: a change of term, a review or a supersession is a line from executed to executed.
+    change = (
+        agreement.status_changes.filter(to_status=S.EXECUTED)
+        .exclude(from_status=S.EXECUTED)
+        .order_by("-created_at")
+        .first()
+    )
     return timezone.localdate(change.created_at) if change else None
 
 
