@@ -66,29 +66,28 @@ def posted_agreements():
     )
 
 
-# A chain of amendments and renewals is a handful of agreements; the walk stops here whatever the data says.
-HISTORY_LIMIT = 50
-
-
 def posted_history(*, agency, pk: int) -> list[Agreement]:
     """The posted agreements of the chain of amendments and renewals that agreement `pk` belongs to, oldest first, so
-    that its public page shows the current one and its history (issue 11.3). One query a step."""
-    posted = Agreement.objects.filter(status__in=statuses.POSTED, agency=agency).only(
-        "pk", "previous_id", "kind", "status", "contract_start", "agency_id"
-    )
-    chain = list(posted.filter(pk=pk))
-    if not chain:
+    that its public page shows the current one and its history (issue 11.3). One query: the district's posted
+    agreements, walked in memory (a step seen twice ends the walk, whatever the data says)."""
+    posted = {
+        a.pk: a
+        for a in Agreement.objects.filter(status__in=statuses.POSTED, agency=agency)
+        .only("pk", "previous_id", "kind", "status", "contract_start", "agency_id")
+        .order_by("pk")
+    }
+    if pk not in posted:
         return []
-    while chain[0].previous_id and len(chain) < HISTORY_LIMIT:
-        earlier = posted.filter(pk=chain[0].previous_id).first()
-        if earlier is None:
-            break
+    later = {}
+    for a in posted.values():
+        later.setdefault(a.previous_id, a)  # of several made from one agreement, the earliest
+    chain, seen = [posted[pk]], {pk}
+    while (earlier := posted.get(chain[0].previous_id)) and earlier.pk not in seen:
         chain.insert(0, earlier)
-    while len(chain) < HISTORY_LIMIT:
-        later = posted.filter(previous=chain[-1].pk).order_by("pk").first()
-        if later is None:
-            break
-        chain.append(later)
+        seen.add(earlier.pk)
+    while (after := later.get(chain[-1].pk)) and after.pk not in seen:
+        chain.append(after)
+        seen.add(after.pk)
     return chain
 
 
