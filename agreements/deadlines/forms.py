@@ -16,7 +16,7 @@ from .models import (
     Obligation,
     ParentRequest,
 )
-from .storage import LETTER_MAX_BYTES, letter_kind
+from .storage import LETTER_MAX_BYTES, letter_file_kind
 
 DATE = {"type": "date"}
 
@@ -134,9 +134,7 @@ class BreachRecordForm(forms.ModelForm):
             return upload
         if upload.size > LETTER_MAX_BYTES:
             raise forms.ValidationError(f"The file is larger than {LETTER_MAX_BYTES // 1_048_576} MB.")
-        head = upload.read(16)
-        upload.seek(0)
-        if letter_kind(head) is None:
+        if letter_file_kind(upload) is None:
             raise forms.ValidationError("Attach the letter as a PDF, PNG or JPEG.")
         return upload
 

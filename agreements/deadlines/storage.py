@@ -17,6 +17,14 @@ def letter_kind(head: bytes) -> tuple[str, str] | None:
     return next((kind for magic, kind in LETTER_KINDS.items() if head.startswith(magic)), None)
 
 
+def letter_file_kind(file) -> tuple[str, str] | None:
+    """letter_kind of an open file (an upload, or a stored letter), read from its start and left there."""
+    file.seek(0)
+    head = file.read(16)
+    file.seek(0)
+    return letter_kind(head)
+
+
 class PrivateStorage(FileSystemStorage):
     """Files with no public address: `url()` refuses, so that no template can link to one by mistake."""
 

@@ -33,7 +33,7 @@ from .forms import (
 )
 from .ical import calendar_for
 from .models import CalendarFeed, DestructionCertificate, DistrictClosure, Obligation
-from .storage import letter_kind
+from .storage import letter_file_kind
 
 K = Obligation.Kind
 
@@ -301,8 +301,7 @@ def district_breach_letter(request, agency, membership, pk):
     if not report.letter:
         raise Http404
     with report.letter.open("rb") as f:
-        head = f.read(16)
-    kind = letter_kind(head)
+        kind = letter_file_kind(f)
     if kind is None:
         raise Http404
     response = FileResponse(

@@ -13,7 +13,7 @@ from ...models import Agreement, statuses
 from .. import rules
 from ..calendar import add_calendar_days, earlier_governs, long_date
 from ..models import BreachReport, Obligation
-from ..storage import LETTER_MAX_BYTES, letter_kind
+from ..storage import LETTER_MAX_BYTES, letter_file_kind
 from .duties import closures_of, district_admin_emails, due_after, obligation_build
 
 K = Obligation.Kind
@@ -156,8 +156,7 @@ def breach_record(*, agency, actor, agreement: Agreement, source: str, learned_o
         raise ApplicationError("The district cannot learn of a breach before it was discovered.")
     kind = None
     if letter is not None:
-        kind = letter_kind(letter.read(16))
-        letter.seek(0)
+        kind = letter_file_kind(letter)
         if kind is None or letter.size > LETTER_MAX_BYTES:
             raise ApplicationError(
                 f"Attach the letter as a PDF, PNG or JPEG of at most {LETTER_MAX_BYTES // 1_048_576} MB."
