@@ -14,6 +14,23 @@ from .models import (
 )
 
 
+class RecordAdmin(admin.ModelAdmin):
+    """Records the portal writes (a step, a document, a signature, a render): shown, never added or edited here."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class ReadOnlyAdmin(RecordAdmin):
+    """Records that are not deleted here either."""
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 class DistrictMembershipInline(admin.TabularInline):
     model = DistrictMembership
     extra = 0
@@ -105,22 +122,16 @@ class AgreementAdmin(admin.ModelAdmin):
 
 
 @admin.register(StatusChange)
-class StatusChangeAdmin(admin.ModelAdmin):
+class StatusChangeAdmin(RecordAdmin):
     list_display = ["agreement", "from_status", "to_status", "actor", "created_at"]
     list_filter = ["to_status", "from_status"]
     search_fields = ["agreement__agency__name", "agreement__contractor__legal_name", "actor__email", "note"]
     list_select_related = ["agreement__agency", "agreement__contractor", "actor"]
     date_hierarchy = "created_at"
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(Termination)
-class TerminationAdmin(admin.ModelAdmin):
+class TerminationAdmin(ReadOnlyAdmin):
     """Early terminations, read only: a district admin ends an agreement through its page (agreement_terminate), which
     also cancels the term's reminders and opens the return-or-destroy duty; an edit here would do neither."""
 
@@ -128,15 +139,6 @@ class TerminationAdmin(admin.ModelAdmin):
     list_filter = ["basis"]
     search_fields = ["agreement__agency__name", "agreement__contractor__legal_name", "reason"]
     list_select_related = ["agreement__agency", "agreement__contractor", "recorded_by"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(OutboundEmail)
@@ -153,7 +155,7 @@ class OutboundEmailAdmin(admin.ModelAdmin):
 
 
 @admin.register(AgreementDocument)
-class AgreementDocumentAdmin(admin.ModelAdmin):
+class AgreementDocumentAdmin(RecordAdmin):
     list_display = ["document_id", "agreement", "kind", "size", "created_at"]
     list_filter = ["kind"]
     search_fields = ["document_id", "sha256", "agreement__agency__name", "agreement__contractor__legal_name"]
@@ -161,30 +163,18 @@ class AgreementDocumentAdmin(admin.ModelAdmin):
     exclude = ["pdf"]  # the bytes are served by the portal, not shown here
     readonly_fields = ["agreement", "kind", "sha256", "size", "document_id", "created_at"]
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(Signature)
-class SignatureAdmin(admin.ModelAdmin):
+class SignatureAdmin(RecordAdmin):
     list_display = ["typed_name", "organisation", "side", "method", "signed_at"]
     list_filter = ["side", "method", "consent_version"]
     search_fields = ["typed_name", "signer_email", "organisation", "document_sha256"]
     list_select_related = ["agreement", "signer"]
     exclude = ["drawn_image"]
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(RenderJob)
-class RenderJobAdmin(admin.ModelAdmin):
+class RenderJobAdmin(RecordAdmin):
     """Renders that failed (issue 10): each is tried a bounded number of times, then given up and the district told.
     "Try again" starts the attempts afresh once the cause is dealt with (a worker overloaded, a certificate missing)."""
 
@@ -194,12 +184,6 @@ class RenderJobAdmin(admin.ModelAdmin):
     list_select_related = ["agreement__agency", "agreement__contractor"]
     readonly_fields = [f.name for f in RenderJob._meta.fields]
     actions = ["try_again"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
     @admin.action(description="Try again (the attempts start afresh)")
     def try_again(self, request, queryset):
