@@ -30,12 +30,12 @@ NOT_SAVED = "Nothing was saved: correct what is marked below. What you typed is 
 vendor_only = member_required("agreement", side="vendor")
 
 
-def _editable(request, agreement) -> Agreement | None:
-    """The agreement; None (with a message) when it is not open for the vendor's editing."""
+def _editable(request, agreement) -> bool:
+    """Whether the agreement is open for the vendor's editing; if not, says so in a message."""
     if agreement.status != Agreement.Status.WITH_VENDOR:
         messages.error(request, "The answers cannot change now: the agreement is not with you.")
-        return None
-    return agreement
+        return False
+    return True
 
 
 def _saved(request, agreement, what: str):
@@ -55,7 +55,7 @@ def _page(request, agreement, template, **context):
 
 def _exhibit_form_page(request, agreement, *, model, form_class, template, title, what):
     """Exhibit B or C: one model form on the agreement's exhibit row, saved as a draft."""
-    if _editable(request, agreement) is None:
+    if not _editable(request, agreement):
         return redirect("agreement_detail", pk=agreement.pk)
     form = form_class(request.POST or None, instance=model.objects.get(agreement=agreement))
     if request.method == "POST":
@@ -94,7 +94,7 @@ def exhibit_c(request, agreement, side, role):
 
 @vendor_only
 def exhibit_c1(request, agreement, side, role):
-    if _editable(request, agreement) is None:
+    if not _editable(request, agreement):
         return redirect("agreement_detail", pk=agreement.pk)
     responses = (
         CsfResponse.objects.filter(agreement=agreement)
@@ -120,7 +120,7 @@ def exhibit_c1(request, agreement, side, role):
 
 @vendor_only
 def subcontractors(request, agreement, side, role):
-    if _editable(request, agreement) is None:
+    if not _editable(request, agreement):
         return redirect("agreement_detail", pk=agreement.pk)
     info = SupplementalInformation.objects.get(agreement=agreement)
     choice = SubcontractorChoiceForm(
@@ -148,7 +148,7 @@ def subcontractors(request, agreement, side, role):
 @vendor_only
 @require_POST
 def acknowledge_bill_of_rights(request, agreement, side, role):
-    if _editable(request, agreement) is not None:
+    if _editable(request, agreement):
         with refusal_message(request):
             bill_of_rights_acknowledge(agreement=agreement, actor=request.user)
             messages.success(request, "You acknowledged the district's Bill of Rights (Exhibit A).")
