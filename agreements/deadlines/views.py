@@ -133,18 +133,23 @@ def obligation_detail(request, obligation, side, role):
     )
 
 
+def _posted_step(request, form, step, back: str, **back_args):
+    """A step whose arguments are a form posted from a page that shows no form errors: its errors, or the step's
+    refusal, or what `step(cleaned_data)` says it did, as a message on the page it came from."""
+    if form.is_valid():
+        with refusal_message(request):
+            messages.success(request, step(form.cleaned_data))
+    else:
+        for errors in form.errors.values():
+            messages.error(request, " ".join(errors))
+    return redirect(back, **back_args)
+
+
 def _obligation_step(request, obligation, side, role, form_class, allowed: str, step):
-    pk = obligation.pk
     if not _obligation_can(obligation, side, role)[allowed]:
         raise Http404
     form = form_class(request.POST)
-    if not form.is_valid():
-        for errors in form.errors.values():
-            messages.error(request, " ".join(errors))
-        return redirect("obligation_detail", pk=pk)
-    with refusal_message(request):
-        messages.success(request, step(obligation, form.cleaned_data))
-    return redirect("obligation_detail", pk=pk)
+    return _posted_step(request, form, lambda data: step(obligation, data), "obligation_detail", pk=obligation.pk)
 
 
 @member_required("obligation")
@@ -241,15 +246,13 @@ def agreement_notices(request, agreement, side, role):
 def agreement_reimbursement(request, agreement, side, role):
     if agreement.status not in statuses.HOLDS_DATA:
         raise Http404
+
+    def step(data):
+        duty = services.reimbursement_request(agreement=agreement, actor=request.user, **data)
+        return f"Reimbursement asked of {agreement.contractor} by {long_date(duty.due_on)}."
+
     form = ReimbursementForm(request.POST, agreement=agreement)
-    if not form.is_valid():
-        for errors in form.errors.values():
-            messages.error(request, " ".join(errors))
-        return redirect("agreement_notices", pk=agreement.pk)
-    with refusal_message(request):
-        duty = services.reimbursement_request(agreement=agreement, actor=request.user, **form.cleaned_data)
-        messages.success(request, f"Reimbursement asked of {agreement.contractor} by {long_date(duty.due_on)}.")
-    return redirect("agreement_notices", pk=agreement.pk)
+    return _posted_step(request, form, step, "agreement_notices", pk=agreement.pk)
 
 
 # --- the district's breach duties ------------------------------------------------------------------------------------
