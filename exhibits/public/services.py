@@ -7,8 +7,6 @@ from agreements import access
 from dpa_portal.errors import EXISTS, STATE, ApplicationError
 from exhibits.models import REDACTION_REASON_LENGTH, Redaction, RedactionField
 
-REASON_MAX_LENGTH = REDACTION_REASON_LENGTH  # the model's limit (issue 10)
-
 
 def redaction_add(*, agreement, field: str, reason: str, actor) -> Redaction:
     """Withhold one part of the agreement's Exhibit B from the public, for the reason given.
@@ -21,8 +19,8 @@ def redaction_add(*, agreement, field: str, reason: str, actor) -> Redaction:
         raise ApplicationError(_("Choose a part of Exhibit B to withhold."))
     if not reason:
         raise ApplicationError(_("Give the reason for withholding it: the public page shows it."))
-    if len(reason) > REASON_MAX_LENGTH:
-        raise ApplicationError(_("Keep the reason to %(count)d characters.") % {"count": REASON_MAX_LENGTH})
+    if len(reason) > REDACTION_REASON_LENGTH:
+        raise ApplicationError(_("Keep the reason to %(count)d characters.") % {"count": REDACTION_REASON_LENGTH})
     try:
         with transaction.atomic():
             return Redaction.objects.create(agreement=agreement, field=field, reason=reason, created_by=actor)
