@@ -26,6 +26,7 @@ from dpa_portal.errors import ApplicationError
 
 from .helpers import ESCAPED, HOSTILE
 from .public_helpers import TO_EXECUTED, make_agreement
+from .test_deadlines import breach_facts
 
 S = Agreement.Status
 K = Obligation.Kind
@@ -50,17 +51,7 @@ def executed(catalogues, district, vendor, people):
 
 def open_breach(agreement, people, today):
     return deadlines.breach_report_file(
-        contractor=agreement.contractor,
-        actor=people["vendor_editor"],
-        agreements=[agreement],
-        incident_date=today - timedelta(days=4),
-        discovery_date=today - timedelta(days=2),
-        pii_kinds="Student names",
-        records_affected=12,
-        investigation="A misconfigured bucket.",
-        contact_name="Pat Lee",
-        contact_email="security@vendor.example.org",
-        contact_phone="+1 518 555 0100",
+        contractor=agreement.contractor, actor=people["vendor_editor"], agreements=[agreement], **breach_facts(today)
     )
 
 

@@ -17,6 +17,7 @@ from agreements.models import Obligation
 from exhibits.models import SupplementalInformation
 
 from .public_helpers import make_agreement
+from .test_deadlines import breach_facts
 
 ROOT = Path(__file__).resolve().parent.parent
 K = Obligation.Kind
@@ -32,15 +33,7 @@ def _breach(vendor, vendor_editor, executed, today):
         contractor=vendor,
         actor=vendor_editor,
         agreements=[executed],
-        incident_date=today - timedelta(days=3),
-        discovery_date=today - timedelta(days=1),
-        pii_kinds="Names",
-        records_affected=3,
-        investigation="Under way.",
-        contact_name="Pat Lee",
-        contact_title="Security Officer",
-        contact_email="security@example.org",
-        contact_phone="+1 518 555 0100",
+        **breach_facts(today, discovery_date=today - timedelta(days=1)),
     )
 
 
