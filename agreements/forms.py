@@ -9,6 +9,20 @@ from vendors.models import Contractor, Product
 from .models import Agreement, EducationalAgency, StatusChange, Termination
 
 
+def _term_clean(form, data: dict) -> None:
+    """The contract term of both forms that set it: it ends on a date, or runs until terminated with the date of the
+    district's next review in its place (issue 11.1), never both."""
+    start, end = data.get("contract_start"), data.get("contract_end")
+    if data.get("runs_until_terminated"):
+        data["contract_end"] = None
+        if not data.get("review_on"):
+            form.add_error("review_on", "Give the date you will next review the agreement.")
+    else:
+        data["review_on"] = None
+        if start and end and end < start:
+            form.add_error("contract_end", "The contract cannot end before it starts.")
+
+
 class AgreementCreateForm(forms.Form):
     """A new agreement: an existing vendor or a new one, a product, the framework version and the contract term."""
 
@@ -56,15 +70,7 @@ class AgreementCreateForm(forms.Form):
         data = super().clean()
         if not data.get("contractor") and not (data.get("new_vendor_name") or "").strip():
             self.add_error("new_vendor_name", "Choose a vendor or type the new vendor's legal name.")
-        start, end = data.get("contract_start"), data.get("contract_end")
-        if data.get("runs_until_terminated"):
-            data["contract_end"] = None  # no end date: the review date takes its place (issue 11.1)
-            if not data.get("review_on"):
-                self.add_error("review_on", "Give the date you will next review the agreement.")
-        else:
-            data["review_on"] = None
-            if start and end and end < start:
-                self.add_error("contract_end", "The contract cannot end before it starts.")
+        _term_clean(self, data)
         return data
 
 
@@ -84,15 +90,7 @@ class AgreementTermForm(forms.ModelForm):
 
     def clean(self):
         data = super().clean()
-        start, end = data.get("contract_start"), data.get("contract_end")
-        if data.get("runs_until_terminated"):
-            data["contract_end"] = None  # no end date: the review date takes its place
-            if not data.get("review_on"):
-                self.add_error("review_on", "Give the date you will next review the agreement.")
-        else:
-            data["review_on"] = None
-            if start and end and end < start:
-                self.add_error("contract_end", "The contract cannot end before it starts.")
+        _term_clean(self, data)
         return data
 
 
