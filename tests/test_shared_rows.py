@@ -48,6 +48,9 @@ def test_a_test_changes_the_rows(probe):
     probe.legal_name = "Changed by a test"
     probe.save()
     factories.ProductFactory(contractor=probe, slug="shared-rows-product-of-a-test")
+    # The changes are in the database (so that the next test, which must not see them, proves the rollback).
+    assert Contractor.objects.get(slug="shared-rows-probe").legal_name == "Changed by a test"
+    assert Product.objects.filter(contractor=probe).exists()
 
 
 def test_the_next_test_gets_them_as_built(probe):
