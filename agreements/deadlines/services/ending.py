@@ -14,12 +14,12 @@ from dpa_portal.errors import STATE, ApplicationError
 
 from ... import access
 from ...mail import email_enqueue
-from ...models import Agreement, StatusChange, Termination, statuses
+from ...models import Agreement, Termination, statuses
 from ...services import agreement_transition, termination_record_schedule
 from ..calendar import long_date
 from ..models import Obligation
 from .duties import district_admin_emails
-from .term import return_destroy_obligation, successor_in_effect, term_end_obligation
+from .term import return_destroy_obligation, successor_in_effect, term_end_obligation, timeline_note
 
 S = Agreement.Status
 K = Obligation.Kind
@@ -37,13 +37,6 @@ def _executed_on(agreement) -> date | None:
         .first()
     )
     return timezone.localdate(change.created_at) if change else None
-
-
-def _log(agreement, *, actor, note: str) -> StatusChange:
-    """A line on the agreement's timeline that changes no status (its status, to itself)."""
-    return StatusChange.objects.create(
-        agreement=agreement, actor=actor, from_status=agreement.status, to_status=agreement.status, note=note
-    )
 
 
 def _term_end_stop(agreement, *, note: str) -> int:
@@ -194,9 +187,9 @@ def _supersede(agreement: Agreement) -> Agreement:
             "It had ended: its return-or-destroy duty stays open until the district confirms that the data carried "
             f"over to the {label}."
         )
-    _log(old, actor=None, note=" ".join(lines))
+    timeline_note(old, actor=None, note=" ".join(lines))
     verb = "amends" if agreement.kind == Agreement.Kind.AMENDMENT else "renews"
-    _log(agreement, actor=None, note=f"Supersedes agreement {old.pk}, which it {verb}.")
+    timeline_note(agreement, actor=None, note=f"Supersedes agreement {old.pk}, which it {verb}.")
     return old
 
 
@@ -229,7 +222,7 @@ def data_carry_over_confirm(*, agreement: Agreement, actor) -> Obligation:
         Obligation.objects.filter(pk=duty.pk).update(
             status=Obligation.Status.MET, met_at=now, met_by=actor, met_note=note
         )
-        _log(agreement, actor=actor, note=note + " No return or destruction is due under this agreement.")
+        timeline_note(agreement, actor=actor, note=note + " No return or destruction is due under this agreement.")
         email_enqueue(
             to=access.vendor_emails(agreement.contractor_id),
             template="data_carried_over",

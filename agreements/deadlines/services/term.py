@@ -9,7 +9,7 @@ from dpa_portal.errors import STATE, ApplicationError
 
 from ... import access
 from ...mail import email_enqueue
-from ...models import Agreement, EducationalAgency, statuses
+from ...models import Agreement, EducationalAgency, StatusChange, statuses
 from ...services import agreement_transition
 from ..calendar import add_calendar_days, long_date
 from ..models import DestructionCertificate, Obligation
@@ -51,6 +51,14 @@ def return_destroy_obligation(agreement, *, ended_on: date, agency: EducationalA
         "period for returning or destroying data (DPA II.9).",
         agreement=agreement,
         contractor=agreement.contractor,
+    )
+
+
+def timeline_note(agreement, *, actor, note: str) -> StatusChange:
+    """A line on the agreement's timeline that changes no status (its status, to itself): a change of term, a review,
+    a supersession, a confirmation that the data carried over."""
+    return StatusChange.objects.create(
+        agreement=agreement, actor=actor, from_status=agreement.status, to_status=agreement.status, note=note
     )
 
 

@@ -21,7 +21,7 @@ from ...models import Agreement, StatusChange
 from ..calendar import long_date
 from ..models import Obligation, Reminder
 from .duties import district_admin_emails
-from .term import successor_in_effect, term_end_obligation
+from .term import successor_in_effect, term_end_obligation, timeline_note
 
 S = Agreement.Status
 K = Obligation.Kind
@@ -81,11 +81,9 @@ def agreement_term_change(*, agreement: Agreement, actor, contract_end: date, re
         )
         locked.contract_end, locked.runs_until_terminated, locked.review_on = contract_end, False, None
         locked.save(update_fields=["contract_end", "runs_until_terminated", "review_on", "updated_at"])
-        change = StatusChange.objects.create(
-            agreement=locked,
+        change = timeline_note(
+            locked,
             actor=actor,
-            from_status=S.EXECUTED,
-            to_status=S.EXECUTED,
             note=f"Contract term changed: the end date was {before}, now {long_date(contract_end)}. Reason: {reason}",
         )
         _term_duty_follow(locked)
@@ -115,13 +113,7 @@ def agreement_review_record(*, agreement: Agreement, actor, next_review_on: date
             f"until terminated; next review {long_date(next_review_on)}."
         )
         note = (note or "").strip()
-        change = StatusChange.objects.create(
-            agreement=locked,
-            actor=actor,
-            from_status=S.EXECUTED,
-            to_status=S.EXECUTED,
-            note=f"{text} {note}".strip(),
-        )
+        change = timeline_note(locked, actor=actor, note=f"{text} {note}".strip())
         _term_duty_follow(locked)
         _tell_both(locked, {"before": f"until terminated (review due {long_date(before)})", "reason": note or text})
     agreement.review_on = next_review_on
