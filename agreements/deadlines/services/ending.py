@@ -164,7 +164,11 @@ def _supersede(agreement: Agreement) -> Agreement:
     lines = [f"Superseded by the {label} (agreement {agreement.pk}), executed on {executed}."]
     stop = f"Superseded by the {label} (agreement {agreement.pk}) executed on {executed}: its term counts now."
     stopped = _term_end_stop(old, note=stop)
-    if old.status == S.EXECUTED and old.term_end_day and not Obligation.objects.filter(agreement=old, kind=K.TERM_END):
+    if (
+        old.status == S.EXECUTED
+        and old.term_end_day
+        and not Obligation.objects.filter(agreement=old, kind=K.TERM_END).exists()
+    ):
         # The sweep has not opened its end of term yet: record it as stopped, so that the sweep never opens it.
         item = term_end_obligation(old)
         item.status, item.met_note = Obligation.Status.CANCELLED, stop
