@@ -126,15 +126,13 @@ class SharedRows:
         per_test = request.node.stash.setdefault(_ROWS_KEY, {})
         if id(self) not in per_test:
             names = self.wanted(request)
+            if self.before_each:
+                self.before_each()
             if transactional(request):
-                if self.before_each:
-                    self.before_each()
                 per_test[id(self)] = self.build(names)
             else:
                 open_layers = [layer for layer in _STACK if layer.owner is self]
                 assert [layer.name for layer in open_layers] == names, "tests/conftest.py's _shared_rows did not run"
-                if self.before_each:
-                    self.before_each()
                 per_test[id(self)] = copy.deepcopy(open_layers[-1].rows)
         return per_test[id(self)]
 
