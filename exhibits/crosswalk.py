@@ -39,6 +39,15 @@ class Crosswalk:
         return [source for source, _ in sorted(weighted, key=lambda pair: -pair[1])]
 
 
+def _catalogue_order(framework: dict) -> dict[str, int]:
+    """Each Category of a framework version ({"code": "nist-csf", "version": "1.1"}) -> its place in the framework,
+    from the catalogue beside the crosswalks (exhibits/frameworks/)."""
+    path = CROSSWALK_DIR.parent / f"{framework['code']}-{framework['version']}.json"
+    data = json.loads(path.read_text(encoding="utf-8"))
+    identifiers = (category["identifier"] for function in data["functions"] for category in function["categories"])
+    return {identifier: n for n, identifier in enumerate(identifiers)}
+
+
 def parse(data: dict) -> Crosswalk:
     categories: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for subcategory in data["retained"]:
@@ -46,11 +55,13 @@ def parse(data: dict) -> Crosswalk:
     for subcategory, reason in data["withdrawn"].items():
         for target in dict.fromkeys(_IDENTIFIER.findall(reason)):  # each 2.0 Category once per Subcategory
             categories[category_of(subcategory)][target] += 1
+    order = _catalogue_order(data["from"])
     return Crosswalk(
         from_version=data["from"]["version"],
         to_version=data["to"]["version"],
         source=data["source"],
-        categories={source: dict(targets) for source, targets in categories.items()},
+        # In CSF order (not the file's, retained then withdrawn), so that sources_of breaks ties in CSF order.
+        categories={source: dict(categories[source]) for source in sorted(categories, key=order.__getitem__)},
     )
 
 

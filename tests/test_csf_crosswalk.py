@@ -72,6 +72,10 @@ def test_the_category_mapping_is_derived_from_nists_subcategory_reasons():
     assert targets <= set(_categories("2.0"))
     assert set(_categories("2.0")) - targets == {"GV.OV"}  # the one 2.0 category nothing in 1.1 maps to
     assert walk.sources_of("GV.OC") == ["ID.BE", "ID.GV", "ID.SC"]  # 5, 2 and 1 subcategories
+    # Equal weights in CSF 1.1's order, not the mapping file's (which lists retained subcategories first).
+    assert walk.sources_of("PR.IR") == ["PR.AC", "PR.DS", "PR.PT", "PR.IP"]  # 2, 2, 2 and 1 subcategories
+    assert walk.sources_of("RS.MA") == ["RS.AN", "RS.RP", "RS.CO"]  # 3, 1 and 1
+    assert list(walk.categories) == _categories("1.1")
     assert walk.sources_of("GV.OV") == []
     assert crosswalk.crosswalk_for("2.0", "1.1") is None
 
