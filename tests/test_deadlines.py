@@ -440,6 +440,19 @@ def test_a_terminated_agreement_gets_its_return_or_destroy_duty_and_no_more_term
     assert Obligation.objects.get(agreement=executed, kind=K.RETURN_DESTROY).due_on == today + timedelta(days=30)
 
 
+def test_a_terminated_agreements_duty_counts_from_the_termination_not_a_later_line_on_its_timeline(executed, today):
+    """A note that changes no status (a status to itself) is not the day the agreement ended."""
+    agreement_transition(agreement=executed, to_status=S.TERMINATED, note="Ended early.")
+    StatusChange.objects.filter(agreement=executed, to_status=S.TERMINATED).update(
+        created_at=timezone.now() - timedelta(days=10)
+    )
+    services.term.timeline_note(executed, actor=None, note="A note that changes no status.")
+    sweep_run(today=today)
+    assert Obligation.objects.get(agreement=executed, kind=K.RETURN_DESTROY).clock_started_on == today - timedelta(
+        days=10
+    )
+
+
 # --- reminders and escalation -----------------------------------------------------------------------------------
 
 

@@ -85,8 +85,11 @@ def _open_missing(result: SweepResult) -> None:
         .select_related("agency", "contractor")
         .order_by("pk")  # the same order in every sweep, so that two inserting at once never deadlock
     ]
-    ended_on = StatusChange.objects.filter(agreement=OuterRef("pk"), to_status=OuterRef("status")).order_by(
-        "-created_at"
+    # The transition into its status, not a later line that changes none (services.term.timeline_note).
+    ended_on = (
+        StatusChange.objects.filter(agreement=OuterRef("pk"), to_status=OuterRef("status"))
+        .exclude(from_status=OuterRef("status"))
+        .order_by("-created_at")
     )
     for agreement in (
         Agreement.objects.filter(status__in=statuses.ENDED)
