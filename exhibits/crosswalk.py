@@ -21,6 +21,11 @@ CROSSWALK_DIR = Path(__file__).resolve().parent / "frameworks" / "crosswalks"
 _IDENTIFIER = re.compile(r"\b([A-Z]{2}\.[A-Z]{2})(?:-\d{2})?\b")
 
 
+# The key, in AnswerReuse.answers, of how C.1 answers were carried by NIST's mapping: {"source": {...}, "from": {2.0
+# category: [1.1 categories]}, "left_out": {...}, "unmapped": [2.0 categories]}.
+C1_CROSSWALK = "c1_crosswalk"
+
+
 def category_of(identifier: str) -> str:
     return identifier.split("-")[0]
 

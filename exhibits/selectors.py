@@ -5,7 +5,7 @@ from itertools import groupby
 
 from agreements.models import Agreement, StatusChange
 
-from . import bill_of_rights
+from . import bill_of_rights, crosswalk
 from .answers import agreement_answers, answers_diff, carried_over
 from .completeness import agreement_completeness
 from .models import (
@@ -33,7 +33,7 @@ def c1_crosswalk(reuse) -> dict:
     """How the C.1 answers were carried from a CSF 1.1 agreement by NIST's mapping (exhibits.services.answers_reuse):
     {"source": NIST's document, "notes": {2.0 category: {"from": [...], "left_out": [...], "unmapped": bool}}}, or
     {} when nothing was carried that way."""
-    record = (reuse.answers or {}).get("c1_crosswalk") if reuse else None
+    record = (reuse.answers or {}).get(crosswalk.C1_CROSSWALK) if reuse else None
     if not record:
         return {}
     notes = defaultdict(lambda: {"from": [], "left_out": [], "unmapped": False})

@@ -105,7 +105,7 @@ def answers_reuse(*, agreement, source, actor) -> AnswerReuse:
     Exhibit A is not copied: each district has its own Bill of Rights to acknowledge. C.1 answers are copied by
     category identifier between agreements of the same framework version; from CSF 1.1 to CSF 2.0 they follow
     NIST's published mapping (exhibits/crosswalk.py), and a 2.0 category the mapping sends nothing to starts empty.
-    What came from where is kept in the reuse's answers under C1_CROSSWALK, for the pages to say so.
+    What came from where is kept in the reuse's answers under crosswalk.C1_CROSSWALK, for the pages to say so.
     """
     if source.contractor_id != agreement.contractor_id or source.pk == agreement.pk:
         raise ApplicationError("Answers can only be reused from another agreement of the same contractor.")
@@ -130,17 +130,12 @@ def answers_reuse(*, agreement, source, actor) -> AnswerReuse:
             Section.SUBCONTRACTORS: answers[Section.SUBCONTRACTORS],
             Section.EXHIBIT_C: answers[Section.EXHIBIT_C],
             Section.EXHIBIT_C1: copied_c1,
-            **({C1_CROSSWALK: mapping} if mapping else {}),
+            **({crosswalk.C1_CROSSWALK: mapping} if mapping else {}),
         }
         reuse, _ = AnswerReuse.objects.update_or_create(
             agreement=agreement, defaults={"source": source, "answers": copied, "actor": actor}
         )
     return reuse
-
-
-# The key, in AnswerReuse.answers, of how C.1 answers were carried by NIST's mapping: {"source": {...}, "from": {2.0
-# category: [1.1 categories]}, "left_out": {...}, "unmapped": [2.0 categories]}.
-C1_CROSSWALK = "c1_crosswalk"
 
 
 def _c1_reuse(*, agreement, source, previous: dict) -> tuple[dict, dict]:

@@ -12,7 +12,7 @@ from exhibits import crosswalk
 from exhibits.answers import agreement_answers, carried_over
 from exhibits.catalogues import CATALOGUE_DIR
 from exhibits.models import CsfResponse, Section
-from exhibits.services import C1_CROSSWALK, answers_reuse
+from exhibits.services import answers_reuse
 
 from . import factories
 from .helpers import TERM, fill_complete
@@ -127,7 +127,7 @@ def test_answers_carried_to_2_0_follow_the_mapping_and_are_marked_for_review(sub
     assert c1["ID.AM"].tier is None  # ID.AM (2) and PR.DS (3) differ: the vendor chooses
     # Nothing maps to GV.OV: it starts empty, and the reuse says so.
     assert (c1["GV.OV"].narrative, c1["GV.OV"].tier) == ("", None)
-    record = reuse.answers[C1_CROSSWALK]
+    record = reuse.answers[crosswalk.C1_CROSSWALK]
     assert record["unmapped"] == ["GV.OV"]
     assert record["from"]["GV.OC"] == ["ID.BE", "ID.GV", "ID.SC"]
     assert record["source"]["url"].startswith("https://csrc.nist.gov/")
@@ -150,7 +150,7 @@ def test_answers_too_long_to_combine_are_named_not_cut(submitted_1_1, district, 
     reuse = answers_reuse(agreement=new, source=submitted_1_1, actor=vendor_editor)
     narrative = new.csf_responses.get(category__identifier="PR.AA").narrative
     assert narrative == "From CSF 1.1 PR.AC Identity Management, Authentication and Access Control: " + long_answer
-    assert reuse.answers[C1_CROSSWALK]["left_out"]["PR.AA"] == ["PR.PT"]
+    assert reuse.answers[crosswalk.C1_CROSSWALK]["left_out"]["PR.AA"] == ["PR.PT"]
 
 
 def test_the_c1_page_says_what_was_carried_and_what_starts_empty(client, people, submitted_1_1, district):
