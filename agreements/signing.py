@@ -50,16 +50,24 @@ def document_id_new() -> str:
     return "DPA-" + "".join(secrets.choice(alphabet) for _ in range(10))
 
 
-def _store(agreement, kind, pdf: bytes, document_id: str, **fields) -> AgreementDocument:
-    return AgreementDocument.objects.create(
-        agreement=agreement,
-        kind=kind,
-        pdf=pdf,
-        sha256=hashlib.sha256(pdf).hexdigest(),
-        size=len(pdf),
-        document_id=document_id,
-        **fields,
-    )
+def _document_make(agreement, kind, make, *, unique: dict | None = None, **fields) -> AgreementDocument:
+    """Make a new document under a new id (`make(document_id)` renders its PDF, and seals it if it is to be sealed)
+    and store it once: when another worker stored it first (one per kind, or per `unique` fields), that one."""
+    document_id = document_id_new()
+    pdf = make(document_id)
+    try:
+        with transaction.atomic():
+            return AgreementDocument.objects.create(
+                agreement=agreement,
+                kind=kind,
+                pdf=pdf,
+                sha256=hashlib.sha256(pdf).hexdigest(),
+                size=len(pdf),
+                document_id=document_id,
+                **fields,
+            )
+    except IntegrityError:  # another worker stored it first
+        return AgreementDocument.objects.get(agreement=agreement, kind=kind, **(unique or {}))
 
 
 def signing_copy_prepare(*, agreement_id: int) -> AgreementDocument | None:
@@ -70,13 +78,9 @@ def signing_copy_prepare(*, agreement_id: int) -> AgreementDocument | None:
     existing = AgreementDocument.objects.filter(agreement=agreement, kind=AgreementDocument.Kind.SIGNING_COPY).first()
     if existing or agreement.status not in statuses.SIGNING:
         return existing
-    document_id = document_id_new()
-    pdf = render_dpa_pdf(agreement, document_id=document_id)
-    try:
-        with transaction.atomic():
-            return _store(agreement, AgreementDocument.Kind.SIGNING_COPY, pdf, document_id)
-    except IntegrityError:  # another worker stored it first
-        return AgreementDocument.objects.get(agreement=agreement, kind=AgreementDocument.Kind.SIGNING_COPY)
+    return _document_make(
+        agreement, AgreementDocument.Kind.SIGNING_COPY, lambda i: render_dpa_pdf(agreement, document_id=i)
+    )
 
 
 def signing_copy_schedule(agreement: Agreement) -> None:
@@ -247,14 +251,11 @@ def agreement_execute(*, agreement_id: int) -> AgreementDocument | None:
                 ),
             )
         )
-        document_id = document_id_new()
-        pdf = render_dpa_pdf(agreement, signatures=blocks, audit=audit, document_id=document_id)
-        sealed = seal_pdf(pdf, document_id=document_id)
-        try:
-            with transaction.atomic():
-                executed = _store(agreement, AgreementDocument.Kind.EXECUTED, sealed, document_id)
-        except IntegrityError:
-            executed = AgreementDocument.objects.get(agreement=agreement, kind=AgreementDocument.Kind.EXECUTED)
+        executed = _document_make(
+            agreement,
+            AgreementDocument.Kind.EXECUTED,
+            lambda i: seal_pdf(render_dpa_pdf(agreement, signatures=blocks, audit=audit, document_id=i), document_id=i),
+        )
     with transaction.atomic():
         agreement.refresh_from_db()
         if agreement.status == S.VENDOR_SIGNED:
@@ -378,21 +379,19 @@ def _public_copy_make(agreement, scope: PublicScope, executed: AgreementDocument
         signatures = agreement.signatures.order_by("signed_at")
         blocks = _signature_blocks(signatures, images=False)
         source = render_source(agreement, signatures=blocks, executed_document_id=executed.document_id)
-    document_id = document_id_new()
-    pdf = public_copy_pdf(source, exhibit_c=scope.exhibit_c, withheld=scope.withheld, document_id=document_id)
-    sealed = seal_pdf(pdf, document_id=document_id, reason=PUBLIC_COPY_REASON)
-    try:
-        with transaction.atomic():
-            return _store(
-                agreement,
-                kind,
-                sealed,
-                document_id,
-                public_scope=scope.key,
-                public_source=zlib.compress(source.encode(), 9),
-            )
-    except IntegrityError:  # another worker stored it first
-        return AgreementDocument.objects.get(agreement=agreement, kind=kind, public_scope=scope.key)
+
+    def make(document_id: str) -> bytes:
+        pdf = public_copy_pdf(source, exhibit_c=scope.exhibit_c, withheld=scope.withheld, document_id=document_id)
+        return seal_pdf(pdf, document_id=document_id, reason=PUBLIC_COPY_REASON)
+
+    return _document_make(
+        agreement,
+        kind,
+        make,
+        unique={"public_scope": scope.key},
+        public_scope=scope.key,
+        public_source=zlib.compress(source.encode(), 9),
+    )
 
 
 def public_copies_schedule(agreements) -> int:
@@ -459,21 +458,19 @@ def termination_record_prepare(*, agreement_id: int) -> AgreementDocument | None
     destroy = duties.filter(kind="return_destroy").first()
     surviving = list(duties.exclude(kind__in=("return_destroy", "term_end")))
     role = f"district administrator of {agreement.agency.name}" if termination.recorded_by_id else ""
-    document_id = document_id_new()
-    pdf = termination_record_pdf(
-        termination,
-        executed=executed,
-        return_destroy_due=destroy.due_on if destroy else None,
-        open_duties=surviving,
-        recorded_role=role,
-        document_id=document_id,
-    )
-    sealed = seal_pdf(pdf, document_id=document_id, reason=TERMINATION_RECORD_REASON)
-    try:
-        with transaction.atomic():
-            return _store(agreement, kind, sealed, document_id)
-    except IntegrityError:  # another worker stored it first
-        return AgreementDocument.objects.get(agreement=agreement, kind=kind)
+
+    def make(document_id: str) -> bytes:
+        pdf = termination_record_pdf(
+            termination,
+            executed=executed,
+            return_destroy_due=destroy.due_on if destroy else None,
+            open_duties=surviving,
+            recorded_role=role,
+            document_id=document_id,
+        )
+        return seal_pdf(pdf, document_id=document_id, reason=TERMINATION_RECORD_REASON)
+
+    return _document_make(agreement, kind, make)
 
 
 def termination_records_due() -> list[int]:

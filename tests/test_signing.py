@@ -140,6 +140,26 @@ def test_the_signing_copy_is_rendered_once(approved):
     assert "Answer <b>bold</b>: purposes" in text_of(bytes(first.pdf))
 
 
+def test_a_worker_that_renders_second_returns_the_copy_stored_first(approved, monkeypatch):
+    """Two workers render at once: the one that loses the race to store (one document per kind) returns the winner's
+    copy, and stores nothing of its own."""
+    from agreements.documents import render
+
+    real = render.render_dpa_pdf
+    first = {}
+
+    def render_while_another_worker_stores(agreement, **kwargs):
+        monkeypatch.setattr(render, "render_dpa_pdf", real)
+        first["copy"] = signing_copy_prepare(agreement_id=agreement.pk)  # the other worker, finishing first
+        return real(agreement, **kwargs)
+
+    monkeypatch.setattr(render, "render_dpa_pdf", render_while_another_worker_stores)
+    AgreementDocument.objects.filter(agreement=approved, kind="signing_copy").delete()  # none rendered yet
+    second = signing_copy_prepare(agreement_id=approved.pk)
+    assert second.pk == first["copy"].pk and second.document_id == first["copy"].document_id
+    assert AgreementDocument.objects.filter(agreement=approved, kind="signing_copy").count() == 1
+
+
 def test_vendor_signature_records_the_evidence(approved, parties, totp_code):
     signature = sign(approved, "vendor_admin", parties, totp_code)
     approved.refresh_from_db()
