@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from . import access
 from .mail import email_enqueue
-from .models import Agreement, AgreementDocument, RenderJob
+from .models import Agreement, RenderJob
 
 logger = logging.getLogger(__name__)
 
@@ -33,13 +33,6 @@ MAX_ATTEMPTS = 3
 RETRY_DELAYS = (timedelta(minutes=1), timedelta(minutes=10))
 # An attempt that started longer ago than this has ended one way or the other (the hard limit killed it, at worst).
 ATTEMPT_OVER = timedelta(seconds=RENDER_TIME_LIMIT + 30)
-
-WHAT = {
-    AgreementDocument.Kind.SIGNING_COPY: "the copy to sign",
-    AgreementDocument.Kind.EXECUTED: "the executed DPA",
-    AgreementDocument.Kind.PUBLIC_COPY: "the public copy",
-    AgreementDocument.Kind.TERMINATION_RECORD: "the record of the early termination",
-}
 
 
 def blocked(kind: str):
@@ -118,13 +111,10 @@ def describe(error: BaseException, *, soft_limit: float | None = None) -> str:
 
 
 def failures(agreement: Agreement) -> list[RenderJob]:
-    """The jobs of the agreement that failed at least once and are still owed, for its page (`what` they render)."""
+    """The jobs of the agreement that failed at least once and are still owed, for its page."""
     jobs = RenderJob.objects.filter(agreement=agreement, failed_at__isnull=False).order_by("kind")
     # A job given up before the agreement last moved is started afresh by its next attempt (`job_begin`).
-    jobs = list(jobs.exclude(given_up_at__lt=agreement.status_changed_at))
-    for job in jobs:
-        job.what = WHAT.get(job.kind, job.get_kind_display())
-    return jobs
+    return list(jobs.exclude(given_up_at__lt=agreement.status_changed_at))
 
 
 def _give_up(job: RenderJob, now, reason: str) -> None:
@@ -140,6 +130,6 @@ def _give_up(job: RenderJob, now, reason: str) -> None:
     email_enqueue(
         to=access.district_emails(agreement.agency_id, access.DISTRICT_ADMIN),
         template="render_failed",
-        context={"agreement": agreement, "job": job, "what": WHAT.get(job.kind, job.get_kind_display())},
+        context={"agreement": agreement, "job": job, "what": job.what},
         agreement=agreement,
     )

@@ -5,6 +5,14 @@ from django.db.models import Q
 
 from .signing import AgreementDocument
 
+# What each job renders, in a sentence ("could not prepare ...").
+WHAT = {
+    AgreementDocument.Kind.SIGNING_COPY: "the copy to sign",
+    AgreementDocument.Kind.EXECUTED: "the executed DPA",
+    AgreementDocument.Kind.PUBLIC_COPY: "the public copy",
+    AgreementDocument.Kind.TERMINATION_RECORD: "the record of the early termination",
+}
+
 
 class RenderJob(models.Model):
     """The rendering of one of an agreement's documents (the copy to sign, the executed DPA, its public copy) while it
@@ -33,3 +41,7 @@ class RenderJob(models.Model):
     def __str__(self):
         state = "given up" if self.given_up_at else f"{self.attempts} attempt{'s' if self.attempts != 1 else ''}"
         return f"{self.get_kind_display()} of agreement {self.agreement_id} ({state})"
+
+    @property
+    def what(self) -> str:
+        return WHAT.get(self.kind, self.get_kind_display())
