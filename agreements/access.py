@@ -51,22 +51,24 @@ def vendor_for(user, slug: str, roles=VENDOR_ANY) -> tuple[Contractor, Contracto
     return membership.contractor, membership
 
 
+def _on_side(name: str, found: tuple, side=None, roles=None) -> dict:
+    """What a `<thing>_for_user` selector found (thing, side, role), if the person is on `side` with one of `roles`."""
+    thing, found_side, role = found
+    if (side and found_side != side) or (roles and role not in roles):
+        raise Http404
+    return {name: thing, "side": found_side, "role": role}
+
+
 def _agreement(user, kwargs, side=None, roles=None):
     from .selectors import agreement_for_user
 
-    agreement, found_side, role = agreement_for_user(user, kwargs.pop("pk"))
-    if (side and found_side != side) or (roles and role not in roles):
-        raise Http404
-    return {"agreement": agreement, "side": found_side, "role": role}
+    return _on_side("agreement", agreement_for_user(user, kwargs.pop("pk")), side, roles)
 
 
 def _obligation(user, kwargs, side=None, roles=None):
     from .deadlines.selectors import obligation_for_user
 
-    obligation, found_side, role = obligation_for_user(user, kwargs.pop("pk"))
-    if (side and found_side != side) or (roles and role not in roles):
-        raise Http404
-    return {"obligation": obligation, "side": found_side, "role": role}
+    return _on_side("obligation", obligation_for_user(user, kwargs.pop("pk")), side, roles)
 
 
 def _district(user, kwargs, side=None, roles=None):
