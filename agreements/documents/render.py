@@ -60,11 +60,12 @@ def render_dpa_html(
     return render_context(context)
 
 
-def render_context(context: dict) -> str:
-    """The template with a context from `dpa_context` (the public copy adds to it: documents/public_copy.py)."""
+def render_context(context: dict, template: str = TEMPLATE) -> str:
+    """The DPA's template with a context from `dpa_context` (the public copy adds to it: documents/public_copy.py), or
+    another document in its style (the termination record: documents/termination.py)."""
     # The document is the same whoever asks: English (the DPA's language) and New York time, not the request's.
     with translation.override("en"), timezone.override(NEW_YORK):
-        return render_to_string(TEMPLATE, context)
+        return render_to_string(template, context)
 
 
 def render_dpa_pdf(

@@ -3,10 +3,9 @@ sealed beside the executed DPA, which never changes. Names and roles only: no e-
 
 from __future__ import annotations
 
-from django.template.loader import render_to_string
-from django.utils import timezone, translation
+from django.utils import timezone
 
-from .render import NEW_YORK, format_new_york, html_to_pdf
+from .render import format_new_york, html_to_pdf, render_context
 
 TEMPLATE = "dpa/termination_record.html"
 
@@ -33,6 +32,4 @@ def termination_record_pdf(
         "sealed_on": format_new_york(timezone.now()),
         "document_id": document_id,
     }
-    with translation.override("en"), timezone.override(NEW_YORK):
-        html = render_to_string(TEMPLATE, context)
-    return html_to_pdf(html, document_id=document_id)
+    return html_to_pdf(render_context(context, TEMPLATE), document_id=document_id)
