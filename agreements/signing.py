@@ -407,13 +407,14 @@ def public_copies_schedule(agreements) -> int:
     return len(due)
 
 
-def public_copies_due(limit: int = PUBLIC_COPIES_PER_SWEEP, *, exclude=None) -> list[int]:
+def public_copies_due(limit: int = PUBLIC_COPIES_PER_SWEEP) -> list[int]:
     """Agreements whose public copy is still to be made (for the documents sweep): one query on a partial index.
 
-    `exclude`: agreement ids (a subquery) not to return, so that the limit counts only those the sweep will queue."""
-    due = Agreement.objects.filter(public_copy_due=True)
-    if exclude is not None:
-        due = due.exclude(pk__in=exclude)
+    Not those whose render is running, waiting out a backoff or given up (render_jobs.blocked), so that the limit
+    counts only those the sweep will queue."""
+    from .render_jobs import blocked
+
+    due = Agreement.objects.filter(public_copy_due=True).exclude(pk__in=blocked(AgreementDocument.Kind.PUBLIC_COPY))
     return list(due.order_by("pk").values_list("pk", flat=True)[:limit])
 
 

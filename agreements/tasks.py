@@ -99,7 +99,6 @@ def documents_sweep() -> int:
     copies that are due (lost, or agreements posted before there were public copies), and the sealed records of early
     terminations that were lost. All are idempotent. A render
     that is running, waiting out its backoff or given up is not queued (render_jobs.blocked)."""
-    from .render_jobs import blocked
     from .signing import documents_due, public_copies_due, termination_records_due
 
     need_copy, need_seal = documents_due()
@@ -107,7 +106,7 @@ def documents_sweep() -> int:
         prepare_signing_copy.delay(pk)
     for pk in need_seal:
         execute_agreement.delay(pk)
-    need_public = public_copies_due(exclude=blocked(AgreementDocument.Kind.PUBLIC_COPY))
+    need_public = public_copies_due()
     for pk in need_public:
         prepare_public_copy.delay(pk)
     need_record = termination_records_due()
