@@ -5,7 +5,6 @@ from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from dpa_portal.errors import refusal_message
 from exhibits.selectors import agreement_exhibits
 from exhibits.services import answers_reuse, reuse_source_for
 from vendors.models import ContractorMembership
@@ -15,6 +14,9 @@ from ..access import DISTRICT_ADMIN, DISTRICT_REVIEWERS, member_required
 from ..forms import AgreementTermForm, DecisionForm, SendToVendorForm
 from ..models import Agreement, AgreementDocument, statuses
 from ..signing import public_copy_current, signing_side
+from .ending import ending_context
+from .steps import district_admin_only, form_step_take, step_take
+from .term import term_context
 
 S = Agreement.Status
 
@@ -67,53 +69,21 @@ def detail(request, agreement, side, role):
     # A document the portal failed to render, or gave up on (issue 10): the page says so, to both parties.
     context["render_failures"] = render_jobs.failures(agreement) if context["show_signing"] else []
     context["max_attempts"] = render_jobs.MAX_ATTEMPTS
-    from .ending import ending_context  # early termination and supersession (issue 11)
-
-    context.update(ending_context(agreement, side=side, role=role, can=can))
-    from .term import term_context  # the term of an executed agreement (issue 11, points 1 and 4)
-
-    context.update(term_context(agreement, side=side, role=role))
+    context.update(ending_context(agreement, side=side, role=role, can=can))  # early termination, supersession
+    context.update(term_context(agreement, side=side, role=role))  # the term of an executed agreement (issue 11)
     return render(request, "agreements/agreement_detail.html", context)
-
-
-def _step(request, agreement, step, success: str, **kwargs):
-    with refusal_message(request):
-        step(agreement=agreement, actor=request.user, **kwargs)
-        messages.success(request, success)
-    return redirect("agreement_detail", pk=agreement.pk)
-
-
-def _form_step(request, agreement, form, step, success: str):
-    """A step whose arguments are a form posted from the agreement page: refused with the form's errors as messages,
-    or taken with its cleaned data, `success` formatted with them (`{contract_end:%B %-d, %Y}`)."""
-    if not form.is_valid():
-        _form_errors(request, form)
-        return redirect("agreement_detail", pk=agreement.pk)
-    data = form.cleaned_data
-    return _step(request, agreement, step, success.format(**data), **data)
-
-
-district_admin_only = member_required("agreement", side="district", roles=DISTRICT_ADMIN)
 
 
 @district_admin_only
 @require_POST
 def send(request, agreement, side, role):
     form = SendToVendorForm(request.POST)
-    return _form_step(request, agreement, form, services.agreement_send_to_vendor, "Sent to the vendor.")
-
-
-def _form_errors(request, form) -> None:
-    """What was wrong with a form posted from the agreement page, as messages there (the page shows no form errors)."""
-    for field, errors in form.errors.items():
-        label = form.fields[field].label if field in form.fields else ""
-        for error in errors:
-            messages.error(request, f"{label}: {error}" if label else error)
+    return form_step_take(request, agreement, form, services.agreement_send_to_vendor, "Sent to the vendor.")
 
 
 def _decide(request, agreement, step, success: str):
     # A note over its limit is refused, never dropped (an approval without its note).
-    return _form_step(request, agreement, DecisionForm(request.POST), step, success)
+    return form_step_take(request, agreement, DecisionForm(request.POST), step, success)
 
 
 @district_admin_only
@@ -153,7 +123,7 @@ def edit_term(request, agreement, side, role):
 @member_required("agreement", side="vendor")
 @require_POST
 def submit(request, agreement, side, role):
-    return _step(request, agreement, services.agreement_submit, "Submitted to the district for review.")
+    return step_take(request, agreement, services.agreement_submit, "Submitted to the district for review.")
 
 
 @member_required("agreement", side="vendor")

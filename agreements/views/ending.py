@@ -4,20 +4,18 @@ renewal (issue 11, points 2 and 3). The forms are on the agreement page (templat
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from ..access import DISTRICT_ADMIN, member_required
+from ..access import DISTRICT_ADMIN
 from ..deadlines.services import successor_in_effect
 from ..deadlines.services.ending import agreement_terminate, carry_over_pending, data_carry_over_confirm
 from ..forms import TerminationForm
 from ..models import Agreement, Termination, statuses
-from .agreement import _form_step, _step
-
-district_admin_only = member_required("agreement", side="district", roles=DISTRICT_ADMIN)
+from .steps import district_admin_only, form_step_take, step_take
 
 
 @district_admin_only
 @require_POST
 def terminate(request, agreement, side, role):
-    return _form_step(
+    return form_step_take(
         request,
         agreement,
         TerminationForm(request.POST),
@@ -30,7 +28,7 @@ def terminate(request, agreement, side, role):
 @district_admin_only
 @require_POST
 def carry_over(request, agreement, side, role):
-    return _step(
+    return step_take(
         request,
         agreement,
         data_carry_over_confirm,

@@ -4,19 +4,17 @@ the rules are in agreements.deadlines.services.term_change."""
 
 from django.views.decorators.http import require_POST
 
-from ..access import DISTRICT_ADMIN, member_required
+from ..access import DISTRICT_ADMIN
 from ..deadlines.services import agreement_review_record, agreement_term_change
 from ..forms import TermChangeForm, TermReviewForm
 from ..models import Agreement
-from .agreement import _form_step
-
-district_admin_only = member_required("agreement", side="district", roles=DISTRICT_ADMIN)
+from .steps import district_admin_only, form_step_take
 
 
 @district_admin_only
 @require_POST
 def change(request, agreement, side, role):
-    return _form_step(
+    return form_step_take(
         request,
         agreement,
         TermChangeForm(request.POST),
@@ -29,7 +27,7 @@ def change(request, agreement, side, role):
 @district_admin_only
 @require_POST
 def review(request, agreement, side, role):
-    return _form_step(
+    return form_step_take(
         request,
         agreement,
         TermReviewForm(request.POST),
