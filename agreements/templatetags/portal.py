@@ -62,4 +62,6 @@ def max_length(model: str, field: str) -> int:
     so that no page writes its own."""
     from django.apps import apps
 
-    return apps.get_model(model)._meta.get_field(field).max_length
+    from dpa_portal import lengths
+
+    return lengths.max_length(apps.get_model(model), field)
