@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "vendors",
     "exhibits",
     "agreements",
+    "portfolio",
 ]
 
 MIDDLEWARE = [

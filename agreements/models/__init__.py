@@ -14,6 +14,7 @@ from agreements.deadlines.models import (
 from . import statuses  # the groups of statuses: statuses.POSTED, statuses.ENDED...
 from .agreement import Agreement, AgreementKind, AgreementStatus, StatusChange
 from .outbox import OutboundEmail
+from .outside import OutsideSigning
 from .parties import DistrictMembership, EducationalAgency
 from .render_job import RenderJob
 from .signing import AgreementDocument, PublicScope, Signature
@@ -33,6 +34,7 @@ __all__ = [
     "EducationalAgency",
     "Obligation",
     "OutboundEmail",
+    "OutsideSigning",
     "ParentRequest",
     "PublicScope",
     "Reminder",

@@ -52,6 +52,9 @@ class AgreementDocument(models.Model):
         # The sealed record of an early termination (issue 11, point 2), for the parties: the executed DPA never
         # changes, so what ended it is sealed beside it.
         TERMINATION_RECORD = "termination_record", "Record of early termination (sealed)"
+        # An agreement signed outside the portal (issue 12): the PDF the district uploaded, stored byte for byte with
+        # its SHA-256 and never sealed by the portal; /verify/ names it as the copy uploaded on its date.
+        UPLOADED = "uploaded", "Signed copy as uploaded (not sealed by the portal)"
 
     agreement = models.ForeignKey("agreements.Agreement", on_delete=models.PROTECT, related_name="documents")
     kind = models.CharField(max_length=20, choices=Kind.choices)
@@ -92,6 +95,7 @@ class AgreementDocument(models.Model):
             self.Kind.EXECUTED: "executed",
             self.Kind.PUBLIC_COPY: "public-copy",
             self.Kind.TERMINATION_RECORD: "termination-record",
+            self.Kind.UPLOADED: "uploaded",
         }.get(self.kind, "for-signing")
         return f"dpa-{self.agreement.agency.slug}-{self.agreement.contractor.slug}-{self.document_id}-{suffix}.pdf"
 
