@@ -16,5 +16,6 @@ urlpatterns = [
     path("", include("vendors.urls")),
     path("", include("exhibits.urls")),
     path("", include("agreements.deadlines.urls")),
+    path("", include("portfolio.urls")),
     path("admin/", admin.site.urls),
 ]
