@@ -197,7 +197,7 @@ def _open(fileobj) -> PdfArchive:
     size = fileobj.tell()
     fileobj.seek(0)
     if size > ARCHIVE_MAX_BYTES:
-        _refuse(f"The ZIP is {human_size(size)}; the limit is {human_size(ARCHIVE_MAX_BYTES)}. Split it in two.")
+        _refuse(f"The ZIP is larger than {human_size(ARCHIVE_MAX_BYTES)}, the limit for one upload. Split it in two.")
     _check_directory(fileobj, size)
     try:
         archive = zipfile.ZipFile(fileobj)

@@ -215,8 +215,8 @@ def sheet_read(filename: str, data: bytes) -> Sheet:
     """Read an uploaded sheet, CSV or XLSX, by what it holds rather than by its name."""
     if len(data) > SHEET_MAX_BYTES:
         _refuse(
-            f"“{filename}” is {archive.human_size(len(data))}; the limit for the sheet is "
-            f"{archive.human_size(SHEET_MAX_BYTES)}. Split it into several sheets."
+            f"“{filename}” is larger than {archive.human_size(SHEET_MAX_BYTES)}, the limit for a sheet. "
+            "Split it into several sheets."
         )
     if data.startswith(b"PK\x03\x04"):
         return _read_xlsx(filename, data)
@@ -374,7 +374,8 @@ def _build(filename: str, records, encoding: str, delimiter: str) -> Sheet:
         rows.append(SheetRow(number, values))
     if stray:
         shown = ", ".join(map(str, stray[:10])) + (" ..." if len(stray) > 10 else "")
-        problems.append(f"Rows {shown} have values in columns without a header; those values are ignored.")
+        rows_have = f"Row {shown} has" if len(stray) == 1 else f"Rows {shown} have"
+        problems.append(f"{rows_have} values in columns without a header; those values are ignored.")
     if not rows:
         problems.append(f"“{filename}” has no agreements below its header row (row {header_number}).")
     return Sheet(
