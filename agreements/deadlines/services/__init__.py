@@ -24,6 +24,7 @@ from .duties import (
 )
 from .feed import calendar_feed_issue, calendar_feed_revoke
 from .notices import dpa_notice_give, reimbursement_request
+from .outside import imported_deadlines_open, past_at_import_note
 from .requests import complaint_extend, parent_request_close, parent_request_record
 from .term import (
     agreement_expire,
@@ -56,6 +57,7 @@ __all__ = [
     "district_admin_emails",
     "dpa_notice_give",
     "due_after",
+    "imported_deadlines_open",
     "obligation_build",
     "obligation_mark_met",
     "obligation_meet",
@@ -63,6 +65,7 @@ __all__ = [
     "parent_notice_remedied",
     "parent_request_close",
     "parent_request_record",
+    "past_at_import_note",
     "policy_of",
     "policy_update",
     "reimbursement_request",
