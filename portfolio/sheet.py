@@ -235,14 +235,16 @@ def _decode(filename: str, data: bytes) -> tuple[str, str]:
     if b"\x00" in head or controls > len(head) // 100:
         _not_a_sheet(filename)
     if data.startswith(UTF8_BOM):
+        data = data[len(UTF8_BOM) :]
         try:
-            return data[3:].decode("utf-8"), "UTF-8 with BOM"
+            return data.decode("utf-8"), "UTF-8 with BOM"
         except UnicodeDecodeError:
-            _not_a_sheet(filename)
-    try:
-        return data.decode("utf-8"), "UTF-8"
-    except UnicodeDecodeError:
-        pass
+            pass
+    else:
+        try:
+            return data.decode("utf-8"), "UTF-8"
+        except UnicodeDecodeError:
+            pass
     try:
         # Excel on Windows saves "CSV (Comma delimited)" in the machine's code page: Windows-1252 in the US.
         return data.decode("cp1252"), "Windows-1252"
@@ -287,10 +289,11 @@ def _read_xlsx(filename: str, data: bytes) -> Sheet:
         _refuse(f"“{filename}” is a ZIP archive, not a spreadsheet. Upload the sheet here and the ZIP of PDFs below.")
     if unpacked > XLSX_MAX_UNCOMPRESSED:
         _refuse(f"“{filename}” holds {archive.human_size(unpacked)} once uncompressed; that is not a sheet of DPAs.")
+    broken = f"“{filename}” cannot be read as an Excel workbook. Save it again from Excel as .xlsx."
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception:  # any failure to open a workbook means this is not one we can read
-        _refuse(f"“{filename}” cannot be opened as an Excel workbook. Save it again from Excel as .xlsx.")
+    except Exception:  # any failure to open a workbook (bad XML, missing parts...) means this is not one we can read
+        _refuse(broken)
     try:
         names = {name.casefold(): name for name in workbook.sheetnames}
         worksheet = workbook[names["agreements"]] if "agreements" in names else workbook.worksheets[0]
@@ -298,6 +301,10 @@ def _read_xlsx(filename: str, data: bytes) -> Sheet:
         worksheet.reset_dimensions()
         records = enumerate(worksheet.iter_rows(values_only=True), start=1)
         return _build(filename, records, "XLSX", "")
+    except ApplicationError:
+        raise
+    except Exception:  # the rows are parsed as they are read: bad XML (or an XML bomb, which expat stops) shows here
+        _refuse(broken)
     finally:
         workbook.close()
 

@@ -375,3 +375,23 @@ def test_rows_to_csv_writes_a_bom_once_defuses_formulas_and_reads_back_as_writte
     assert [r.values["vendor"] for r in read.rows] == ['=HYPERLINK("http://evil")', "@Lexia"]
     assert read.rows[1].values["purposes"] == "-10% off"
     assert read.rows[1].values["runs_until_terminated"] == "yes"
+
+
+def test_an_xlsx_whose_xml_is_a_billion_laughs_bomb_is_refused_quickly():
+    """openpyxl parses the rows with the standard library's expat, which stops entity amplification."""
+    laughs = '<!DOCTYPE lolz [<!ENTITY lol0 "lol">' + "".join(
+        f'<!ENTITY lol{i} "{f"&lol{i - 1};" * 10}">' for i in range(1, 10)
+    )
+    template = zipfile.ZipFile(io.BytesIO(template_xlsx()))
+    bomb = io.BytesIO()
+    with zipfile.ZipFile(bomb, "w") as built:
+        for info in template.infolist():
+            data = template.read(info)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                data = (laughs + "]>").encode() + data.replace(b">vendor<", b">&lol9;<", 1)
+            built.writestr(info, data)
+    started = time.perf_counter()
+    assert refusal("portfolio.xlsx", bomb.getvalue()) == (
+        "“portfolio.xlsx” cannot be read as an Excel workbook. Save it again from Excel as .xlsx."
+    )
+    assert time.perf_counter() - started < 5
