@@ -21,7 +21,6 @@ bytes and compares what came out with what the ZIP declared.
 
 import contextlib
 import os
-import posixpath
 import struct
 import zipfile
 import zlib
@@ -71,7 +70,7 @@ def human_size(size: int) -> str:
         if size >= scale:
             value = size / scale
             return f"{value:.0f} {unit}" if value == int(value) or value >= 100 else f"{value:.1f} {unit}"
-    return f"{size} bytes"
+    return f"{size:,} bytes"
 
 
 @dataclass(frozen=True)
@@ -93,6 +92,9 @@ class PdfArchive:
     _owned_file: object = field(default=None, repr=False)
     # Basenames (casefolded) -> the entries of that name; more than one makes the basename ambiguous.
     _by_basename: dict[str, list[Entry]] = field(default_factory=dict, repr=False)
+    # Paths (casefolded) -> the entry; also without the one folder that holds everything, when the ZIP was made by
+    # compressing a folder (Windows' "Send to > Compressed folder" and a Mac's "Compress" both keep it).
+    _by_path: dict[str, Entry] = field(default_factory=dict, repr=False)
     # Paths (casefolded) of the files that were ignored, and why: to tell a row why its PDF was not found.
     _ignored: dict[str, str] = field(default_factory=dict, repr=False)
 
@@ -109,12 +111,13 @@ class PdfArchive:
 
     def find(self, pdf_file: str) -> Entry | None:
         """The entry a sheet's pdf_file names: a bare file name matches any folder's file of that name (any case) when
-        only one has it; a name with a folder must match that path (any case)."""
+        only one has it; a name with a folder must match that path (any case), from the ZIP's root or from inside the
+        one folder that holds everything."""
         wanted = _clean_path(pdf_file).casefold()
         if not wanted:
             return None
         if "/" in wanted:
-            return next((e for e in self.entries if e.name.casefold() == wanted), None)
+            return self._by_path.get(wanted)
         matches = self._by_basename.get(wanted, [])
         return matches[0] if len(matches) == 1 else None
 
@@ -248,7 +251,8 @@ def _display_name(info: zipfile.ZipInfo) -> str:
 
 
 def _clean_path(name: str) -> str:
-    return name.strip().replace("\\", "/")
+    """ "  .\\2023\\CodeHS.pdf " -> "2023/CodeHS.pdf": Windows' separators, no empty or "." parts."""
+    return "/".join(part for part in name.strip().replace("\\", "/").split("/") if part not in ("", "."))
 
 
 def _checked(archive: zipfile.ZipFile) -> PdfArchive:
@@ -286,10 +290,10 @@ def _checked(archive: zipfile.ZipFile) -> PdfArchive:
 
     for info in infos:
         raw = _display_name(info)
-        name = _clean_path(raw)
+        name = raw.strip().replace("\\", "/")
         if info.is_dir() or name.endswith("/"):
             continue
-        parts = [part for part in name.split("/") if part not in ("", ".")]
+        parts = _clean_path(name).split("/")
         basename = parts[-1] if parts else ""
         if any(part.casefold() in _SILENT_FOLDERS for part in parts[:-1]) or basename.casefold() in _SILENT_NAMES:
             continue
@@ -307,7 +311,7 @@ def _checked(archive: zipfile.ZipFile) -> PdfArchive:
         if info.file_size > PDF_MAX_BYTES:
             ignore(raw, f"{human_size(info.file_size)}, over the {human_size(PDF_MAX_BYTES)} limit for one PDF")
             continue
-        path = posixpath.join(*parts)
+        path = "/".join(parts)
         if path in by_name:
             problems.append(f"{path}: in the ZIP twice; the first is read")
             continue
@@ -324,11 +328,19 @@ def _checked(archive: zipfile.ZipFile) -> PdfArchive:
                 f"{same[0].basename}: {len(same)} files have this name ({paths}); "
                 "a row must give the path of the one it means"
             )
+    by_path: dict[str, Entry] = {}
+    tops = {entry.name.split("/", 1)[0] for entry in entries}
+    wrapped = len(tops) == 1 and all("/" in entry.name for entry in entries)
+    for entry in entries:
+        by_path.setdefault(entry.name.casefold(), entry)
+        if wrapped:
+            by_path.setdefault(entry.name.split("/", 1)[1].casefold(), entry)
     return PdfArchive(
         entries=entries,
         problems=problems,
         _zip=archive,
         _infos=by_name,
         _by_basename=by_basename,
+        _by_path=by_path,
         _ignored=ignored,
     )

@@ -164,7 +164,7 @@ def test_the_limits_on_the_upload_the_count_and_the_total(monkeypatch):
     monkeypatch.setattr(archive, "ARCHIVE_MAX_BYTES", 1_000)
     assert (
         refusal(zip_of(files, zipfile.ZIP_STORED))
-        == "The ZIP is larger than 1000 bytes, the limit for one upload. Split it in two."
+        == "The ZIP is larger than 1,000 bytes, the limit for one upload. Split it in two."
     )
     monkeypatch.undo()
     monkeypatch.setattr(archive, "MAX_ENTRIES", 4)
@@ -211,3 +211,12 @@ def test_a_size_header_that_lies_is_caught_when_the_file_is_read(declared):
         "CodeHS DPA.pdf: the file does not match what the ZIP declares of it (its size or checksum); "
         "the ZIP is damaged or forged. Compress the PDFs again."
     )
+
+
+def test_paths_may_start_inside_the_folder_that_was_compressed():
+    """Compressing a folder keeps it as the top of every path; a district writes paths from inside it."""
+    with archive_open(zip_of({"DPAs/2024/CodeHS.pdf": PDF, "DPAs/2023/CodeHS.pdf": PDF})) as pdfs:
+        assert pdfs.find("2024/codehs.pdf").name == "DPAs/2024/CodeHS.pdf"
+        assert pdfs.find(r".\DPAs\2023\CodeHS.pdf").name == "DPAs/2023/CodeHS.pdf"
+        assert pdfs.find("CodeHS.pdf") is None
+        assert pdfs.unused(["2024/CodeHS.pdf", "DPAs/2023/CodeHS.pdf"]) == []
