@@ -220,8 +220,11 @@ def _check_directory(fileobj, size: int):
     fileobj.seek(size - tail_size)
     tail = fileobj.read(tail_size)
     fileobj.seek(0)
+    # The end record is the last one whose comment runs exactly to the end of the file (a comment may hold its marker).
     at = tail.rfind(b"PK\x05\x06")
-    if at < 0 or len(tail) - at < 22:
+    while at >= 0 and (len(tail) - at < 22 or struct.unpack("<H", tail[at + 20 : at + 22])[0] != len(tail) - at - 22):
+        at = tail.rfind(b"PK\x05\x06", 0, at)
+    if at < 0:
         return
     entries, directory_size = struct.unpack("<10xHI", tail[at : at + 16])
     if entries == 0xFFFF or directory_size == 0xFFFFFFFF:  # ZIP64: the real numbers are in the ZIP64 end record
