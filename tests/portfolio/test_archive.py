@@ -220,3 +220,13 @@ def test_paths_may_start_inside_the_folder_that_was_compressed():
         assert pdfs.find(r".\DPAs\2023\CodeHS.pdf").name == "DPAs/2023/CodeHS.pdf"
         assert pdfs.find("CodeHS.pdf") is None
         assert pdfs.unused(["2024/CodeHS.pdf", "DPAs/2023/CodeHS.pdf"]) == []
+
+
+def test_the_count_of_files_is_checked_from_the_zips_end_record_before_its_list_is_parsed():
+    raw = bytearray(zip_of({"CodeHS DPA.pdf": PDF}).getvalue())
+    end = raw.rfind(b"PK\x05\x06")
+    raw[end + 10 : end + 12] = struct.pack("<H", 30_000)
+    assert refusal(io.BytesIO(bytes(raw))) == "The ZIP holds 30,000 files; the limit is 20,000."
+    raw[end + 10 : end + 12] = struct.pack("<H", 1)
+    raw[end + 12 : end + 16] = struct.pack("<I", 50_000_000)
+    assert refusal(io.BytesIO(bytes(raw))) == "The ZIP's list of files is 47.7 MiB, more than 20,000 files need."
