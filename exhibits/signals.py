@@ -9,7 +9,14 @@ agreement's public copy due again (agreements.signing).
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
 
-from agreements.models import Agreement, AgreementDocument, EducationalAgency, StatusChange, statuses
+from agreements.models import (
+    Agreement,
+    AgreementDocument,
+    EducationalAgency,
+    OutsideSigning,
+    StatusChange,
+    statuses,
+)
 from vendors.models import Contractor, Product, Subcontractor
 
 from .models import BillOfRights, Redaction, SupplementalInformation
@@ -45,6 +52,14 @@ def redaction_changed(sender, instance, raw=False, **kwargs):
 
 @receiver(post_save, sender=SupplementalInformation)
 def exhibit_b_saved(sender, instance, raw=False, **kwargs):
+    if not raw:
+        _invalidate_agreements(pk=instance.agreement_id)
+
+
+@receiver(post_save, sender=OutsideSigning)
+def outside_signing_saved(sender, instance, raw=False, **kwargs):
+    """An agreement signed outside the portal: its page shows items 2 and 4 and the upload date from this row, which
+    the district may complete later (issue 12)."""
     if not raw:
         _invalidate_agreements(pk=instance.agreement_id)
 

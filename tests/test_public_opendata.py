@@ -50,7 +50,8 @@ def test_json_lists_every_posted_agreement_by_id_with_the_documented_fields(clie
         "id", "url", "vendor", "products", "kind", "replaces", "replaced_by", "status", "posted_on", "contract_start",
         "contract_end", "ended_early_on", "data_destruction_certified_on", "pii_types", "purposes", "subcontractor_use",
         "subcontractors", "data_transition_details", "correction_days", "storage", "security_measures",
-        "encryption_details", "withheld", "sealed_pdf",
+        "encryption_details", "withheld", "sealed_pdf", "signed_outside_portal", "uploaded_on", "subcontractor_terms",
+        "accuracy_challenges",
     ]  # fmt: skip
     document = posted.documents.get(kind="public_copy")  # never the executed DPA, which has the audit trail
     assert first["vendor"] == "Learning Tools, Inc." and first["products"] == ["Reading Coach"]

@@ -5,6 +5,7 @@ from django.db.models import F
 from django.http import HttpResponse
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
+from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
@@ -13,6 +14,14 @@ from .language import public_file_view
 from .records import Withheld, public_records
 
 LATEST = 50
+
+
+def signed_outside_sentence(r) -> str:
+    """What the pages say of an agreement signed outside the portal: the day, never who uploaded it (DESIGN, "What is
+    public"). The template's sentence is the same message (templates/public/_signed_outside.html)."""
+    return _("Signed outside the portal. The district uploaded it on %(date)s.") % {
+        "date": date_format(r.uploaded_on, "DATE_FORMAT")
+    }
 
 
 def _latest(agreements):
@@ -36,8 +45,16 @@ class _PostedFeed(Feed):
                 "{} {}", _("Purposes withheld by the district to protect security. Reason:"), r.purposes.reason
             )
         else:
-            purposes = format_html("{} {}", _("Purposes:"), r.purposes or _("not stated"))
-        return format_html("<p>{}</p><p>{} {}</p>", purposes, _("Status:"), r.status_label)
+            missing = _("not provided by the district") if r.signed_outside_portal else _("not stated")
+            purposes = format_html("{} {}", _("Purposes:"), r.purposes or missing)
+        summary = format_html("<p>{}</p><p>{} {}</p>", purposes, _("Status:"), r.status_label)
+        if r.signed_outside_portal:
+            summary += format_html("<p>{}</p>", signed_outside_sentence(r))
+        return summary
+
+    def item_categories(self, r):
+        # A term a feed reader can filter on, the same as the open data's key.
+        return ["signed_outside_portal"] if r.signed_outside_portal else []
 
     def item_link(self, r):
         return reverse("public_agreement", args=[r.district_slug, r.pk])

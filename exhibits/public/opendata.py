@@ -41,6 +41,11 @@ CSV_COLUMNS = [
     "withheld",
     "sealed_pdf_url",
     "sealed_pdf_sha256",
+    # Added for agreements signed outside the portal (issue 12), at the end so that the columns before keep their place.
+    "signed_outside_portal",
+    "uploaded_on",
+    "subcontractor_terms",
+    "accuracy_challenges",
 ]
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
@@ -90,6 +95,14 @@ def agreement_data(r: PublicAgreement, absolute) -> dict:
             "size": r.document.size,
             "exhibit_c": r.document.exhibit_c,
         },
+        # Signed outside the portal (issue 12): the day the district uploaded it. Its sealed_pdf is null for good: the
+        # uploaded PDF is the parties' copy, never published (views.sealed_pdf).
+        "signed_outside_portal": r.signed_outside_portal,
+        "uploaded_on": _iso(r.uploaded_on),
+        # 121.3(c)(2) and (4) in the agreement's own words; "" where the model DPA's wording applies (for item 4,
+        # correction_days is then a number; it is null where the agreement does not use the model's wording).
+        "subcontractor_terms": _open(r.subcontractor_terms),
+        "accuracy_challenges": r.accuracy_challenges,
     }
 
 
@@ -146,6 +159,7 @@ def csv_row(data: dict) -> dict:
         "withheld": " | ".join(f"{w['field']}: {w['reason']}" for w in data["withheld"]),
         "sealed_pdf_url": pdf.get("url"),
         "sealed_pdf_sha256": pdf.get("sha256"),
+        "signed_outside_portal": "true" if data["signed_outside_portal"] else "false",
     }
     return {column: csv_safe(row.get(column)) for column in CSV_COLUMNS}
 

@@ -79,14 +79,28 @@ class PublicAgreement:
     ended_early_on: date | None
     student_pii: bool
     appr_data: bool
-    correction_days: int
+    # None where the agreement does not state item 4 in the model DPA's words (one signed outside the portal).
+    correction_days: int | None
     purposes: str | Withheld
     subcontractor_use: str | Withheld
     subcontractors: tuple[Subcontractor, ...] | Withheld
+    # 121.3(c)(2) in the agreement's own words (signed outside the portal): withheld with the subcontractors.
+    subcontractor_terms: str | Withheld
     data_transition_details: str | Withheld
     storage: Storage | Withheld
     security_measures: str | Withheld
     encryption_details: str | Withheld
+    # 121.3(c)(4) in the agreement's own words (signed outside the portal); "" where the model's wording applies
+    # (model_wording) or the district has not given it. Not redactable: RedactionField has no such part, and the
+    # portal's own agreements post item 4 as the model's fixed wording, which no district withholds either; how to
+    # ask for a correction is what parents need, and it describes nothing of the district's systems (121.3(e)).
+    accuracy_challenges: str
+    # Items 2, 3, 4 and 6 include the model DPA's fixed wording: the portal's own agreements, and one signed outside
+    # it whose Exhibit B came whole from a portal's archive (OutsideSigning.accuracy_model_wording).
+    model_wording: bool
+    # Signed outside the portal (issue 12): the day its district uploaded it; None for the portal's own. Never who
+    # uploaded it, nor the uploaded PDF (see views.sealed_pdf).
+    uploaded_on: date | None
     withheld: tuple[Withheld, ...]
     # The sealed public copy for what the district posts now (without the withheld parts; Exhibit C only if the
     # district posts it); never the executed DPA. None while it is being made.
@@ -98,6 +112,10 @@ class PublicAgreement:
     def hidden(self) -> dict[str, Withheld]:
         """The withheld parts by field name, for templates: `r.hidden.purposes`."""
         return {w.field: w for w in self.withheld}
+
+    @property
+    def signed_outside_portal(self) -> bool:
+        return self.uploaded_on is not None
 
     @property
     def status_label(self):
@@ -135,6 +153,9 @@ def public_record(agreement) -> PublicAgreement:
     """The public record of an agreement from `selectors.posted_agreements()` (no further queries)."""
     withheld = {r.field: Withheld(r.field, r.reason) for r in agreement.redactions.all()}
     info = getattr(agreement, "supplemental_information", None)
+    # Signed outside the portal: from select_related in selectors.posted_agreements(), so no query per agreement.
+    outside = getattr(agreement, "outside_signing", None)
+    model_wording = outside is None or outside.accuracy_model_wording
 
     def shown(field, value):
         return withheld.get(field, value)
@@ -164,10 +185,11 @@ def public_record(agreement) -> PublicAgreement:
         ended_early_on=getattr(agreement, "ended_early_on", None),
         student_pii=bool(info and info.receives_student_pii),
         appr_data=bool(info and info.receives_appr_data),
-        correction_days=info.correction_days if info else 21,
+        correction_days=(info.correction_days if info else 21) if model_wording else None,
         purposes=shown(F.PURPOSES, info.purposes if info else ""),
         subcontractor_use=shown(F.SUBCONTRACTORS, info.subcontractor_use if info else ""),
         subcontractors=shown(F.SUBCONTRACTORS, subcontractors),
+        subcontractor_terms=shown(F.SUBCONTRACTORS, outside.subcontractor_terms if outside else ""),
         data_transition_details=shown(F.DATA_TRANSITION, info.data_transition_details if info else ""),
         storage=shown(
             F.STORAGE,
@@ -179,6 +201,9 @@ def public_record(agreement) -> PublicAgreement:
         ),
         security_measures=shown(F.SECURITY_MEASURES, info.security_measures if info else ""),
         encryption_details=shown(F.ENCRYPTION, info.encryption_details if info else ""),
+        accuracy_challenges=outside.accuracy_challenges if outside and not outside.accuracy_model_wording else "",
+        model_wording=model_wording,
+        uploaded_on=timezone.localdate(outside.uploaded_at) if outside else None,
         withheld=tuple(withheld[f] for f in F.values if f in withheld),
         document=Document(document.document_id, document.sha256, document.size, document.filename, scope.exhibit_c)
         if document

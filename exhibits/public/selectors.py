@@ -40,7 +40,8 @@ def posted_agreements():
     """Every posted agreement with what its public record needs: seven queries for any number of them."""
     posted = Agreement.objects.filter(status__in=statuses.POSTED)
     return (
-        posted.select_related("agency", "contractor", "supplemental_information")
+        # outside_signing: an agreement signed outside the portal (issue 12), joined here so that no row costs a query.
+        posted.select_related("agency", "contractor", "supplemental_information", "outside_signing")
         .prefetch_related(
             Prefetch("products", queryset=Product.objects.order_by("name")),
             "supplemental_information__subcontractors",
