@@ -68,12 +68,21 @@ def _extract(data: bytes) -> tuple[int, str]:
         drawing += page_drawing
         if drawing > MAX_DRAWING:
             break
-        text = (page.extract_text() or "") if page_drawing <= MAX_PAGE_DRAWING else ""
+        text = _page_text(page) if page_drawing <= MAX_PAGE_DRAWING else ""
         texts.append(text[: MAX_CHARS - size])
         size += len(texts[-1])
         if size >= MAX_CHARS:
             break
     return len(reader.pages), "\n".join(texts)
+
+
+def _page_text(page) -> str:
+    """The page's text; "" when pypdf cannot read it (a font it does not understand), as a viewer shows the page
+    anyway. A file whose structure cannot be read is damaged (above); one unreadable page is not."""
+    try:
+        return page.extract_text() or ""
+    except Exception:  # pypdf's errors have no common base
+        return ""
 
 
 def _drawing_size(page) -> int:
