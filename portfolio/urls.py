@@ -1,3 +1,16 @@
 """URLs of a district's portfolio import and of the exports (included from dpa_portal/urls.py)."""
 
-urlpatterns = []
+from django.urls import path
+
+from .views import imports
+
+urlpatterns = [
+    path("district/<slug:slug>/import/", imports.import_page, name="portfolio_import"),
+    path("district/<slug:slug>/import/template.csv", imports.template_csv, name="portfolio_import_template_csv"),
+    path("district/<slug:slug>/import/template.xlsx", imports.template_xlsx, name="portfolio_import_template_xlsx"),
+    path("district/<slug:slug>/import/<int:pk>/", imports.import_job, name="portfolio_import_job"),
+    path("district/<slug:slug>/import/<int:pk>/progress/", imports.import_progress, name="portfolio_import_progress"),
+    path("district/<slug:slug>/import/<int:pk>/confirm/", imports.import_confirm_view, name="portfolio_import_confirm"),
+    path("district/<slug:slug>/import/<int:pk>/cancel/", imports.import_cancel_view, name="portfolio_import_cancel"),
+    path("district/<slug:slug>/import/<int:pk>/report.csv", imports.import_report, name="portfolio_import_report"),
+]
