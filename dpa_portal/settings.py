@@ -181,6 +181,7 @@ CELERY_BEAT_SCHEDULE = {
     "documents-sweep": {"task": "agreements.documents_sweep", "schedule": 300.0},
     # Deadlines (agreements/deadlines/sweep.py): expiry, reminders, escalations; safe to run often or twice at once.
     "deadlines-sweep": {"task": "agreements.deadlines_sweep", "schedule": 3600.0},
+    "imports-sweep": {"task": "portfolio.imports_sweep", "schedule": 60.0},  # resumes an import whose worker died
 }
 
 # On a development server, e-mail is written to files in var/emails/ (one per message) rather than sent.
