@@ -22,7 +22,7 @@ run: $(VENV)/.installed
 	@[ -f $(DEV_SEAL_P12) ] || { mkdir -p $(dir $(DEV_SEAL_P12)) && DPA_SEAL_P12_PASSPHRASE= DJANGO_DEBUG=true \
 		$(PY) manage.py create_seal_certificate --out $(DEV_SEAL_P12); }
 	DJANGO_DEBUG=true DPA_SEAL_P12=$(DEV_SEAL_P12) DPA_SEAL_P12_PASSPHRASE= $(PY) manage.py load_demo
-	DJANGO_DEBUG=true DPA_SEAL_P12=$(DEV_SEAL_P12) DPA_SEAL_P12_PASSPHRASE= $(PY) manage.py runserver $(HOST):$(PORT)
+	HOST=$(HOST) PORT=$(PORT) DPA_SEAL_P12=$(DEV_SEAL_P12) DPA_SEAL_P12_PASSPHRASE= scripts/run.sh
 
 test: $(VENV)/.installed
 	scripts/system-deps.sh test

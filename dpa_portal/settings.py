@@ -96,6 +96,14 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # `make run` has a web process and a worker on one SQLite file: WAL lets them read while the other writes, and
+    # IMMEDIATE transactions wait for the write lock (up to the timeout) instead of failing midway.
+    DATABASES["default"]["OPTIONS"] = {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
 
 AUTH_USER_MODEL = "accounts.User"
 
@@ -156,14 +164,28 @@ STORAGES = {
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# Redis is the Celery broker and the cache. Without it the cache is per process and tasks run eagerly.
+# Redis is the Celery broker and the cache. Without it the cache is per process and tasks run eagerly, unless
+# `make run` gives its web process and its worker a cache in files and a broker in files (DJANGO_FILE_CACHE_DIR,
+# CELERY_BROKER_URL=filesystem://, scripts/run.sh): then long work runs in the worker there too, as in production.
 REDIS_URL = env_str("REDIS_URL") or ""
+FILE_CACHE_DIR = env_str("DJANGO_FILE_CACHE_DIR") or ""
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+elif FILE_CACHE_DIR:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache", "LOCATION": FILE_CACHE_DIR}}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL") or REDIS_URL or "memory://"
+if CELERY_BROKER_URL.startswith("filesystem://"):
+    # kombu's file transport: messages are files in one folder that the web process writes and the worker reads.
+    _broker_dir = Path(env_str("CELERY_BROKER_DIR") or BASE_DIR / "var" / "broker")
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(_broker_dir),
+        "data_folder_out": str(_broker_dir),
+        "processed_folder": str(_broker_dir / "processed"),
+        "store_processed": False,
+    }
 CELERY_RESULT_BACKEND = env_str("CELERY_RESULT_BACKEND") or REDIS_URL or None
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", not (env_str("CELERY_BROKER_URL") or REDIS_URL))
 CELERY_TASK_EAGER_PROPAGATES = True
