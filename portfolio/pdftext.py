@@ -60,8 +60,13 @@ def _extract(data: bytes) -> tuple[int, str]:
 
     reader = PdfReader(io.BytesIO(data), strict=False)
     # Owner-password-only files ("no printing") open with the empty password; a real user password does not.
-    if reader.is_encrypted and not reader.decrypt(""):
-        raise _Encrypted
+    if reader.is_encrypted:
+        try:
+            opened = reader.decrypt("")
+        except Exception as error:  # an algorithm pypdf does not know: as closed as a password
+            raise _Encrypted from error
+        if not opened:
+            raise _Encrypted
     texts, size, drawing = [], 0, 0
     for page in reader.pages[:MAX_PAGES]:
         page_drawing = _drawing_size(page)
