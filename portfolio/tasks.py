@@ -3,6 +3,7 @@
 
 from celery import shared_task
 
+from . import exports  # noqa: F401  (registers the export task)
 from .imports.common import TASK_SOFT_TIME_LIMIT, TASK_TIME_LIMIT
 
 LIMITS = {"soft_time_limit": TASK_SOFT_TIME_LIMIT, "time_limit": TASK_TIME_LIMIT}

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .views import imports
+from .views import exports, imports
 
 urlpatterns = [
     path("district/<slug:slug>/import/", imports.import_page, name="portfolio_import"),
@@ -14,3 +14,17 @@ urlpatterns = [
     path("district/<slug:slug>/import/<int:pk>/cancel/", imports.import_cancel_view, name="portfolio_import_cancel"),
     path("district/<slug:slug>/import/<int:pk>/report.csv", imports.import_report, name="portfolio_import_report"),
 ]
+
+# The export (issue 12.6): a district's admins, and a vendor's for its own agreements; the URL's side says which.
+for side in ("district", "vendor"):
+    kwargs = {"side": side}
+    urlpatterns += [
+        path(f"{side}/<slug:slug>/export/", exports.export_page, kwargs, name=f"{side}_export"),
+        path(f"{side}/<slug:slug>/export/<int:pk>/", exports.export_progress, kwargs, name=f"{side}_export_progress"),
+        path(
+            f"{side}/<slug:slug>/export/download/<str:token>/",
+            exports.export_download,
+            kwargs,
+            name=f"{side}_export_download",
+        ),
+    ]

@@ -11,7 +11,7 @@ import pytest
 from django.urls import URLResolver, get_resolver, reverse
 
 from . import test_accounts_views, test_deadlines_views, test_workflow_views
-from .portfolio import test_import_views
+from .portfolio import test_export_views, test_import_views
 from .public_helpers import make_agreement
 
 PERSONAS = test_workflow_views.PERSONAS
@@ -62,6 +62,7 @@ def _covered() -> set[str]:
     tables |= {name for name, *_ in test_deadlines_views.PAGES}
     tables |= {name for _, name, _ in test_accounts_views.DISTRICT_URLS + test_accounts_views.VENDOR_URLS}
     tables |= {name for name, *_ in test_import_views.PAGES}  # the import's pages: the district's admins only
+    tables |= {name for name, *_ in test_export_views.PAGES}  # the export's pages: each side's admins, their own
     return tables | set(OPEN) | SECRET_LINKS | PERSONAL | set(SIGNING)
 
 
