@@ -242,11 +242,7 @@ def imports_stale(now=None) -> list[tuple[int, str]]:
 
 def report_rows(job: ImportJob):
     """The end report, a row at a time: row, vendor, product, outcome, reason, agreement link (issue 12.2)."""
-    rows = (
-        job.rows.select_related("agreement")
-        .order_by("number")
-        .only("number", "values", "outcome", "reason", "action", "problems", "agreement__pk")
-    )
+    rows = job.rows.order_by("number").only("number", "values", "outcome", "reason", "problems", "agreement")
     for row in rows.iterator(chunk_size=500):
         link = settings.SITE_URL + reverse("agreement_detail", args=[row.agreement_id]) if row.agreement_id else ""
         reason = row.reason or "; ".join(row.problems)

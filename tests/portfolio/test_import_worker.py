@@ -1,0 +1,55 @@
+"""The import end to end in a real Celery worker (issue 12.2): uploaded through the page, read by the worker while the
+page's progress partial says how far it is, confirmed, imported in batches, and the admin e-mailed."""
+
+import time
+
+from django.urls import reverse
+
+from agreements.models import Agreement, OutboundEmail
+from portfolio.models import ImportJob
+
+from ..test_celery import celery_worker  # noqa: F401 (a fixture)
+from .test_import_views import agreement_row, blank_pdf, csv_bytes, upload, zip_bytes
+
+ROWS = 120
+
+
+def wait_for(job: ImportJob, status: str, log) -> ImportJob:
+    deadline = time.monotonic() + 90
+    while True:
+        job.refresh_from_db()
+        if job.status == status:
+            return job
+        assert job.status not in ("failed", "cancelled"), job.error
+        assert time.monotonic() < deadline, f"still {job.status} at {job.rows_done}/{job.rows_total}\n{log.read_text()}"
+        time.sleep(0.2)
+
+
+def test_an_import_runs_in_the_worker_from_upload_to_e_mail(celery_worker, catalogues, district, people, client):  # noqa: F811
+    _, log = celery_worker
+    admin = people["district_admin"]
+    client.force_login(admin)
+    rows = [agreement_row(n) for n in range(1, ROWS + 1)]
+    pdfs = zip_bytes({f"dpa-{n}.pdf": blank_pdf(f"DPA {n}") for n in range(1, ROWS + 1)})
+    assert upload(client, district, csv_bytes(rows), pdfs).status_code == 302
+    job = ImportJob.objects.get(agency=district)
+
+    job = wait_for(job, "ready", log)
+    assert (job.rows_done, job.rows_total) == (ROWS, ROWS)
+    page = client.get(reverse("portfolio_import_job", args=[district.slug, job.pk])).content.decode()
+    assert f"Create: <strong>{ROWS}</strong>" in page
+
+    client.post(reverse("portfolio_import_confirm", args=[district.slug, job.pk]), {"step": "confirm"})
+    job = wait_for(job, "done", log)
+    assert job.rows.filter(outcome="created").count() == ROWS
+    assert Agreement.objects.filter(agency=district, outside_signing__isnull=False).count() == ROWS
+
+    deadline = time.monotonic() + 30
+    while not OutboundEmail.objects.filter(template="import_done", status=OutboundEmail.Status.SENT).exists():
+        assert time.monotonic() < deadline, log.read_text()
+        time.sleep(0.2)
+    text = log.read_text()
+    assert "Task portfolio.import_read[" in text and "Task portfolio.import_run[" in text
+    report = client.get(reverse("portfolio_import_report", args=[district.slug, job.pk]))
+    assert report["Content-Type"] == "text/csv; charset=utf-8"
+    assert b"".join(report.streaming_content).decode("utf-8-sig").count("\r\n") == ROWS + 1
