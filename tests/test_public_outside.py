@@ -6,39 +6,38 @@ upload (who did it, the vendor's contact, the PDF) on any public page, file or f
 import csv
 import hashlib
 import io
+import itertools
 import json
 import xml.etree.ElementTree as ET
-from datetime import date, datetime
+from datetime import date
 
 import pytest
 from django.core.cache import cache as django_cache
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.formats import date_format
 
-from agreements.models import Agreement, AgreementDocument, OutsideSigning, StatusChange
-from agreements.services import agreement_create
-from agreements.signing import document_id_new
+from agreements.models import Agreement, OutsideSigning
+from agreements.outside import OutsideTerms, outside_agreement_record
 from exhibits.models import RedactionField
 from exhibits.public.search import statewide_search
 from exhibits.public.services import redaction_add
 from exhibits.services import bill_of_rights_publish
-from vendors.models import Subcontractor
 
 from . import factories
 from .public_helpers import fresh_cache_fixture, make_agreement  # noqa: F401
 
 S = Agreement.Status
 ATOM = "{http://www.w3.org/2005/Atom}"
-UPLOADED_AT = timezone.make_aware(datetime(2026, 9, 14, 10, 30))
-UPLOADED_ON = "Sept. 14, 2026"
 UPLOADER = {"first_name": "Dana", "last_name": "Uploaderson", "email": "dana.uploaderson@hometown.example"}
 VENDOR_CONTACT = "pat.contact@vendor.example"
+# The six items as an import row gives them (agreements.outside.OutsideTerms' names).
 ITEMS = {
     "purposes": "Adaptive math practice for grades 3 to 8.",
     "subcontractor_terms": "Each subprocessor signs terms no less protective than these.",
     "data_transition": "Exported as CSV on request, then erased within 60 days.",
     "accuracy_challenges": "Parents write to the district, which forwards corrections within 15 days.",
-    "security": "Hosted in a SOC 2 audited data centre; staff access by role.",
+    "storage_and_security": "Hosted in a SOC 2 audited data centre; staff access by role.",
     "encryption": "TLS 1.3 in transit, AES-256 on disk.",
 }
 pytestmark = pytest.mark.usefixtures("fresh_cache")
@@ -53,73 +52,47 @@ def imported_agreement(
     status=S.EXECUTED,
     items=ITEMS,
     subcontractors=("Cloud Host Co",),
-    model_wording=False,
-    **exhibit_b,
+    exhibit_b=None,
 ):
-    """An agreement signed outside the portal as the import leaves it (docs: /tmp/brief/outside_api.md): executed (or
-    expired), Exhibit B with the district's texts, the OutsideSigning with who uploaded it and the vendor's contact,
-    and the uploaded PDF, which carries the signers' e-mail addresses as such copies do."""
+    """An agreement signed outside the portal, recorded by the import's own service (agreements.outside): executed,
+    or expired when its term ended before the import; its PDF carries the signers' e-mail addresses, as such copies
+    do. `exhibit_b` is a portal archive's structured Exhibit B (item 4 then in the model DPA's wording)."""
     contractor = contractor or factories.ContractorFactory()
-    products = [factories.ProductFactory(contractor=contractor)] if products is None else products
-    agreement = agreement_create(
-        agency=agency,
+    terms = OutsideTerms(
         contractor=contractor,
-        products=products,
-        framework=factories.csf("1.1"),
+        products=[p.name for p in products] if products else [f"Product of {contractor.legal_name}"],
         service_agreement_date=date(2025, 6, 1),
         contract_start=date(2025, 7, 1),
-        contract_end=date(2028, 6, 30),
-    )
-    info = agreement.supplemental_information
-    info.purposes = items.get("purposes", "")
-    info.data_transition_details = items.get("data_transition", "")
-    info.security_measures = items.get("security", "")
-    info.encryption_details = items.get("encryption", "")
-    info.receives_student_pii = True
-    if subcontractors is not None:
-        info.subcontractor_use = "will_use" if subcontractors else "will_not_use"
-    for name, value in exhibit_b.items():
-        setattr(info, name, value)
-    info.save()
-    for name in subcontractors or ():
-        sub, _ = Subcontractor.objects.get_or_create(
-            contractor=contractor, name=name, defaults={"purpose": "Hosting", "receives_pii": True}
-        )
-        info.subcontractors.add(sub)
-    name = f"{uploader.first_name} {uploader.last_name}"
-    Agreement.objects.filter(pk=agreement.pk).update(status=status, status_changed_at=UPLOADED_AT)
-    note = f"Signed outside the portal; uploaded on {UPLOADED_AT:%Y-%m-%d} by {name}"
-    StatusChange.objects.create(
-        agreement=agreement, actor=uploader, to_status=S.EXECUTED, note=note, created_at=UPLOADED_AT
-    )
-    if status == S.EXPIRED:
-        StatusChange.objects.create(agreement=agreement, from_status=S.EXECUTED, to_status=S.EXPIRED)
-    pdf = f"%PDF-1.4 signed by {VENDOR_CONTACT} and {uploader.email}\n%%EOF".encode()
-    document = AgreementDocument.objects.create(
-        agreement=agreement,
-        kind=AgreementDocument.Kind.UPLOADED,
-        pdf=pdf,
-        sha256=hashlib.sha256(pdf).hexdigest(),
-        size=len(pdf),
-        document_id=document_id_new(),
-    )
-    OutsideSigning.objects.create(
-        agreement=agreement,
-        uploaded_at=UPLOADED_AT,
-        uploaded_by=uploader,
-        uploaded_by_name=name,
-        document=document,
-        source_filename="Signed DPA - Pat Contact.pdf",
-        pdf_text=OutsideSigning.PdfText.TEXT,
-        subcontractor_terms=items.get("subcontractor_terms", ""),
-        accuracy_challenges=items.get("accuracy_challenges", ""),
-        accuracy_model_wording=model_wording,
+        contract_end=date(2028, 6, 30) if status == S.EXECUTED else date(2026, 6, 30),
+        subcontractors=None if subcontractors is None else list(subcontractors),
+        student_pii=True,
         vendor_contact_name="Pat Contact",
         vendor_contact_email=VENDOR_CONTACT,
-        source_key=hashlib.sha256(f"{agency.pk}:{agreement.pk}".encode()).hexdigest(),
+        exhibit_b=exhibit_b,
+        **items,
     )
+    pdf = f"%PDF-1.4 signed by {VENDOR_CONTACT} and {uploader.email}\n%%EOF".encode()
+    agreement = outside_agreement_record(
+        agency=agency,
+        actor=uploader,
+        terms=terms,
+        pdf=pdf,
+        pdf_filename="Signed DPA - Pat Contact.pdf",
+        pdf_has_text=True,
+        source_key=hashlib.sha256(f"{agency.pk}:{next(_rows)}".encode()).hexdigest(),
+    )
+    assert agreement.status == status
     django_cache.clear()  # the tests below read pages right after writing, in one transaction
-    return Agreement.objects.get(pk=agreement.pk)
+    return agreement
+
+
+_rows = itertools.count()
+
+
+def uploaded_on(agreement, language="en") -> str:
+    """The upload day as the pages print it in `language`."""
+    with translation.override(language):
+        return date_format(timezone.localdate(agreement.outside_signing.uploaded_at), "DATE_FORMAT")
 
 
 @pytest.fixture
@@ -168,9 +141,9 @@ def test_an_imported_agreement_is_posted_on_the_list_and_its_page_with_the_six_i
         assert heading in page
     for text in ITEMS.values():
         assert text in page, text
-    assert '<th scope="row">Cloud Host Co</th>' in page  # the structured subcontractor rows
+    assert "<li>Cloud Host Co</li>" in page  # the subcontractors the district lists
     assert "July 1, 2025 to June 30, 2028" in page  # item 3: the term
-    assert f"Signed outside the portal. The district uploaded it on {UPLOADED_ON}." in page
+    assert f"Signed outside the portal. The district uploaded it on {uploaded_on(imported)}." in page
     assert "Not provided by the district." not in page
     # The model DPA's fixed wording is not put in the mouth of an agreement that may not use it.
     assert "Contractor agrees to facilitate such corrections" not in page
@@ -184,7 +157,7 @@ def test_an_item_the_district_has_not_given_reads_not_provided_by_the_district(c
     assert "Not stated." not in page
     spanish = page_of(client, bare, "es")
     assert spanish.count("El distrito no lo ha proporcionado.") == 6
-    assert "Firmado fuera del portal. El distrito lo subió el 14 de septiembre de 2026." in spanish
+    assert f"Firmado fuera del portal. El distrito lo subió el {uploaded_on(bare, 'es')}." in spanish
     # A portal agreement keeps its own wording for an empty answer.
     portal = make_agreement(agency=district, purposes="")
     assert "Not provided by the district." not in page_of(client, portal)
@@ -195,11 +168,23 @@ def test_an_item_the_district_has_not_given_reads_not_provided_by_the_district(c
 
 
 def test_item_4_in_the_model_wording_uses_exhibit_bs_correction_days(client, district, uploader, imported):
-    archived = imported_agreement(agency=district, uploader=uploader, model_wording=True, correction_days=10)
+    exhibit_b = {
+        "purposes": "Reading lessons.",
+        "receives_student_pii": True,
+        "subcontractor_use": "will_use",
+        "subcontractors": [{"name": "Archive Host", "purpose": "Hosting", "receives_pii": True}],
+        "correction_days": 10,
+        "storage_contractor_hosted": True,
+        "security_measures": "Audited yearly.",
+        "encryption_details": "AES-256.",
+    }
+    archived = imported_agreement(agency=district, uploader=uploader, exhibit_b=exhibit_b)
     page = page_of(client, archived)
     assert "Contractor agrees to facilitate such corrections within 10 days of receiving the EA's" in page
     assert ITEMS["accuracy_challenges"] not in page  # the model's wording is what that agreement says
     assert "Data will be encrypted while in motion and at rest." in page
+    assert "Contractor will utilize subcontractors." in page and '<th scope="row">Archive Host</th>' in page
+    assert "Not provided by the district." not in page
     data = json_of(client, district)
     assert data[archived.pk]["correction_days"] == 10 and data[archived.pk]["accuracy_challenges"] == ""
     assert data[imported.pk]["correction_days"] is None  # its own words, no model days
@@ -269,29 +254,32 @@ def test_open_data_and_feeds_mark_it_signed_outside_the_portal(client, district,
     portal = make_agreement(agency=district, contractor=factories.ContractorFactory(legal_name="Portal Vendor"))
     data = json_of(client, district)
     mine = data[imported.pk]
-    assert mine["signed_outside_portal"] is True and mine["uploaded_on"] == "2026-09-14"
+    assert mine["signed_outside_portal"] is True and mine["uploaded_on"] == timezone.localdate().isoformat()
     assert mine["vendor"] == "Mathsprout Learning LLC" and mine["products"] == ["Sprout Practice"]
     assert mine["status"] == "executed" and mine["contract_end"] == "2028-06-30"
     assert mine["purposes"] == ITEMS["purposes"] and mine["encryption_details"] == ITEMS["encryption"]
     assert mine["subcontractor_terms"] == ITEMS["subcontractor_terms"]
-    assert mine["subcontractors"][0]["name"] == "Cloud Host Co"
+    # The district lists names: whether each receives PII under a written agreement is not said, so null.
+    assert mine["subcontractors"] == [
+        {"name": "Cloud Host Co", "purpose": "", "receives_pii": None, "written_agreement": None}
+    ]
     assert list(mine)[-4:] == ["signed_outside_portal", "uploaded_on", "subcontractor_terms", "accuracy_challenges"]
     assert data[portal.pk]["signed_outside_portal"] is False and data[portal.pk]["uploaded_on"] is None
     rows = csv_of(client, district)
     assert rows[imported.pk]["signed_outside_portal"] == "true" and rows[portal.pk]["signed_outside_portal"] == "false"
-    assert rows[imported.pk]["uploaded_on"] == "2026-09-14"
+    assert rows[imported.pk]["uploaded_on"] == mine["uploaded_on"]
     assert rows[imported.pk]["accuracy_challenges"] == ITEMS["accuracy_challenges"]
     for url in [f"/public/{district.slug}/feed.atom", "/public/feed.atom"]:
         entries = {e.find(f"{ATOM}link").get("href"): e for e in feed_entries(client, url)}
         outside = entries[f"http://testserver/public/{district.slug}/agreements/{imported.pk}/"]
         assert [c.get("term") for c in outside.findall(f"{ATOM}category")] == ["signed_outside_portal"]
         summary = outside.find(f"{ATOM}summary").text
-        assert f"Signed outside the portal. The district uploaded it on {UPLOADED_ON}." in summary
+        assert f"Signed outside the portal. The district uploaded it on {uploaded_on(imported)}." in summary
         assert ITEMS["purposes"] in summary
         own = entries[f"http://testserver/public/{district.slug}/agreements/{portal.pk}/"]
         assert own.findall(f"{ATOM}category") == [] and "outside the portal" not in own.find(f"{ATOM}summary").text
     spanish = client.get(f"/public/{district.slug}/feed.atom?language=es").text
-    assert "Firmado fuera del portal. El distrito lo subió el 14 de septiembre de 2026." in spanish
+    assert f"Firmado fuera del portal. El distrito lo subió el {uploaded_on(imported, 'es')}." in spanish
 
 
 def test_an_expired_import_is_posted_as_expired(client, district, uploader, imported):

@@ -33,8 +33,9 @@ class Withheld:
 class Subcontractor:
     name: str
     purpose: str
-    receives_pii: bool
-    written_agreement: bool
+    # None where the agreement does not say (signed outside the portal: the district lists the names only).
+    receives_pii: bool | None
+    written_agreement: bool | None
 
 
 @dataclass(frozen=True)
@@ -162,8 +163,12 @@ def public_record(agreement) -> PublicAgreement:
 
     scope = PublicScope.of(agreement)
     document = next((d for d in getattr(agreement, "public_copies", []) if d.public_scope == scope.key), None)
+    # An agreement signed outside the portal names its subcontractors; whether each receives PII under a written
+    # agreement is what its vendor may have answered elsewhere, not what this agreement says, so it is not shown.
     subcontractors = tuple(
         Subcontractor(s.name, s.purpose, s.receives_pii, s.written_agreement)
+        if model_wording
+        else Subcontractor(s.name, s.purpose, None, None)
         for s in (info.subcontractors.all() if info else ())
     )
     return PublicAgreement(

@@ -128,7 +128,12 @@ def agreement(request, slug, pk):
 @public_file_view
 def sealed_pdf(request, slug, pk):
     """The public copy of the executed DPA, exactly as sealed and stored, for what the district posts now (without
-    the parts of Exhibit B it withholds). Never the executed DPA itself, which carries the audit trail."""
+    the parts of Exhibit B it withholds). Never the executed DPA itself, which carries the audit trail.
+
+    An agreement signed outside the portal (issue 12) has no public copy, so this is a 404 for it: the portal sealed
+    nothing, and the PDF its district uploaded (AgreementDocument kind `uploaded`) is the parties' own copy, which may
+    carry signatures, the signers' e-mail addresses and more than the district posts. It is never served publicly;
+    the page posts the agreement's supplemental information (121.3(c)) instead."""
     document = selectors.public_copy(slug=slug, pk=pk)
     if document is None:
         raise Http404
