@@ -6,6 +6,7 @@ from .models import (
     DistrictMembership,
     EducationalAgency,
     OutboundEmail,
+    OutsideSigning,
     RenderJob,
     Signature,
     StatusChange,
@@ -162,6 +163,22 @@ class AgreementDocumentAdmin(RecordAdmin):
     list_select_related = ["agreement__agency", "agreement__contractor"]
     exclude = ["pdf"]  # the bytes are served by the portal, not shown here
     readonly_fields = ["agreement", "kind", "sha256", "size", "document_id", "created_at"]
+
+
+@admin.register(OutsideSigning)
+class OutsideSigningAdmin(ReadOnlyAdmin):
+    """How an agreement signed outside the portal came in (issue 12): a record of the import, never edited here (the
+    district completes the agreement on its page)."""
+
+    list_display = ["agreement", "uploaded_by_name", "uploaded_at", "pdf_text", "source_filename"]
+    list_filter = ["pdf_text", "accuracy_model_wording"]
+    search_fields = ["agreement__agency__name", "agreement__contractor__legal_name", "source_filename", "source_key"]
+    list_select_related = ["agreement__agency", "agreement__contractor"]
+    readonly_fields = [
+        "agreement", "uploaded_at", "uploaded_by", "uploaded_by_name", "document", "source_filename", "pdf_text",
+        "read_from_pdf", "subcontractor_terms", "accuracy_challenges", "accuracy_model_wording",
+        "vendor_contact_name", "vendor_contact_email", "source_key",
+    ]  # fmt: skip
 
 
 @admin.register(Signature)

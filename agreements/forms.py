@@ -3,10 +3,10 @@
 from django import forms
 
 from dpa_portal.lengths import Textarea, max_length, text_form_field
-from exhibits.models import Framework
+from exhibits.models import Framework, SupplementalInformation
 from vendors.models import Contractor, Product
 
-from .models import Agreement, EducationalAgency, StatusChange, Termination
+from .models import Agreement, EducationalAgency, OutsideSigning, StatusChange, Termination
 
 
 def _term_clean(form, data: dict) -> None:
@@ -203,3 +203,136 @@ class TerminationForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["basis"].choices = Termination.Basis.choices  # one of the two, never a blank "---------"
+
+
+class OutsideCompleteForm(forms.Form):
+    """A district admin completes an agreement signed outside the portal (issue 12): only what it still lacks is
+    offered (agreements.outside.outside_agreement_complete never overwrites what was given), and the values read from
+    the PDF are confirmed with a tick."""
+
+    service_agreement_date = forms.DateField(
+        required=False, label="Service Agreement dated", widget=forms.DateInput(attrs={"type": "date"})
+    )
+    contract_start = forms.DateField(
+        required=False, label="Contract start date", widget=forms.DateInput(attrs={"type": "date"})
+    )
+    contract_end = forms.DateField(
+        required=False, label="Contract end date", widget=forms.DateInput(attrs={"type": "date"})
+    )
+    runs_until_terminated = forms.BooleanField(
+        required=False,
+        label="Runs until terminated",
+        help_text="The Service Agreement has no end date: give the date you will next review it instead.",
+    )
+    review_on = forms.DateField(
+        required=False, label="Next review date", widget=forms.DateInput(attrs={"type": "date"})
+    )
+    purposes = text_form_field(SupplementalInformation, "purposes", required=False, label="1. Purposes")
+    subcontractors = forms.CharField(
+        required=False,
+        label="2. Subcontractors",
+        widget=Textarea(attrs={"rows": 2}),
+        help_text='One name a line; write "none" if the vendor uses none.',
+    )
+    subcontractor_terms = text_form_field(
+        OutsideSigning, "subcontractor_terms", required=False, label="2. How subcontractors are bound"
+    )
+    data_transition = text_form_field(
+        SupplementalInformation,
+        "data_transition_details",
+        required=False,
+        label="3. What happens to the data when the agreement ends",
+    )
+    accuracy_challenges = text_form_field(
+        OutsideSigning, "accuracy_challenges", required=False, label="4. Challenges to data accuracy"
+    )
+    storage_and_security = text_form_field(
+        SupplementalInformation,
+        "security_measures",
+        required=False,
+        label="5. Where the data is stored and how it is protected",
+    )
+    encryption = text_form_field(SupplementalInformation, "encryption_details", required=False, label="6. Encryption")
+    student_pii = forms.BooleanField(required=False, label="Student PII")
+    appr_data = forms.BooleanField(required=False, label="APPR data")
+    vendor_contact_name = forms.CharField(required=False, max_length=200, label="Vendor contact's name")
+    vendor_contact_email = forms.EmailField(required=False, label="Vendor contact's e-mail")
+    confirm = forms.BooleanField(
+        required=False,
+        label="The values marked \u201cread from the PDF\u201d are right",
+        help_text="Check each against the signed PDF first.",
+    )
+
+    # Which fields a given agreement still lacks (the rest are left out of the form).
+    TERM = ("service_agreement_date", "contract_start", "contract_end", "runs_until_terminated", "review_on")
+
+    def __init__(self, *args, agreement, outside, info, **kwargs):
+        super().__init__(*args, **kwargs)
+        given = {
+            "service_agreement_date": bool(agreement.service_agreement_date),
+            "contract_start": bool(agreement.contract_start),
+            "contract_end": bool(agreement.contract_end or agreement.runs_until_terminated),
+            "runs_until_terminated": bool(agreement.contract_end or agreement.runs_until_terminated),
+            "review_on": bool(agreement.contract_end or agreement.runs_until_terminated),
+            "purposes": bool(info.purposes.strip()),
+            "subcontractors": bool(info.subcontractor_use),
+            "subcontractor_terms": bool(outside.subcontractor_terms.strip()),
+            "data_transition": bool(info.data_transition_details.strip()),
+            "accuracy_challenges": bool(outside.accuracy_challenges.strip() or outside.accuracy_model_wording),
+            "storage_and_security": bool(info.security_measures.strip()),
+            "encryption": bool(info.encryption_details.strip()),
+            "student_pii": info.receives_student_pii or info.receives_appr_data,
+            "appr_data": info.receives_student_pii or info.receives_appr_data,
+            "vendor_contact_name": bool(outside.vendor_contact_name),
+            "vendor_contact_email": bool(outside.vendor_contact_email),
+            "confirm": not outside.read_from_pdf,
+        }
+        for name, done in given.items():
+            if done:
+                del self.fields[name]
+        for field in self.fields.values():
+            checkbox = isinstance(field.widget, forms.CheckboxInput)
+            field.widget.attrs.setdefault("class", "form-check-input" if checkbox else "form-control")
+
+    def clean_subcontractors(self):
+        text = self.cleaned_data.get("subcontractors", "").strip()
+        if not text:
+            return None
+        names = [line.strip() for line in text.splitlines() if line.strip()]
+        if [n.lower() for n in names] == ["none"]:
+            return []
+        if any(len(n) > 200 for n in names):
+            raise forms.ValidationError("A subcontractor's name is at most 200 characters.")
+        return names
+
+    def clean(self):
+        data = super().clean()
+        if "contract_end" in self.fields:
+            _term_clean(self, data)
+        return data
+
+    def terms(self, contractor):
+        """What was given, as agreements.outside.OutsideTerms (absent fields are empty)."""
+        from .outside import OutsideTerms
+
+        data = self.cleaned_data
+        return OutsideTerms(
+            contractor=contractor,
+            products=[],
+            service_agreement_date=data.get("service_agreement_date"),
+            contract_start=data.get("contract_start"),
+            contract_end=data.get("contract_end"),
+            runs_until_terminated=bool(data.get("runs_until_terminated")),
+            review_on=data.get("review_on"),
+            purposes=data.get("purposes", ""),
+            subcontractors=data.get("subcontractors"),
+            subcontractor_terms=data.get("subcontractor_terms", ""),
+            data_transition=data.get("data_transition", ""),
+            accuracy_challenges=data.get("accuracy_challenges", ""),
+            storage_and_security=data.get("storage_and_security", ""),
+            encryption=data.get("encryption", ""),
+            student_pii=data.get("student_pii") or None,
+            appr_data=data.get("appr_data") or None,
+            vendor_contact_name=data.get("vendor_contact_name", ""),
+            vendor_contact_email=data.get("vendor_contact_email", ""),
+        )

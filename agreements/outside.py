@@ -22,6 +22,9 @@ from dpa_portal.errors import EXISTS, INVALID, STATE, ApplicationError
 from . import access
 from .models import Agreement, AgreementDocument, OutsideSigning, StatusChange
 from .models.outside import OUTSIDE_TEXT_LENGTHS
+from .selectors import OUTSIDE_FIELD_LABELS as FIELD_LABELS
+from .selectors import OUTSIDE_ITEMS as ITEMS
+from .selectors import outside_missing
 
 S = Agreement.Status
 # A single signed PDF may be this large: /verify/ takes files up to the same size, so every uploaded copy can be
@@ -29,34 +32,6 @@ S = Agreement.Status
 MAX_PDF_BYTES = 20 * 1024 * 1024
 SOURCE_KEY = re.compile(r"^[0-9a-f]{64}$")
 
-# The fields of an agreement signed outside the portal that the district gives (the names of OutsideTerms, which the
-# import template's columns use), with the words the pages use for each; `read_from_pdf` holds these names.
-FIELD_LABELS = {
-    "service_agreement_date": "Service Agreement date",
-    "contract_start": "contract start date",
-    "contract_end": "contract end date",
-    "review_on": "next review date",
-    "purposes": "purposes (item 1)",
-    "subcontractors": "subcontractors (item 2)",
-    "subcontractor_terms": "how subcontractors are bound (item 2)",
-    "data_transition": "data transition and destruction (item 3)",
-    "accuracy_challenges": "challenges to data accuracy (item 4)",
-    "storage_and_security": "storage and security (item 5)",
-    "encryption": "encryption (item 6)",
-    "student_pii": "student PII",
-    "appr_data": "APPR data",
-    "vendor_contact_name": "vendor contact's name",
-    "vendor_contact_email": "vendor contact's e-mail",
-}
-# The six items of 8 NYCRR 121.3(c), as the list of what is missing names them.
-ITEMS = {
-    1: "the exclusive purposes for which the data will be used",
-    2: "how subcontractors are bound",
-    3: "what happens to the data when the agreement ends",
-    4: "challenges to data accuracy",
-    5: "where the data is stored and how it is protected",
-    6: "encryption",
-}
 # Where each OutsideTerms text lands: Exhibit B's own field (SupplementalInformation) or OutsideSigning's.
 EXHIBIT_B_TEXTS = {
     "purposes": "purposes",
@@ -383,46 +358,6 @@ def _subcontractors(contractor, given: list) -> list:
 
 
 # --- what is missing, and completing it ---------------------------------------------------------------------------
-
-
-def outside_missing(agreement) -> list[str]:
-    """What the district has still to give of an agreement signed outside the portal, as phrases for its pages;
-    then the values read from the PDF that nobody confirmed yet. Reads the agreement's OutsideSigning and Exhibit B
-    (select_related them to spend no query)."""
-    outside = agreement.outside_signing
-    info = agreement.supplemental_information
-    missing = []
-    if not agreement.service_agreement_date:
-        missing.append("the Service Agreement's date")
-    if not agreement.contract_start:
-        missing.append("the contract start date")
-    if agreement.runs_until_terminated:
-        if not agreement.review_on:
-            missing.append("the next review date")
-    elif not agreement.contract_end:
-        missing.append("the contract end date (or that it runs until terminated, with a review date)")
-    given = {
-        1: bool(info.purposes.strip()),
-        2: bool(outside.subcontractor_terms.strip() or info.subcontractor_use),
-        3: bool(info.data_transition_details.strip() or outside.accuracy_model_wording),
-        4: bool(outside.accuracy_challenges.strip() or outside.accuracy_model_wording),
-        5: bool(
-            info.security_measures.strip()
-            or info.storage_third_party_cloud
-            or info.storage_contractor_hosted
-            or info.storage_other
-        ),
-        6: bool(info.encryption_details.strip() or outside.accuracy_model_wording),
-    }
-    missing += [f"121.3(c) item {n}: {ITEMS[n]}" for n, ok in given.items() if not ok]
-    if not (info.receives_student_pii or info.receives_appr_data):
-        missing.append("the kinds of PII (student data, APPR data)")
-    if outside.document_id is None:
-        missing.append("the signed PDF")
-    if not outside.vendor_contact_email:
-        missing.append("the vendor's contact")
-    missing += [f"read from the PDF, please confirm: {FIELD_LABELS.get(f, f)}" for f in outside.read_from_pdf]
-    return missing
 
 
 def outside_agreement_complete(*, agreement, actor, terms: OutsideTerms, confirm: bool = False) -> list[str]:

@@ -1,14 +1,22 @@
 """Reads that views need, with their related rows fetched up front."""
 
 from django.contrib.auth import get_user_model
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 
 from vendors.models import ContractorMembership, Product
 
-from .models import Agreement, DistrictMembership, EducationalAgency, StatusChange, statuses
+from .models import (
+    Agreement,
+    DistrictMembership,
+    EducationalAgency,
+    Obligation,
+    OutsideSigning,
+    StatusChange,
+    statuses,
+)
 
 
 def demo_personas_present(personas) -> list:
@@ -34,11 +42,13 @@ HIDDEN_FROM_VENDOR = statuses.HIDDEN_FROM_VENDOR
 
 
 def sent_to_vendor(agreements):
-    """The agreements a vendor may see: those its district sent it. A draft, and a draft the district withdrew before
-    sending, are the district's alone; an agreement sent and later withdrawn stays in the vendor's record. One
-    subquery, indexed on the agreement."""
+    """The agreements a vendor may see: those its district sent it, and those signed outside the portal (the vendor
+    signed them too). A draft, and a draft the district withdrew before sending, are the district's alone; an
+    agreement sent and later withdrawn stays in the vendor's record. Two subqueries, indexed on the agreement."""
     sent = StatusChange.objects.filter(agreement=OuterRef("pk"), to_status=Agreement.Status.WITH_VENDOR)
-    return agreements.filter(Exists(sent)).exclude(status__in=HIDDEN_FROM_VENDOR)
+    # An agreement signed outside the portal was signed by the vendor too: it finds it when it joins (issue 12).
+    signed_outside = OutsideSigning.objects.filter(agreement=OuterRef("pk"))
+    return agreements.filter(Exists(sent) | Exists(signed_outside)).exclude(status__in=HIDDEN_FROM_VENDOR)
 
 
 def vendor_products(contractor):
@@ -108,6 +118,137 @@ def agreements_missing_term(*, agency, limit: int = 20) -> list:
         .select_related("contractor")
         .order_by("created_at", "pk")[:limit]
     )
+
+
+# --- Agreements signed outside the portal (issue 12) -----------------------------------------------------------
+
+# The fields of an agreement signed outside the portal that the district gives (the names of OutsideTerms, which the
+# import template's columns use), with the words the pages use for each; `read_from_pdf` holds these names.
+OUTSIDE_FIELD_LABELS = {
+    "service_agreement_date": "Service Agreement date",
+    "contract_start": "contract start date",
+    "contract_end": "contract end date",
+    "review_on": "next review date",
+    "purposes": "purposes (item 1)",
+    "subcontractors": "subcontractors (item 2)",
+    "subcontractor_terms": "how subcontractors are bound (item 2)",
+    "data_transition": "data transition and destruction (item 3)",
+    "accuracy_challenges": "challenges to data accuracy (item 4)",
+    "storage_and_security": "storage and security (item 5)",
+    "encryption": "encryption (item 6)",
+    "student_pii": "student PII",
+    "appr_data": "APPR data",
+    "vendor_contact_name": "vendor contact's name",
+    "vendor_contact_email": "vendor contact's e-mail",
+}
+# The six items of 8 NYCRR 121.3(c), as the list of what is missing names them.
+OUTSIDE_ITEMS = {
+    1: "the exclusive purposes for which the data will be used",
+    2: "how subcontractors are bound",
+    3: "what happens to the data when the agreement ends",
+    4: "challenges to data accuracy",
+    5: "where the data is stored and how it is protected",
+    6: "encryption",
+}
+
+
+def outside_missing(agreement) -> list[str]:
+    """What the district has still to give of an agreement signed outside the portal, as phrases for its pages;
+    then the values read from the PDF that nobody confirmed yet. Reads the agreement's OutsideSigning and Exhibit B
+    (select_related them to spend no query)."""
+    outside = agreement.outside_signing
+    info = agreement.supplemental_information
+    missing = []
+    if not agreement.service_agreement_date:
+        missing.append("the Service Agreement's date")
+    if not agreement.contract_start:
+        missing.append("the contract start date")
+    if agreement.runs_until_terminated:
+        if not agreement.review_on:
+            missing.append("the next review date")
+    elif not agreement.contract_end:
+        missing.append("the contract end date (or that it runs until terminated, with a review date)")
+    given = {
+        1: bool(info.purposes.strip()),
+        2: bool(outside.subcontractor_terms.strip() or info.subcontractor_use),
+        3: bool(info.data_transition_details.strip() or outside.accuracy_model_wording),
+        4: bool(outside.accuracy_challenges.strip() or outside.accuracy_model_wording),
+        5: bool(
+            info.security_measures.strip()
+            or info.storage_third_party_cloud
+            or info.storage_contractor_hosted
+            or info.storage_other
+        ),
+        6: bool(info.encryption_details.strip() or outside.accuracy_model_wording),
+    }
+    missing += [f"121.3(c) item {n}: {OUTSIDE_ITEMS[n]}" for n, ok in given.items() if not ok]
+    if not (info.receives_student_pii or info.receives_appr_data):
+        missing.append("the kinds of PII (student data, APPR data)")
+    if outside.document_id is None:
+        missing.append("the signed PDF")
+    if not outside.vendor_contact_email:
+        missing.append("the vendor's contact")
+    missing += [f"read from the PDF, please confirm: {OUTSIDE_FIELD_LABELS.get(f, f)}" for f in outside.read_from_pdf]
+    return missing
+
+
+# Of an agreement signed outside the portal (issue 12): something the district has still to give, as
+# agreements.outside.outside_missing words it (the same tests, in SQL, so the dashboard counts them in one query).
+_B = "supplemental_information__"
+_O = "outside_signing__"
+OUTSIDE_INCOMPLETE = (
+    TERM_INCOMPLETE
+    | Q(runs_until_terminated=True, review_on__isnull=True)
+    | Q(**{f"{_B}purposes": ""})
+    | Q(**{f"{_O}subcontractor_terms": "", f"{_B}subcontractor_use": ""})
+    | Q(**{f"{_B}data_transition_details": "", f"{_O}accuracy_model_wording": False})
+    | Q(**{f"{_O}accuracy_challenges": "", f"{_O}accuracy_model_wording": False})
+    | Q(
+        **{
+            f"{_B}security_measures": "",
+            f"{_B}storage_third_party_cloud": False,
+            f"{_B}storage_contractor_hosted": False,
+            f"{_B}storage_other": False,
+        }
+    )
+    | Q(**{f"{_B}encryption_details": "", f"{_O}accuracy_model_wording": False})
+    | Q(**{f"{_B}receives_student_pii": False, f"{_B}receives_appr_data": False})
+    | Q(**{f"{_O}document__isnull": True})
+    | Q(**{f"{_O}vendor_contact_email": ""})
+    | ~Q(**{f"{_O}read_from_pdf": []})
+)
+
+
+def outside_to_complete(*, agency, limit: int = 20) -> tuple[int, list]:
+    """The district's agreements signed outside the portal that lack something (the count, and the oldest `limit`
+    with what each lacks in `.missing`), for its dashboard. Three queries, whatever their number."""
+    incomplete = Agreement.objects.filter(OUTSIDE_INCOMPLETE, agency=agency, outside_signing__isnull=False)
+    count = incomplete.count()
+    listed = list(
+        incomplete.select_related("contractor", "outside_signing", "supplemental_information")
+        .prefetch_related(Prefetch("products", queryset=Product.objects.order_by("name")))
+        .order_by("outside_signing__uploaded_at", "pk")[:limit]
+        if count
+        else []
+    )
+    for agreement in listed:
+        agreement.missing = outside_missing(agreement)
+    return count, listed
+
+
+def outside_review_duties(*, agency=None, agreement=None, limit: int = 20) -> list:
+    """The open duties of imported agreements whose due date had passed when they were imported: the district reviews
+    them rather than being e-mailed that they are overdue (agreements.deadlines.services.outside). One query."""
+    duties = Obligation.objects.filter(
+        agreement__outside_signing__isnull=False,
+        status__in=Obligation.OPEN_STATUSES,
+        due_on__lt=F("agreement__outside_signing__uploaded_at__date"),
+    )
+    if agency is not None:
+        duties = duties.filter(agency=agency)
+    if agreement is not None:
+        duties = duties.filter(agreement=agreement)
+    return list(duties.select_related("agreement__contractor").order_by("due_on", "pk")[:limit])
 
 
 def status_counts(*, agency=None, contractor=None) -> list[tuple[str, str, int]]:

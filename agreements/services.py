@@ -8,7 +8,7 @@ from vendors.models import ContractorMembership
 
 from . import access
 from .mail import email_enqueue
-from .models import Agreement, StatusChange, statuses
+from .models import Agreement, OutsideSigning, StatusChange, statuses
 
 S = Agreement.Status
 
@@ -243,7 +243,9 @@ def agreement_amend(*, agreement: Agreement, actor, kind: str) -> Agreement:
     """Start an amendment or a renewal of an executed agreement: a new draft that carries its answers over.
 
     The executed agreement never changes. A renewal's term follows the old one's, for the same length; an
-    amendment keeps the term. Either goes through the vendor, review and signing again.
+    amendment keeps the term. Either goes through the vendor, review and signing again. One signed outside the portal
+    gives its Exhibit B answers (issue 12); the draft is sent to the contact recorded with it while the vendor has
+    nobody here (the agreement page offers it for agreement_send_to_vendor's invitation).
     """
     from exhibits.services import answers_reuse
 
@@ -278,7 +280,13 @@ def agreement_amend(*, agreement: Agreement, actor, kind: str) -> Agreement:
             previous=agreement,
             kind=kind,
         )
-        answers_reuse(agreement=new, source=agreement, actor=actor)
+        if OutsideSigning.objects.filter(agreement=agreement).exists():
+            # Signed outside the portal (issue 12): no submission to copy; its Exhibit B answers start the draft.
+            from .outside import outside_answers_carry
+
+            outside_answers_carry(agreement=new, source=agreement, actor=actor)
+        else:
+            answers_reuse(agreement=new, source=agreement, actor=actor)
     return Agreement.objects.get(pk=new.pk)  # without the empty exhibits cached at creation
 
 

@@ -399,7 +399,9 @@ def public_copies_schedule(agreements) -> int:
     worker once the change commits, and let the documents sweep find them if that is lost. Returns how many."""
     from .tasks import prepare_public_copy
 
-    due = list(agreements.filter(status__in=statuses.POSTED).values_list("pk", flat=True))
+    # Not those signed outside the portal (issue 12): it sealed nothing of theirs to make a public copy from.
+    posted = agreements.filter(status__in=statuses.POSTED, outside_signing__isnull=True)
+    due = list(posted.values_list("pk", flat=True))
     if due:
         Agreement.objects.filter(pk__in=due).update(public_copy_due=True)
     for pk in due:
@@ -414,7 +416,8 @@ def public_copies_due(limit: int = PUBLIC_COPIES_PER_SWEEP) -> list[int]:
     counts only those the sweep will queue."""
     from .render_jobs import blocked
 
-    due = Agreement.objects.filter(public_copy_due=True).exclude(pk__in=blocked(AgreementDocument.Kind.PUBLIC_COPY))
+    due = Agreement.objects.filter(public_copy_due=True, outside_signing__isnull=True)
+    due = due.exclude(pk__in=blocked(AgreementDocument.Kind.PUBLIC_COPY))
     return list(due.order_by("pk").values_list("pk", flat=True)[:limit])
 
 
@@ -452,8 +455,11 @@ def termination_record_prepare(*, agreement_id: int) -> AgreementDocument | None
     if termination is None:
         return None
     agreement = termination.agreement
+    # The executed DPA the record names; for an agreement signed outside the portal (issue 12), the signed copy the
+    # district uploaded, which the record names as signed outside the portal and not sealed by it.
+    signed = (AgreementDocument.Kind.EXECUTED, AgreementDocument.Kind.UPLOADED)
     executed = AgreementDocument.objects.defer("pdf", "public_source")
-    executed = executed.filter(agreement=agreement, kind=AgreementDocument.Kind.EXECUTED).first()
+    executed = executed.filter(agreement=agreement, kind__in=signed).order_by("kind").first()
     # The duties, read through the agreement's reverse relation: signing does not import the deadlines.
     duties = agreement.obligations.filter(status__in=("open", "overdue")).order_by("due_on", "pk")
     destroy = duties.filter(kind="return_destroy").first()

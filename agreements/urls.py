@@ -3,7 +3,7 @@ dpa_portal/urls.py). The deadlines have their own (agreements/deadlines/urls.py)
 
 from django.urls import path
 
-from .views import agreement, district, ending, public, signing, term, verify
+from .views import agreement, district, ending, outside, public, signing, term, verify
 
 urlpatterns = [
     path("", public.home, name="home"),
@@ -28,4 +28,7 @@ urlpatterns = [
     path("agreements/<int:pk>/amend/", signing.amend, name="agreement_amend"),
     path("agreements/<int:pk>/terminate/", ending.terminate, name="agreement_terminate"),
     path("agreements/<int:pk>/carry-over/", ending.carry_over, name="agreement_carry_over"),
+    # An agreement signed outside the portal (issue 12): the PDF as uploaded, and the district's completion of it.
+    path("agreements/<int:pk>/signed-outside/pdf/", outside.document, name="outside_document"),
+    path("agreements/<int:pk>/signed-outside/complete/", outside.complete, name="outside_complete"),
 ]

@@ -1,8 +1,11 @@
 """Public verification: is this PDF an executed DPA of this portal, the public copy of one or the record of its early
-termination; which agreement; and is it intact?"""
+termination; which agreement; and is it intact? Or is it the copy a district uploaded of an agreement signed outside
+the portal (issue 12), which the portal keeps byte for byte but never sealed?"""
 
 import hashlib
 from dataclasses import dataclass
+
+from django.utils import timezone
 
 from .models import AgreementDocument
 
@@ -22,7 +25,7 @@ ALTERED = (
 
 @dataclass(frozen=True)
 class Outcome:
-    verdict: str  # "intact", "altered", "unknown", "not_pdf"
+    verdict: str  # "intact", "altered", "unknown", "not_pdf"; "uploaded": a copy signed outside the portal
     message: str
     document: AgreementDocument | None = None
     sha256: str = ""
@@ -30,6 +33,11 @@ class Outcome:
     @property
     def intact(self) -> bool:
         return self.verdict == "intact"
+
+    @property
+    def uploaded(self) -> bool:
+        """The district's upload of an agreement signed outside the portal: known, never sealed (issue 12)."""
+        return self.verdict == "uploaded"
 
     @property
     def public_copy(self) -> bool:
@@ -78,6 +86,9 @@ def document_verify(data: bytes) -> Outcome:
     stored = _sealed(sha256=sha256)
     if stored is not None:
         return _intact(stored, sha256, exactly=True)
+    uploaded = _uploaded(sha256)
+    if uploaded is not None:
+        return uploaded
     original = _original_prefix_of(data)
     if original is not None:
         return _altered(original, sha256)
@@ -90,12 +101,36 @@ def document_verify(data: bytes) -> Outcome:
     if claimed is None:
         return Outcome(
             "unknown",
-            "This PDF is not an executed Data Privacy Agreement, nor the public copy of one, sealed by this portal.",
+            "This PDF is not an executed Data Privacy Agreement, nor the public copy of one, sealed by this portal; "
+            "nor, byte for byte, a copy a district uploaded of an agreement signed outside the portal.",
             sha256=sha256,
         )
     if seal.intact and seal.trusted and claimed.sha256 == sha256:
         return _intact(claimed, sha256, exactly=False)
     return _altered(claimed, sha256)
+
+
+def _uploaded(sha256: str) -> Outcome | None:
+    """A copy a district uploaded of an agreement signed outside the portal (issue 12), byte for byte. The portal
+    sealed nothing of it, so it says which copy this is and no more; a changed copy of it matches nothing and reads
+    as unknown (there is no seal to tell what changed). One query."""
+    document = (
+        AgreementDocument.objects.defer("pdf", "public_source")
+        .select_related("agreement__agency", "agreement__contractor", "outside_signing")
+        .filter(kind=AgreementDocument.Kind.UPLOADED, sha256=sha256)
+        .first()
+    )
+    if document is None:
+        return None
+    agreement = document.agreement
+    signing = getattr(document, "outside_signing", None)
+    day = timezone.localdate(signing.uploaded_at if signing else document.created_at)
+    message = (
+        f"This is the copy of the agreement between {agreement.agency.name} and {agreement.contractor.legal_name} "
+        f"that the district uploaded on {day:%B} {day.day}, {day.year}. It was signed outside the portal and is not "
+        "sealed by it."
+    )
+    return Outcome("uploaded", message, document, sha256)
 
 
 def _original_prefix_of(data: bytes) -> AgreementDocument | None:

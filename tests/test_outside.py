@@ -7,11 +7,12 @@ from datetime import date, timedelta
 
 import pytest
 from django.core import mail
+from django.urls import reverse
 from django.utils import timezone
 
 from agreements.deadlines.sweep import sweep_run
 from agreements.models import Agreement, AgreementDocument, Obligation, OutboundEmail, OutsideSigning, StatusChange
-from agreements.outside import OutsideTerms, outside_agreement_record, outside_missing
+from agreements.outside import OutsideTerms, outside_agreement_complete, outside_agreement_record, outside_missing
 from dpa_portal.errors import EXISTS, FORBIDDEN, ApplicationError
 from exhibits.models import SupplementalInformation
 from vendors.models import Subcontractor
@@ -243,3 +244,271 @@ def test_the_sweep_sends_nothing_for_what_was_past_at_import_and_the_7_day_remin
     sent = list(OutboundEmail.objects.values_list("template", "to"))
     assert len(sent) == 1 and sent[0][0] == "deadline_reminder"
     assert set(sent[0][1]) == {district_admin.email, vendor_admin.email}
+
+
+def test_the_district_dashboard_lists_duties_past_at_import_for_review(
+    client, catalogues, district, district_admin, vendor, signed_pdf, with_totp
+):
+    today = timezone.localdate()
+    ended = record(
+        district,
+        district_admin,
+        vendor,
+        signed_pdf,
+        contract_start=today - timedelta(days=565),
+        contract_end=today - timedelta(days=200),
+    )
+    with_totp(district_admin)
+    client.force_login(district_admin)
+    page = client.get(reverse("district_dashboard", args=[district.slug])).content.decode()
+    assert 'id="outside-review"' in page
+    assert "Return or destroy the data and certify its destruction" in page
+    assert reverse("agreement_detail", args=[ended.pk]) in page
+
+
+def test_the_dashboards_to_complete_panel_costs_the_same_queries_for_more_agreements(
+    client, catalogues, district, district_admin, vendor, signed_pdf, with_totp, django_assert_num_queries
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    for n in range(2):
+        record(district, district_admin, vendor, None, source=f"few-{n}")
+    with_totp(district_admin)
+    client.force_login(district_admin)
+    url = reverse("district_dashboard", args=[district.slug])
+    client.get(url)  # warm the session and caches
+    with CaptureQueriesContext(connection) as few:
+        page = client.get(url).content.decode()
+    assert "2 agreements signed outside the portal lack something" in page
+    for n in range(5):
+        record(district, district_admin, vendor, None, source=f"more-{n}")
+    with django_assert_num_queries(len(few.captured_queries)):
+        page = client.get(url).content.decode()
+    assert "7 agreements signed outside the portal lack something" in page
+    assert "the signed PDF" in page and "121.3(c) item 4: challenges to data accuracy" in page
+
+
+# --- 3. the agreement page for both parties ----------------------------------------------------------------------
+
+
+@pytest.fixture
+def imported(catalogues, district, vendor, signed_pdf, people):
+    admin = people["district_admin"]
+    admin.first_name, admin.last_name = "Dana", "Admin"
+    admin.save()
+    return record(district, admin, vendor, signed_pdf, data_transition="", accuracy_challenges="")
+
+
+def test_the_page_says_signed_outside_the_portal_and_offers_the_pdf_to_both_parties(
+    client, imported, people, signed_pdf
+):
+    today = timezone.localdate()
+    for persona in ("district_admin", "district_viewer", "vendor_admin", "vendor_editor"):
+        client.force_login(people[persona])
+        page = client.get(reverse("agreement_detail", args=[imported.pk])).content.decode()
+        assert f"Signed outside the portal, uploaded on {today:%B} {today.day}, {today.year} by Dana Admin." in page
+        assert imported.outside_signing.document.sha256 in page
+        assert "not provided by the district" in page  # items 3 and 4
+        assert "read from the PDF, please confirm" in page  # the end date
+        assert 'id="signing"' not in page and "Sign for" not in page and "Exhibit C.1" not in page
+        pdf = client.get(reverse("outside_document", args=[imported.pk]))
+        assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf"
+        assert b"".join(pdf) == signed_pdf
+        assert pdf["X-Content-SHA256"] == hashlib.sha256(signed_pdf).hexdigest()
+        assert ("Complete this agreement" in page) == (persona == "district_admin")
+
+
+# The pages of an agreement signed outside the portal, and who gets past their access check (the others get a 404,
+# the anonymous the sign-in page); tests/test_authorization.py reads this table.
+PARTIES = {"district_admin", "district_reviewer", "district_viewer", "vendor_admin", "vendor_editor"}
+PAGES = [("outside_document", "get", PARTIES), ("outside_complete", "post", {"district_admin"})]
+PERSONAS = [
+    "anonymous",
+    "district_admin",
+    "district_reviewer",
+    "district_viewer",
+    "vendor_admin",
+    "vendor_editor",
+    "other_district",
+    "other_vendor",
+]
+
+
+@pytest.mark.parametrize(("name", "method", "allowed"), PAGES, ids=[p[0] for p in PAGES])
+def test_each_page_refuses_every_wrong_persona(client, imported, people, name, method, allowed):
+    url = reverse(name, args=[imported.pk])
+    for persona in PERSONAS:
+        client.logout()
+        if people[persona]:
+            client.force_login(people[persona])
+        response = getattr(client, method)(url, {})
+        if persona == "anonymous":
+            assert response.status_code == 302 and "/accounts/login/" in response["Location"], persona
+        elif persona in allowed:
+            assert response.status_code in (200, 302), (persona, response.status_code)
+        else:
+            assert response.status_code == 404, (persona, response.status_code)
+
+
+@pytest.mark.parametrize("persona", ["anonymous", "other_district", "other_vendor"])
+def test_outsiders_get_neither_the_page_nor_the_pdf(client, imported, people, persona):
+    if people[persona]:
+        client.force_login(people[persona])
+    for url in (reverse("agreement_detail", args=[imported.pk]), reverse("outside_document", args=[imported.pk])):
+        response = client.get(url)
+        assert response.status_code == (302 if persona == "anonymous" else 404)
+
+
+def test_a_district_admin_completes_what_is_missing_and_confirms_what_was_read(client, imported, people):
+    client.force_login(people["district_admin"])
+    url = reverse("outside_complete", args=[imported.pk])
+    response = client.post(
+        url,
+        {
+            "data_transition": "Returned as CSV within 30 days, then destroyed.",
+            "accuracy_challenges": "Through the district's records office.",
+            "purposes": "An attempt to overwrite what was given",  # not offered: ignored
+            "confirm": "on",
+        },
+    )
+    assert response.status_code == 302
+    agreement = Agreement.objects.select_related("outside_signing", "supplemental_information").get(pk=imported.pk)
+    assert agreement.supplemental_information.data_transition_details.startswith("Returned as CSV")
+    assert agreement.outside_signing.accuracy_challenges == "Through the district's records office."
+    assert agreement.supplemental_information.purposes == "Reading practice for grades K-5."
+    assert agreement.outside_signing.read_from_pdf == []
+    assert outside_missing(agreement) == []
+    assert StatusChange.objects.filter(agreement=agreement, note__startswith="Completed by the district:").exists()
+    page = client.get(reverse("agreement_detail", args=[imported.pk])).content.decode()
+    assert "not provided by the district" not in page
+    assert "please confirm</span>" not in page
+    assert "Complete this agreement" not in page  # nothing left to give
+
+
+def test_the_service_fills_only_what_is_missing(catalogues, district, district_admin, vendor):
+    agreement = record(district, district_admin, vendor, None, service_agreement_date=None, purposes="")
+    filled = outside_agreement_complete(
+        agreement=agreement,
+        actor=district_admin,
+        terms=terms_for(vendor, service_agreement_date=date(2025, 5, 1), purposes="Given now", encryption="Other"),
+    )
+    assert set(filled) == {"service_agreement_date", "purposes", "data_transition", "accuracy_challenges"} - {
+        "data_transition",
+        "accuracy_challenges",
+    }
+    agreement.refresh_from_db()
+    assert agreement.service_agreement_date == date(2025, 5, 1)
+    assert agreement.supplemental_information.encryption_details == "AES-256 at rest, TLS 1.2 in motion."
+    assert outside_agreement_complete(agreement=agreement, actor=district_admin, terms=terms_for(vendor)) == []
+
+
+@pytest.mark.parametrize(
+    "persona", ["anonymous", "district_reviewer", "district_viewer", "vendor_admin", "vendor_editor", "other_district"]
+)
+def test_only_a_district_admin_may_complete(client, imported, people, persona):
+    if people[persona]:
+        client.force_login(people[persona])
+    response = client.post(reverse("outside_complete", args=[imported.pk]), {"data_transition": "Hijacked"})
+    assert response.status_code == (302 if persona == "anonymous" else 404)
+    if persona == "anonymous":
+        assert "/accounts/login/" in response["Location"]
+    assert SupplementalInformation.objects.get(agreement=imported).data_transition_details == ""
+
+
+def test_a_portal_agreement_is_not_completed_this_way(client, agreement, people, district):
+    from agreements.models import DistrictMembership
+
+    admin = people["district_admin"]
+    assert DistrictMembership.objects.filter(user=admin, agency=district).exists()
+    client.force_login(admin)
+    response = client.post(reverse("outside_complete", args=[agreement.pk]), {"purposes": "x"})
+    assert response.status_code == 404
+
+
+# --- 5. the vendor that joins later, and a renewal ---------------------------------------------------------------
+
+
+def test_a_vendor_that_joins_later_finds_the_imported_agreement(client, imported, people, signed_pdf):
+    client.force_login(people["vendor_admin"])
+    dashboard = client.get(reverse("vendor_dashboard", args=[imported.contractor.slug])).content.decode()
+    assert reverse("agreement_detail", args=[imported.pk]) in dashboard
+    assert client.get(reverse("agreement_detail", args=[imported.pk])).status_code == 200
+    assert b"".join(client.get(reverse("outside_document", args=[imported.pk]))) == signed_pdf
+    client.force_login(people["other_vendor"])
+    other = client.get(
+        reverse("vendor_dashboard", args=[people["other_vendor"].contractor_memberships.get().contractor.slug])
+    )
+    assert reverse("agreement_detail", args=[imported.pk]) not in other.content.decode()
+
+
+def test_a_renewal_starts_from_the_imported_agreement_and_goes_to_its_contact(client, catalogues, district, vendor):
+    from accounts.models import Invitation
+    from agreements.services import agreement_amend
+    from exhibits.models import AnswerReuse
+
+    from . import personas
+    from .helpers import with_totp
+
+    admin = with_totp(personas.district_user(district))
+    old = record(district, admin, vendor, None, data_transition="Returned, then destroyed.")
+    renewal = agreement_amend(agreement=old, actor=admin, kind=Agreement.Kind.RENEWAL)
+    assert renewal.status == S.DRAFT and renewal.previous == old and renewal.kind == Agreement.Kind.RENEWAL
+    assert renewal.contract_start == old.contract_end + timedelta(days=1)
+    info = renewal.supplemental_information
+    assert info.purposes == "Reading practice for grades K-5."
+    assert info.data_transition_details == "Returned, then destroyed."
+    assert info.security_measures == "Encrypted databases in US regions."
+    assert [s.name for s in info.subcontractors.all()] == ["Cloud Hosting Co"]
+    assert AnswerReuse.objects.get(agreement=renewal).source == old
+    # The vendor has nobody here: the page offers the contact recorded with the old agreement, and the send invites it.
+    client.force_login(admin)
+    page = client.get(reverse("agreement_detail", args=[renewal.pk])).content.decode()
+    assert 'value="pat@learning-tools.example"' in page
+    client.post(reverse("agreement_send", args=[renewal.pk]), {"contact_email": "pat@learning-tools.example"})
+    renewal.refresh_from_db()
+    assert renewal.status == S.WITH_VENDOR
+    assert Invitation.objects.filter(email="pat@learning-tools.example", agreement=renewal).exists()
+
+
+# --- 6. termination ------------------------------------------------------------------------------------------------
+
+
+def test_terminating_an_imported_agreement_names_the_uploaded_copy(
+    catalogues, district, district_admin, vendor, signed_pdf
+):
+    import io
+
+    from pypdf import PdfReader
+
+    from agreements.deadlines.services.ending import agreement_terminate
+    from agreements.signing import termination_record_prepare
+
+    agreement = record(district, district_admin, vendor, signed_pdf)
+    uploaded = agreement.outside_signing.document
+    agreement_terminate(
+        agreement=agreement,
+        actor=district_admin,
+        effective_on=timezone.localdate(),
+        basis="notice",
+        reason="The service was discontinued.",
+    )
+    agreement.refresh_from_db()
+    assert agreement.status == S.TERMINATED
+    assert Obligation.objects.get(agreement=agreement, kind=K.RETURN_DESTROY).is_open
+    record_doc = termination_record_prepare(agreement_id=agreement.pk)
+    assert record_doc.kind == AgreementDocument.Kind.TERMINATION_RECORD
+    text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(bytes(record_doc.pdf))).pages)
+    text = " ".join(text.split())
+    assert uploaded.document_id in text and uploaded.sha256[:20] in text.replace(" ", "")
+    assert "signed outside the portal" in text and "not sealed by the portal" in text
+    assert "Executed DPA: document" not in text
+
+
+def test_no_public_copy_is_scheduled_or_due_for_an_imported_agreement(catalogues, district, district_admin, vendor):
+    from agreements.signing import public_copies_due, public_copies_schedule
+
+    agreement = record(district, district_admin, vendor, None)
+    assert public_copies_schedule(Agreement.objects.filter(pk=agreement.pk)) == 0
+    Agreement.objects.filter(pk=agreement.pk).update(public_copy_due=True)  # as a posting change elsewhere might
+    assert agreement.pk not in public_copies_due()

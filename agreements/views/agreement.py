@@ -12,9 +12,10 @@ from vendors.models import ContractorMembership
 from .. import render_jobs, services
 from ..access import DISTRICT_ADMIN, DISTRICT_REVIEWERS, member_required
 from ..forms import AgreementTermForm, DecisionForm, SendToVendorForm
-from ..models import Agreement, AgreementDocument, statuses
+from ..models import Agreement, AgreementDocument, OutsideSigning, statuses
 from ..signing import public_copy_current, signing_side
 from .ending import ending_context
+from .outside import outside_context, outside_of
 from .steps import district_admin_only, form_step_take, step_take
 from .term import term_context
 
@@ -53,6 +54,17 @@ def detail(request, agreement, side, role):
     if can["send"]:
         has_staff = ContractorMembership.objects.filter(contractor=agreement.contractor_id).exists()
         context.update(send_form=SendToVendorForm(), vendor_has_staff=has_staff)
+        if not has_staff and agreement.previous_id:
+            # A renewal or amendment of an agreement signed outside the portal goes to the contact recorded with it
+            # while the vendor has nobody here (issue 12); the district may change it.
+            contact = OutsideSigning.objects.filter(agreement=agreement.previous_id).values_list(
+                "vendor_contact_email", flat=True
+            )
+            context["vendor_contact"] = contact.first() or ""
+    # An agreement signed outside the portal (issue 12): no signing steps; the copy as uploaded, what it lacks.
+    outside = outside_of(agreement) if agreement.status in statuses.POSTED else None
+    if outside is not None:
+        context.update(outside_context(agreement, outside, info=context["info"], side=side, role=role))
     if can["edit_term"]:
         context["term_form"] = AgreementTermForm(instance=agreement)
     if can["decide"]:
@@ -64,7 +76,7 @@ def detail(request, agreement, side, role):
     context["documents"] = {d.kind: d for d in agreement.documents.exclude(kind=public).defer("pdf", "public_source")}
     context["documents"]["public_copy"] = public_copy_current(agreement)
     context["signing_as"] = signing_side(agreement, request.user)
-    context["show_signing"] = agreement.status in statuses.SIGNING + statuses.POSTED
+    context["show_signing"] = agreement.status in statuses.SIGNING + statuses.POSTED and outside is None
     context["posted_statuses"] = statuses.POSTED
     # A document the portal failed to render, or gave up on (issue 10): the page says so, to both parties.
     context["render_failures"] = render_jobs.failures(agreement) if context["show_signing"] else []

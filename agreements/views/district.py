@@ -26,6 +26,9 @@ def dashboard(request, agency, membership):
     page = Paginator(selectors.agreement_list(agency=agency, **filters), PAGE_SIZE).get_page(request.GET.get("page"))
     vendors = Contractor.objects.filter(agreements__agency=agency).distinct().order_by("legal_name")
     products = Product.objects.filter(agreements__agency=agency).distinct().order_by("name")
+    # Agreements signed outside the portal that the district has still to complete, and their duties that were past
+    # when imported (issue 12): listed here to review, never e-mailed as overdue.
+    outside_count, outside_listed = selectors.outside_to_complete(agency=agency)
     return render(
         request,
         "agreements/district_dashboard.html",
@@ -40,6 +43,9 @@ def dashboard(request, agency, membership):
             "statuses": Agreement.Status.choices,
             "missing_term": selectors.agreements_missing_term(agency=agency),
             "complaint_contact_missing": complaint_contact_missing(agency),
+            "outside_count": outside_count,
+            "outside_listed": outside_listed,
+            "outside_review": selectors.outside_review_duties(agency=agency),
         },
     )
 
