@@ -257,6 +257,9 @@ class OutsideCompleteForm(forms.Form):
     appr_data = forms.BooleanField(required=False, label="APPR data")
     vendor_contact_name = forms.CharField(required=False, max_length=200, label="Vendor contact's name")
     vendor_contact_email = forms.EmailField(required=False, label="Vendor contact's e-mail")
+    pdf = forms.FileField(
+        required=False, label="The signed PDF", help_text="The agreement as signed, a PDF of at most 20 MB."
+    )
     confirm = forms.BooleanField(
         required=False,
         label="The values marked \u201cread from the PDF\u201d are right",
@@ -286,13 +289,26 @@ class OutsideCompleteForm(forms.Form):
             "vendor_contact_name": bool(outside.vendor_contact_name),
             "vendor_contact_email": bool(outside.vendor_contact_email),
             "confirm": not outside.read_from_pdf,
+            "pdf": outside.document_id is not None,
         }
         for name, done in given.items():
             if done:
                 del self.fields[name]
         for field in self.fields.values():
             checkbox = isinstance(field.widget, forms.CheckboxInput)
+            if isinstance(field.widget, forms.FileInput):
+                field.widget.attrs.setdefault("accept", "application/pdf,.pdf")
             field.widget.attrs.setdefault("class", "form-check-input" if checkbox else "form-control")
+
+    def clean_pdf(self):
+        from .outside import MAX_PDF_BYTES
+
+        upload = self.cleaned_data.get("pdf")
+        if upload is None:
+            return None
+        if upload.size > MAX_PDF_BYTES:
+            raise forms.ValidationError("The file is larger than 20 MB.")
+        return upload
 
     def clean_subcontractors(self):
         text = self.cleaned_data.get("subcontractors", "").strip()

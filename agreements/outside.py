@@ -164,6 +164,27 @@ def _has_text(pdf: bytes) -> bool:
     return False
 
 
+def _pdf_text(pdf: bytes | None, has_text: bool | None) -> str:
+    text = OutsideSigning.PdfText
+    if pdf is None:
+        return text.NONE
+    return text.TEXT if (has_text if has_text is not None else _has_text(pdf)) else text.SCANNED
+
+
+def _uploaded_document(agreement, pdf: bytes) -> AgreementDocument:
+    """The signed PDF as the district gave it, byte for byte, with its SHA-256 and a document id; never sealed."""
+    from .signing import document_id_new
+
+    return AgreementDocument.objects.create(
+        agreement=agreement,
+        kind=AgreementDocument.Kind.UPLOADED,
+        pdf=pdf,
+        sha256=hashlib.sha256(pdf).hexdigest(),
+        size=len(pdf),
+        document_id=document_id_new(),
+    )
+
+
 # --- recording ---------------------------------------------------------------------------------------------------
 
 
@@ -186,7 +207,6 @@ def outside_agreement_record(
     from exhibits.models import Framework, SecurityPlan, SupplementalInformation
 
     from .deadlines.services import imported_deadlines_open
-    from .signing import document_id_new
 
     today = today or timezone.localdate()
     access.require_district_staff(actor, agency.pk, access.DISTRICT_ADMIN)
@@ -244,17 +264,7 @@ def outside_agreement_record(
             if subcontractors is not None:
                 info.subcontractors.set(_subcontractors(contractor, subcontractors))
             SecurityPlan.objects.create(agreement=agreement)  # Exhibit C, if any, is in the signed PDF
-            document = None
-            if pdf is not None:
-                document = AgreementDocument.objects.create(
-                    agreement=agreement,
-                    kind=AgreementDocument.Kind.UPLOADED,
-                    pdf=pdf,
-                    sha256=hashlib.sha256(pdf).hexdigest(),
-                    size=len(pdf),
-                    document_id=document_id_new(),
-                )
-            text = OutsideSigning.PdfText
+            document = _uploaded_document(agreement, pdf) if pdf is not None else None
             OutsideSigning.objects.create(
                 agreement=agreement,
                 uploaded_at=now,
@@ -262,9 +272,7 @@ def outside_agreement_record(
                 uploaded_by_name=name,
                 document=document,
                 source_filename=(pdf_filename or "")[:255],
-                pdf_text=text.NONE
-                if pdf is None
-                else (text.TEXT if (pdf_has_text if pdf_has_text is not None else _has_text(pdf)) else text.SCANNED),
+                pdf_text=_pdf_text(pdf, pdf_has_text),
                 read_from_pdf=sorted(set(terms.read_from_pdf)),
                 accuracy_model_wording=terms.exhibit_b is not None,
                 vendor_contact_name=terms.vendor_contact_name.strip()[:200],
@@ -360,18 +368,29 @@ def _subcontractors(contractor, given: list) -> list:
 # --- what is missing, and completing it ---------------------------------------------------------------------------
 
 
-def outside_agreement_complete(*, agreement, actor, terms: OutsideTerms, confirm: bool = False) -> list[str]:
+def outside_agreement_complete(
+    *,
+    agreement,
+    actor,
+    terms: OutsideTerms,
+    confirm: bool = False,
+    pdf: bytes | None = None,
+    pdf_filename: str = "",
+    pdf_has_text: bool | None = None,
+) -> list[str]:
     """Fill in what the agreement still lacks from `terms`, never overwriting what the district gave: for an import
     row that matches an imported agreement, and for the agreement page's "Complete this agreement" form. With
-    `confirm`, the values read from the PDF are confirmed as they stand (the list is emptied). Returns the names of
-    the fields filled (FIELD_LABELS' keys, plus "confirmed"); [] when nothing changed. A date that completes the term
-    opens its deadlines as at import; an end date already past expires the agreement."""
+    `confirm`, the values read from the PDF are confirmed as they stand (the list is emptied); `pdf`, the signed copy
+    of an agreement recorded without one, is kept as given. Returns the names of the fields filled (FIELD_LABELS'
+    keys, "pdf", "confirmed"); [] when nothing changed. A date that completes the term opens its deadlines as at
+    import; an end date already past expires the agreement."""
     from exhibits.models import SupplementalInformation as Info
 
     from .deadlines.services import imported_deadlines_open
     from .services import agreement_transition
 
     access.require_district_staff(actor, agreement.agency_id, access.DISTRICT_ADMIN)
+    _check_pdf(pdf, pdf_filename)
     today = timezone.localdate()
     filled: list[str] = []
     with transaction.atomic():
@@ -457,11 +476,18 @@ def outside_agreement_complete(*, agreement, actor, terms: OutsideTerms, confirm
             outside.read_from_pdf = []
             outside_fields.append("read_from_pdf")
             filled.append("confirmed")
+        if pdf is not None and outside.document_id is None:
+            outside.document = _uploaded_document(locked, pdf)
+            outside.pdf_text = _pdf_text(pdf, pdf_has_text)
+            outside.source_filename = (pdf_filename or "")[:255]
+            outside_fields += ["document", "pdf_text", "source_filename"]
+            filled.append("pdf")
         if outside_fields:
             outside.save(update_fields=outside_fields)
 
         if filled:
-            said = ", ".join(FIELD_LABELS.get(f, "the values read from the PDF confirmed") for f in filled)
+            words = {"pdf": "the signed PDF", "confirmed": "the values read from the PDF confirmed"}
+            said = ", ".join(FIELD_LABELS.get(f) or words[f] for f in filled)
             StatusChange.objects.create(
                 agreement=locked,
                 actor=actor,

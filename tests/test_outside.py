@@ -7,6 +7,7 @@ from datetime import date, timedelta
 
 import pytest
 from django.core import mail
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
@@ -16,6 +17,8 @@ from agreements.outside import OutsideTerms, outside_agreement_complete, outside
 from dpa_portal.errors import EXISTS, FORBIDDEN, ApplicationError
 from exhibits.models import SupplementalInformation
 from vendors.models import Subcontractor
+
+from .helpers import ESCAPED, HOSTILE
 
 S = Agreement.Status
 K = Obligation.Kind
@@ -512,3 +515,79 @@ def test_no_public_copy_is_scheduled_or_due_for_an_imported_agreement(catalogues
     assert public_copies_schedule(Agreement.objects.filter(pk=agreement.pk)) == 0
     Agreement.objects.filter(pk=agreement.pk).update(public_copy_due=True)  # as a posting change elsewhere might
     assert agreement.pk not in public_copies_due()
+
+
+# --- more of recording and completing --------------------------------------------------------------------------------
+
+
+def test_a_portal_archives_exhibit_b_is_set_exactly(catalogues, district, district_admin, vendor):
+    exhibit_b = {
+        "purposes": "Archived purposes",
+        "receives_student_pii": True,
+        "receives_appr_data": True,
+        "subcontractor_use": "will_use",
+        "data_transition_details": "",
+        "correction_days": 14,
+        "storage_third_party_cloud": True,
+        "storage_contractor_hosted": False,
+        "storage_other": True,
+        "storage_other_description": "A district data center",
+        "security_measures": "Archived security",
+        "encryption_details": "",
+        "subcontractors": [
+            {"name": "Archive Host", "purpose": "Hosting", "receives_pii": True, "written_agreement": True},
+        ],
+    }
+    agreement = record(
+        district, district_admin, vendor, None, exhibit_b=exhibit_b, purposes="ignored", read_from_pdf=[]
+    )
+    info = SupplementalInformation.objects.get(agreement=agreement)
+    assert info.purposes == "Archived purposes" and info.correction_days == 14
+    assert info.receives_appr_data and info.storage_other and info.storage_other_description == "A district data center"
+    sub = info.subcontractors.get()
+    assert (sub.name, sub.purpose, sub.receives_pii, sub.written_agreement) == ("Archive Host", "Hosting", True, True)
+    assert agreement.outside_signing.accuracy_model_wording
+    # The model DPA's wording gives items 3, 4 and 6: only the signed PDF is missing.
+    assert outside_missing(Agreement.objects.get(pk=agreement.pk)) == ["the signed PDF"]
+
+
+def test_the_signed_pdf_given_later_is_kept_as_given(client, catalogues, district, vendor, signed_pdf, people):
+    admin = people["district_admin"]
+    agreement = record(district, admin, vendor, None)
+    assert "the signed PDF" in outside_missing(Agreement.objects.get(pk=agreement.pk))
+    client.force_login(admin)
+    page = client.get(reverse("agreement_detail", args=[agreement.pk])).content.decode()
+    assert 'enctype="multipart/form-data"' in page and 'name="pdf"' in page
+    upload = SimpleUploadedFile("signed.pdf", signed_pdf, content_type="application/pdf")
+    client.post(reverse("outside_complete", args=[agreement.pk]), {"pdf": upload})
+    outside = OutsideSigning.objects.select_related("document").get(agreement=agreement)
+    assert bytes(outside.document.pdf) == signed_pdf and outside.source_filename == "signed.pdf"
+    assert outside.document.sha256 == hashlib.sha256(signed_pdf).hexdigest()
+    # A second PDF never replaces the first.
+    assert (
+        outside_agreement_complete(agreement=agreement, actor=admin, terms=terms_for(vendor), pdf=b"%PDF-1.7 x") == []
+    )
+    assert bytes(AgreementDocument.objects.get(agreement=agreement).pdf) == signed_pdf
+
+
+def test_an_end_date_given_later_that_is_past_expires_the_agreement(catalogues, district, district_admin, vendor):
+    agreement = record(district, district_admin, vendor, None, contract_end=None)
+    assert not Obligation.objects.filter(agreement=agreement).exists()
+    ended = timezone.localdate() - timedelta(days=60)
+    filled = outside_agreement_complete(
+        agreement=agreement, actor=district_admin, terms=terms_for(vendor, contract_end=ended)
+    )
+    assert "contract_end" in filled
+    agreement.refresh_from_db()
+    assert agreement.status == S.EXPIRED and agreement.contract_end == ended
+    destroy = Obligation.objects.get(agreement=agreement, kind=K.RETURN_DESTROY)
+    assert destroy.due_on == ended + timedelta(days=30) and "review it" in destroy.due_explanation
+    assert not OutboundEmail.objects.exists()
+
+
+def test_what_the_district_typed_is_escaped_on_the_page(client, catalogues, district, vendor, people):
+    admin = people["district_admin"]
+    agreement = record(district, admin, vendor, None, purposes=HOSTILE, subcontractor_terms=HOSTILE)
+    client.force_login(admin)
+    page = client.get(reverse("agreement_detail", args=[agreement.pk])).content.decode()
+    assert HOSTILE not in page and page.count(ESCAPED) >= 2

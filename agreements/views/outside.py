@@ -83,7 +83,7 @@ def complete(request, agreement, side, role):
     if outside is None:
         raise Http404
     info = agreement.supplemental_information
-    form = OutsideCompleteForm(request.POST, agreement=agreement, outside=outside, info=info)
+    form = OutsideCompleteForm(request.POST, request.FILES, agreement=agreement, outside=outside, info=info)
     if not form.is_valid():
         form_errors(request, form)
         return redirect("agreement_detail", pk=agreement.pk)
@@ -93,6 +93,8 @@ def complete(request, agreement, side, role):
             actor=request.user,
             terms=form.terms(agreement.contractor),
             confirm=bool(form.cleaned_data.get("confirm")),
+            pdf=upload.read() if (upload := form.cleaned_data.get("pdf")) else None,
+            pdf_filename=upload.name if upload else "",
         )
         if filled:
             messages.success(request, "Saved. The public page shows what you gave from now on.")
