@@ -308,12 +308,38 @@ AGREEMENT = _object(
 
 BILL_OF_RIGHTS = _object({"version": INT, "title": STR, "preamble": STR, "items": _list(STR), "effective_date": DATE})
 
+# A district's own details as the portal holds them (its address, where breach notices go, its Data Protection
+# Office, where parents send complaints, whether it posts Exhibit C): the fields of agreements.EducationalAgency.
+DISTRICT_DETAILS = (
+    "kind",
+    "street_address",
+    "city",
+    "state",
+    "postal_code",
+    "breach_notice_name",
+    "breach_notice_title",
+    "breach_notice_street_address",
+    "breach_notice_city",
+    "breach_notice_state",
+    "breach_notice_postal_code",
+    "breach_notice_email",
+    "data_protection_office_name",
+    "data_protection_office_email",
+    "complaint_contact_name",
+    "complaint_email",
+    "complaint_mail_address",
+    "complaint_phone",
+    "complaint_url",
+)
+
 OWNER = _object(
     {
         "kind": _enum("district", "vendor"),
         "name": STR,
         "slug": STR,
         "website": STR,
+        # A district's details (DISTRICT_DETAILS, and post_exhibit_c); null in a vendor's archive.
+        "details": _object({**dict.fromkeys(DISTRICT_DETAILS, STR), "post_exhibit_c": BOOL}, nullable=True),
         # A district's published Bills of Rights, newest first; null in a vendor's archive.
         "bills_of_rights": _list(BILL_OF_RIGHTS, nullable=True),
     }

@@ -371,11 +371,16 @@ def _owner(owner, vendor: bool) -> dict:
             }
             for b in BillOfRights.objects.filter(agency=owner).order_by("-version")
         ]
+    details = None
+    if not vendor:
+        details = {field: getattr(owner, field) for field in archive_schema.DISTRICT_DETAILS}
+        details["post_exhibit_c"] = owner.post_exhibit_c
     return {
         "kind": "vendor" if vendor else "district",
         "name": owner.legal_name if vendor else owner.name,
         "slug": owner.slug,
         "website": owner.website,
+        "details": details,
         "bills_of_rights": bills,
     }
 

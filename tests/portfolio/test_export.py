@@ -236,6 +236,7 @@ def test_a_district_archive_holds_every_agreement_with_all_it_holds(world, distr
     assert schema_errors(portfolio, archive_schema.SCHEMA) == []
     assert (portfolio["schema"], portfolio["version"]) == ("dpa-portal/portfolio", 1)
     assert portfolio["owner"]["slug"] == "hometown-csd"
+    assert portfolio["owner"]["details"]["kind"] == "school_district"
     records = {r["id"]: r for r in portfolio["agreements"]}
     assert set(records) == {world["executed"].pk, world["others"].pk, world["draft"].pk}  # not the other district's
     record = records[world["executed"].pk]
@@ -315,7 +316,8 @@ def test_a_vendor_archive_holds_only_its_own_agreements_and_never_the_districts_
     assert set(records) == {world["executed"].pk, world["elsewhere"].pk}
     record = records[world["executed"].pk]
     assert record["review_comments"] is None and record["parent_requests"] is None
-    assert portfolio["parent_requests_without_agreement"] is None and portfolio["owner"]["bills_of_rights"] is None
+    assert portfolio["parent_requests_without_agreement"] is None
+    assert portfolio["owner"]["bills_of_rights"] is None and portfolio["owner"]["details"] is None
     assert [b["id"] for b in record["breach_reports"]] == [world["reported"].pk]  # not the district's own record
     evidence = {s["side"]: (s["ip_address"], s["user_agent"], s["email"]) for s in record["signatures"]}
     assert evidence["district"] == (None, None, None)
