@@ -21,7 +21,7 @@ def import_job_of(agency, pk: int) -> ImportJob | None:
 
 def import_rows_page(job: ImportJob, page_number):
     """A page of the job's rows with their vendor and agreements: the same number of queries for any page."""
-    rows = job.rows.select_related("vendor_match", "agreement_match", "agreement").order_by("number")
+    rows = job.rows.select_related("vendor_match").order_by("number")
     return Paginator(rows, ROWS_PER_PAGE).get_page(page_number)
 
 

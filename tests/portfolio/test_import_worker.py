@@ -11,7 +11,7 @@ from portfolio.models import ImportJob
 from ..test_celery import celery_worker  # noqa: F401 (a fixture)
 from .test_import_views import agreement_row, blank_pdf, csv_bytes, upload, zip_bytes
 
-ROWS = 120
+ROWS = 60
 
 
 def wait_for(job: ImportJob, status: str, log) -> ImportJob:
