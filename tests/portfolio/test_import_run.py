@@ -238,3 +238,44 @@ def test_a_job_that_is_not_importing_is_left_alone(catalogues, district, distric
     assert import_batch(job_id=job.pk) is False  # read, not confirmed: the import does not start by itself
     assert job.rows.get().outcome == "pending"
     assert not Agreement.objects.exists()
+
+
+def test_a_dry_run_cut_short_goes_on_after_its_last_stored_row(catalogues, district, district_admin):
+    """Each slice stores its rows in chunks of 50 with the job's progress; the next slice (the task queued again, or
+    the sweep after a killed worker) reads the files again and goes on after the last stored row."""
+    rows = [agreement_row(n, pdf_file="") for n in range(1, 131)]
+    job = import_start(
+        agency=district, actor=district_admin, sheet_file=ContentFile(csv_bytes(rows), name="agreements.csv")
+    )
+    assert import_read_step(job_id=job.pk, budget=0) is True  # one chunk, then out of time
+    job.refresh_from_db()
+    assert (job.status, job.rows_done, job.rows_total, job.rows.count()) == ("reading", 50, 130, 50)
+    assert import_read_step(job_id=job.pk, budget=0) is True
+    assert import_read_step(job_id=job.pk, budget=0) is False  # the last 30 rows, and the job is read
+    job.refresh_from_db()
+    assert (job.status, job.rows_done, job.rows.count()) == ("ready", 130, 130)
+    assert list(job.rows.values_list("number", flat=True)) == list(range(2, 132))
+
+
+def test_the_sweep_queues_each_silent_job_once_with_its_step(catalogues, district, district_admin, monkeypatch):
+    from portfolio import tasks
+
+    queued = []
+    monkeypatch.setattr(tasks.import_read, "delay", lambda pk: queued.append(("read", pk)))
+    monkeypatch.setattr(tasks.import_run, "delay", lambda pk: queued.append(("run", pk)))
+    old = timezone.now() - timedelta(minutes=10)
+    common = {"agency": district, "created_by_name": "Dana", "sheet": "x.csv", "sheet_name": "x.csv"}
+    reading = ImportJob.objects.create(status="reading", heartbeat_at=old, **common)
+    importing = ImportJob.objects.create(status="importing", heartbeat_at=old, **common)
+    ImportJob.objects.create(status="importing", heartbeat_at=timezone.now(), **common)  # its worker is alive
+    ImportJob.objects.create(status="ready", heartbeat_at=old, **common)  # waits for a person, not a worker
+    assert tasks.imports_sweep() == 2
+    assert sorted(queued) == [("read", reading.pk), ("run", importing.pk)]
+    assert tasks.imports_sweep() == 0  # claimed: its heartbeat moved on
+
+
+def test_the_report_is_safe_to_open_in_a_spreadsheet(catalogues, district, district_admin):
+    rows = [agreement_row(1, vendor='=HYPERLINK("http://evil.example","click")', pdf_file="")]
+    job = run(import_confirm(job=start(district, district_admin, csv_bytes(rows)), actor=district_admin))
+    lines = list(csv.reader(io.StringIO(b"".join(report_csv(job)).decode("utf-8-sig"))))
+    assert lines[1][1] == '\'=HYPERLINK("http://evil.example","click")'

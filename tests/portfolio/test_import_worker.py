@@ -53,3 +53,43 @@ def test_an_import_runs_in_the_worker_from_upload_to_e_mail(celery_worker, catal
     report = client.get(reverse("portfolio_import_report", args=[district.slug, job.pk]))
     assert report["Content-Type"] == "text/csv; charset=utf-8"
     assert b"".join(report.streaming_content).decode("utf-8-sig").count("\r\n") == ROWS + 1
+
+
+def test_two_workers_never_take_the_same_batch(transactional_db, catalogues, district, district_admin):
+    """While one worker holds the job (its batch's transaction has the job's row locked), another's batch finds it
+    taken (SKIP LOCKED) and leaves at once, importing nothing; once the first commits, the next batch goes on."""
+    import threading
+
+    from django.core.files.base import ContentFile
+    from django.db import connection, transaction
+
+    from portfolio.imports import import_batch, import_confirm, import_read_step, import_start
+
+    rows = [agreement_row(n, pdf_file="") for n in range(1, 4)]
+    job = import_start(agency=district, actor=district_admin, sheet_file=ContentFile(csv_bytes(rows), name="a.csv"))
+    while import_read_step(job_id=job.pk, budget=60):
+        pass
+    job.refresh_from_db()
+    import_confirm(job=job, actor=district_admin)
+    held, release = threading.Event(), threading.Event()
+
+    def first_worker():
+        try:
+            with transaction.atomic():
+                ImportJob.objects.select_for_update().get(pk=job.pk)
+                held.set()
+                release.wait(30)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=first_worker)
+    thread.start()
+    try:
+        assert held.wait(30)
+        assert import_batch(job_id=job.pk) is False
+        assert job.rows.filter(outcome="pending").count() == 3
+    finally:
+        release.set()
+        thread.join(30)
+    assert import_batch(job_id=job.pk) is True
+    assert job.rows.filter(outcome="created").count() == 3
