@@ -19,6 +19,20 @@ def import_job_of(agency, pk: int) -> ImportJob | None:
     return ImportJob.objects.filter(agency=agency, pk=pk).select_related("agency", "confirmed_by").first()
 
 
+def same_files_imported(job: ImportJob) -> ImportJob | None:
+    """The district's latest earlier import of the same files (by their SHA-256) that went through, if any."""
+    if not job.sheet_sha256:
+        return None
+    earlier = ImportJob.objects.filter(
+        agency=job.agency_id,
+        sheet_sha256=job.sheet_sha256,
+        archive_sha256=job.archive_sha256,
+        status=ImportJob.Status.DONE,
+        pk__lt=job.pk,
+    )
+    return earlier.order_by("-pk").first()
+
+
 def import_rows_page(job: ImportJob, page_number):
     """A page of the job's rows with their vendor and agreements: the same number of queries for any page."""
     rows = job.rows.select_related("vendor_match").order_by("number")

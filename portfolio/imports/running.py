@@ -29,6 +29,7 @@ from ..matching import name_key
 from ..models import ImportJob, ImportRow
 from ..sheet import csv_safe
 from .common import CHUNK, STALE_AFTER, STEP_SECONDS, merged_values, opened_archive, source_key
+from .reading import SIGNED
 
 log = logging.getLogger(__name__)
 
@@ -104,7 +105,7 @@ def _signed_match(contractor_id: int, values: dict, agency_id: int):
         return None
     candidates = Agreement.objects.filter(
         agency=agency_id, contractor=contractor_id, contract_start=values.get("contract_start")
-    ).exclude(status__in=[Agreement.Status.DRAFT, Agreement.Status.WITHDRAWN])
+    ).filter(status__in=SIGNED)
     for agreement in candidates.prefetch_related("products").select_related("outside_signing"):
         if any(p.name.casefold() in names for p in agreement.products.all()):
             return agreement

@@ -44,7 +44,7 @@ def _job(agency, pk) -> ImportJob:
 @member_required("district", roles=DISTRICT_ADMIN)
 def import_page(request, agency, membership):
     """What the import does, the template, the limits, the upload form and the district's earlier imports."""
-    form = ImportUploadForm(request.POST or None, request.FILES or None)
+    form = ImportUploadForm(request.POST, request.FILES) if request.method == "POST" else ImportUploadForm()
     if request.method == "POST" and form.is_valid():
         with refusal_message(request, form):
             job = import_start(
@@ -96,7 +96,12 @@ def _row_views(page):
 def import_job(request, agency, membership, pk):
     """One import: its progress while the worker works, then its rows and what happens to each."""
     job = _job(agency, pk)
-    context = {"agency": agency, "job": job, "active": job.status in ACTIVE}
+    context = {
+        "agency": agency,
+        "job": job,
+        "active": job.status in ACTIVE,
+        "imported_before": selectors.same_files_imported(job),
+    }
     if job.status in (ImportJob.Status.READY, ImportJob.Status.IMPORTING, ImportJob.Status.DONE):
         page = selectors.import_rows_page(job, request.GET.get("page"))
         context.update(page=page, rows=list(_row_views(page)), counts=selectors.import_counts(job))

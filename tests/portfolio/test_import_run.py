@@ -11,6 +11,7 @@ from datetime import timedelta
 
 import pytest
 from django.core.files.base import ContentFile
+from django.urls import reverse
 from django.utils import timezone
 
 from agreements.models import Agreement, OutboundEmail, OutsideSigning
@@ -134,7 +135,7 @@ def test_hundreds_of_rows_read_confirmed_imported_killed_and_resumed_without_dup
     assert lines[41][5].endswith(f"/agreements/{row.agreement_id}/")
 
 
-def test_the_same_files_twice_change_nothing(catalogues, district, district_admin, portfolio_files):
+def test_the_same_files_twice_change_nothing(catalogues, district, district_admin, portfolio_files, client, with_totp):
     sheet_data, zip_data, _ = portfolio_files
     rows = [agreement_row(n) for n in range(1, 21)]
     sheet_data = csv_bytes(rows)
@@ -147,6 +148,10 @@ def test_the_same_files_twice_change_nothing(catalogues, district, district_admi
     today = timezone.localtime().strftime("%b %-d, %Y")
     assert set(again.rows.values_list("reason", flat=True)) == {f"Already imported on {today}."}
     assert all(row.vendor_score == 100 for row in again.rows.all())  # the vendors are the ones it created
+    with_totp(district_admin)
+    client.force_login(district_admin)
+    page = client.get(reverse("portfolio_import_job", args=[district.slug, again.pk])).content.decode()
+    assert "The same files were imported on " in page and "Skip: <strong>20</strong>" in page
     again = run(import_confirm(job=again, actor=district_admin))
     assert outcomes(again) == {"skipped": 20}
     assert (Agreement.objects.count(), Contractor.objects.count(), OutsideSigning.objects.count()) == before
