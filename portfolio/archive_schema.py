@@ -139,6 +139,8 @@ SIGNATURE = _object(
         "user_agent": STR_OR_NULL,
         "document_id": STR,
         "document_sha256": SHA256,
+        # A drawn signature's image (PNG): its path in the ZIP, signatures/<agreement id>/<side>.png; null if typed.
+        "drawing": STR_OR_NULL,
     }
 )
 
@@ -173,7 +175,8 @@ BREACH_REPORT = _object(
         "source": _enum("portal", "district", "third_party", "vendor_letter"),
         "learned_on": DATE,
         "told_by": STR,
-        "has_letter": BOOL,
+        # The vendor's letter a district attached (a PDF or a scan): its path in the ZIP, breach-letters/<id>/<name>.
+        "letter": STR_OR_NULL,
         "filed_at": DATETIME,
         "incident_date": DATE,
         "discovery_date": DATE,

@@ -21,6 +21,7 @@ import hashlib
 import json
 import logging
 import os
+import shutil
 import tempfile
 import zipfile
 from datetime import timedelta
@@ -32,7 +33,7 @@ from django.conf import settings
 from django.core.files import File
 from django.core.files.storage import default_storage
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Prefetch, Q
 from django.utils import timezone
 
@@ -82,12 +83,15 @@ def export_request(*, actor, agency=None, contractor=None) -> ExportJob:
     else:
         require_vendor_staff(actor, contractor.pk, VENDOR_ADMIN)
         owner = {"contractor": contractor}
-    with transaction.atomic():
-        running = ExportJob.objects.select_for_update().filter(status__in=ACTIVE, **owner).first()
-        if running is not None:
-            return running
-        job = ExportJob.objects.create(requested_by=actor, **owner)
-        transaction.on_commit(lambda: export_build_task.delay(job.pk), robust=True)
+    running = ExportJob.objects.filter(status__in=ACTIVE, **owner).first()
+    if running is not None:
+        return running
+    try:
+        with transaction.atomic():
+            job = ExportJob.objects.create(requested_by=actor, **owner)
+            transaction.on_commit(lambda: export_build_task.delay(job.pk), robust=True)
+    except IntegrityError:  # another request made it meanwhile (one active job per owner: ExportJob's constraints)
+        return ExportJob.objects.get(status__in=ACTIVE, **owner)
     return job
 
 
@@ -310,6 +314,7 @@ def _write_zip(job: ExportJob, agreements, path: Path, work: Path) -> None:
         }
         # The object's head, then the agreements one by one, then its tail: never the whole document in memory.
         portfolio.write(_dumps(head)[:-1] + ', "agreements": [\n')
+        letters = set()  # the breach reports whose letter is in the ZIP already (a few ids)
         for done, agreement in enumerate(agreements.iterator(chunk_size=CHUNK_SIZE), 1):
             if done % CHUNK_SIZE == 1 and done > 1:
                 # The previous chunk is garbage now, but in reference cycles (each prefetched row points back at its
@@ -319,6 +324,13 @@ def _write_zip(job: ExportJob, agreements, path: Path, work: Path) -> None:
             record = agreement_record(agreement, vendor=vendor)
             for document in record["documents"]:
                 _write_pdf(archive, document)
+            for signature in record["signatures"]:
+                if signature["drawing"]:
+                    _write_drawing(archive, record["id"], signature)
+            for breach in record["breach_reports"]:
+                if breach["letter"] and breach["id"] not in letters:  # a report of several agreements: once
+                    _write_letter(archive, breach)
+                    letters.add(breach["id"])
             portfolio.write((",\n" if done > 1 else "") + _dumps(record))
             rows.write(_dumps(csv_row(record)) + "\n")
             if done % PROGRESS_EVERY == 0:
@@ -344,11 +356,32 @@ def _write_zip(job: ExportJob, agreements, path: Path, work: Path) -> None:
 def _write_pdf(archive: zipfile.ZipFile, document: dict) -> None:
     """One PDF from the database into the ZIP: loaded alone, stored as it is (PDFs are compressed already)."""
     pdf = AgreementDocument.objects.filter(document_id=document["document_id"]).values_list("pdf", flat=True).get()
-    info = zipfile.ZipInfo(document["file"], date_time=timezone.localtime().timetuple()[:6])
-    info.compress_type = zipfile.ZIP_STORED
-    with archive.open(info, "w", force_zip64=True) as out:
+    with archive.open(_stored(archive, document["file"]), "w", force_zip64=True) as out:
         out.write(bytes(pdf))
     del pdf
+
+
+def _stored(archive: zipfile.ZipFile, name: str) -> zipfile.ZipInfo:
+    info = zipfile.ZipInfo(name, date_time=timezone.localtime().timetuple()[:6])
+    info.compress_type = zipfile.ZIP_STORED  # PDFs, PNGs and scans are compressed already
+    return info
+
+
+def _write_drawing(archive: zipfile.ZipFile, agreement_id: int, signature: dict) -> None:
+    image = (
+        Signature.objects.filter(agreement=agreement_id, side=signature["side"])
+        .values_list("drawn_image", flat=True)
+        .get()
+    )
+    with archive.open(_stored(archive, signature["drawing"]), "w") as out:
+        out.write(bytes(image))
+
+
+def _write_letter(archive: zipfile.ZipFile, breach: dict) -> None:
+    """A breach letter from the district's private storage into the ZIP, copied in blocks."""
+    letter = BreachReport.objects.only("letter").get(pk=breach["id"]).letter
+    with letter.open("rb") as data, archive.open(_stored(archive, breach["letter"]), "w", force_zip64=True) as out:
+        shutil.copyfileobj(data, out, 1 << 20)
 
 
 # --- one agreement as a record of the archive -------------------------------------------------------------------------
@@ -560,6 +593,7 @@ def _signature(s, *, evidence: bool) -> dict:
         "user_agent": s.user_agent if evidence else None,
         "document_id": s.document.document_id,
         "document_sha256": s.document_sha256,
+        "drawing": f"signatures/{s.agreement_id}/{s.side}.png" if s.method == Signature.Method.DRAWN else None,
     }
 
 
@@ -590,7 +624,7 @@ def _breach(b) -> dict:
         "source": b.source,
         "learned_on": b.learned_on,
         "told_by": b.told_by,
-        "has_letter": bool(b.letter),
+        "letter": f"breach-letters/{b.pk}/{Path(b.letter.name).name}" if b.letter else None,
         "filed_at": b.filed_at,
         "incident_date": b.incident_date,
         "discovery_date": b.discovery_date,
@@ -678,6 +712,8 @@ agreements.csv   One row per agreement in the columns of the portal's import tem
 pdfs/<id>/       The PDFs of agreement <id>, byte for byte as stored: the sealed executed DPA, its sealed public
                  copies, the sealed record of an early termination, the copy both parties signed, and the copy
                  uploaded for an agreement signed outside the portal. Each one's SHA-256 is in portfolio.json.
+signatures/<id>/ The images of drawn signatures.
+breach-letters/  Vendors' breach notices received outside the portal, as the district attached them.
 
 {vendor_note if job.contractor_id else ""}
 """

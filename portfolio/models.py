@@ -172,6 +172,16 @@ class ExportJob(models.Model):
                 | Q(agency__isnull=True, contractor__isnull=False),
                 name="export_job_one_owner",
             ),
+            # One archive in the making per owner: a second click, or two admins at once, get the one being built
+            # (portfolio.exports.export_request) rather than a second build of the same portfolio.
+            models.UniqueConstraint(
+                fields=["agency"], condition=Q(status__in=["queued", "building"]), name="export_job_one_active_district"
+            ),
+            models.UniqueConstraint(
+                fields=["contractor"],
+                condition=Q(status__in=["queued", "building"]),
+                name="export_job_one_active_vendor",
+            ),
         ]
 
     def __str__(self):

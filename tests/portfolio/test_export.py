@@ -14,6 +14,8 @@ import zipfile
 from datetime import date, datetime
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from agreements.deadlines import services as deadlines
@@ -112,7 +114,10 @@ def test_the_validator_knows_every_keyword_of_the_schema():
 # --- the world: a district with agreements of two vendors, a draft, signatures, breaches, requests, comments --------
 
 
-def sign(agreement, user, side: str, ip: str):
+PNG = b"\x89PNG\r\n\x1a\n" + b"a drawn signature"
+
+
+def sign(agreement, user, side: str, ip: str, drawn: bool = False):
     document = agreement.documents.get(kind=AgreementDocument.Kind.EXECUTED)
     return Signature.objects.create(
         agreement=agreement,
@@ -123,7 +128,8 @@ def sign(agreement, user, side: str, ip: str):
         role="admin",
         typed_name=f"{side.title()} Signer",
         title="Director",
-        method=Signature.Method.TYPED,
+        method=Signature.Method.DRAWN if drawn else Signature.Method.TYPED,
+        drawn_image=PNG if drawn else None,
         consent_version=1,
         mfa_confirmed=True,
         ip_address=ip,
@@ -135,7 +141,7 @@ def sign(agreement, user, side: str, ip: str):
 
 
 @pytest.fixture
-def world(catalogues, district, other_district, vendor, other_vendor, product, people):
+def world(media, catalogues, district, other_district, vendor, other_vendor, product, people):
     admin, vendor_admin = people["district_admin"], people["vendor_admin"]
     hosted = Subcontractor.objects.create(
         contractor=vendor, name="Zeta Hosting", purpose=HOSTILE, receives_pii=True, written_agreement=True
@@ -156,7 +162,7 @@ def world(catalogues, district, other_district, vendor, other_vendor, product, p
     )
     executed.supplemental_information.subcontractors.add(mail)
     sign(executed, vendor_admin, "vendor", "198.51.100.7")
-    sign(executed, admin, "district", "203.0.113.9")
+    sign(executed, admin, "district", "203.0.113.9", drawn=True)
     today = timezone.localdate()
     reported = deadlines.breach_report_file(
         contractor=vendor, actor=vendor_admin, agreements=[executed], **breach_facts(today)
@@ -165,7 +171,8 @@ def world(catalogues, district, other_district, vendor, other_vendor, product, p
         agency=district,
         actor=admin,
         agreement=executed,
-        source=BreachReport.Source.DISTRICT,
+        source=BreachReport.Source.VENDOR_LETTER,
+        letter=SimpleUploadedFile("letter.pdf", small_pdf(), content_type="application/pdf"),
         learned_on=today,
         incident_date=today,
         pii_kinds="Names",
@@ -267,7 +274,12 @@ def test_a_district_archive_holds_every_agreement_with_all_it_holds(world, distr
         "district": "203.0.113.9",
     }
     assert {s["user_agent"] for s in record["signatures"]} == {"Browser of the vendor", "Browser of the district"}
-    assert {b["source"] for b in record["breach_reports"]} == {"portal", "district"}
+    assert {b["source"] for b in record["breach_reports"]} == {"portal", "vendor_letter"}
+    letter = next(b["letter"] for b in record["breach_reports"] if b["source"] == "vendor_letter")
+    assert letter.startswith(f"breach-letters/{world['recorded'].pk}/") and archive.read(letter) == small_pdf()
+    drawings = {s["side"]: s["drawing"] for s in record["signatures"]}
+    assert drawings == {"vendor": None, "district": f"signatures/{world['executed'].pk}/district.png"}
+    assert archive.read(drawings["district"]) == PNG
     assert [r["kind"] for r in record["parent_requests"]] == ["access"]
     assert [c["body"] for c in record["review_comments"]] == ["Internal: ask about the vault."]
     assert {d["kind"] for d in record["deadlines"]} >= {"breach_nysed", "access"}
@@ -340,6 +352,12 @@ def test_an_archive_is_built_once_and_a_second_click_gets_the_same_job(world, di
     assert exports.export_build(first.pk) is not None
     assert exports.export_build(first.pk) is None  # done: a second delivery of the task changes nothing
     assert exports.export_request(actor=admin, agency=district) != first  # done, so a new one
+    # The database holds to one archive in the making per owner, whoever creates it.
+    with pytest.raises(IntegrityError), transaction.atomic():
+        ExportJob.objects.create(agency=district)
+    ExportJob.objects.create(contractor=world["executed"].contractor)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        ExportJob.objects.create(contractor=world["executed"].contractor, status=ExportJob.Status.BUILDING)
 
 
 def test_only_admins_of_the_owner_may_ask_for_an_archive(world, district, vendor, people):
