@@ -15,7 +15,8 @@ from datetime import date, datetime
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from agreements.deadlines import services as deadlines
@@ -493,3 +494,19 @@ def test_worker_memory_does_not_grow_with_the_number_of_agreements(catalogues, d
     # Four times the agreements (and the PDFs): the peak stays within a small margin of the first one's (it would
     # grow about fourfold if the worker held the portfolio).
     assert large < small * 1.25, (small, large)
+
+
+def test_the_export_makes_no_query_per_agreement_but_one_per_file(catalogues, district, vendor, product, media):
+    """Queries come per chunk of agreements (the prefetches), per file (each PDF alone) and per progress update."""
+    template = make_agreement(agency=district, contractor=vendor, products=[product])
+
+    def queries_of_an_export() -> int:
+        job = ExportJob.objects.create(agency=district)
+        with CaptureQueriesContext(connection) as queries:
+            exports.export_build(job.pk)
+        return len(queries)
+
+    one = queries_of_an_export()  # 1 agreement, 2 PDFs
+    clone(template, 29)
+    thirty = queries_of_an_export()  # 30 agreements, 60 PDFs: one chunk
+    assert thirty - one == 29 * 2 + 30 // exports.PROGRESS_EVERY
