@@ -440,6 +440,14 @@ def archive_terms(record: dict, *, contractor):
     )
 
 
+def archive_redactions(record: dict) -> list[tuple[str, str]]:
+    """The parts of Exhibit B the district withholds from the public, with its reasons: (field, reason) for
+    exhibits.public.services.redaction_add. OutsideTerms has no place for them, so an import of an archive applies
+    them right after agreements.outside.outside_agreement_record, in the same transaction: never public for a
+    moment."""
+    return [(r["field"], r["reason"]) for r in record["redactions"]]
+
+
 def items_as_text(record: dict) -> dict:
     """The six 121.3(c) items as the agreement states them, as text: the import template's columns (the archive's
     agreements.csv). Items 2 and 4 in the model DPA's wording where the agreement uses it."""

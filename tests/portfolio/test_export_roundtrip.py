@@ -2,12 +2,13 @@
 public pages.
 
 The district's executed and expired agreements (Exhibit B with subcontractors, every storage option, both kinds of
-data, an agreement that runs until terminated, one that uses no subcontractors) are exported; then the portal is
+data, an agreement that runs until terminated, one that uses no subcontractors, a part withheld from the public)
+are exported; then the portal is
 emptied in the test's transaction (TRUNCATE of districts, contractors and agreements, with everything that hangs on
 them; the users and the NIST catalogues stay, as on a new portal); the district is set up again from the archive's
 owner (its details and Bills of Rights), and each agreement is imported as the import does it:
 agreements.outside.outside_agreement_record with portfolio.archive_schema.archive_terms and the signed PDF from the
-ZIP. The district's public list and each agreement's public page are compared, text only, before and after.
+ZIP, then the parts withheld (archive_redactions) in the same transaction. The district's public list and each agreement's public page are compared, text only, before and after.
 
 What differs, by design, and is normalised here (each is asserted, so that nothing else may differ):
 - the agreements' numbers, in links and in the pages;
@@ -33,22 +34,23 @@ from agreements.models import Agreement, DistrictMembership, EducationalAgency
 from agreements.outside import outside_agreement_record
 from agreements.services import agreement_transition
 from exhibits.models import BillOfRights, SupplementalInformation
+from exhibits.public.services import redaction_add
 from exhibits.services import bill_of_rights_publish
 from portfolio import exports
-from portfolio.archive_schema import archive_importable, archive_signed_document, archive_terms
+from portfolio.archive_schema import archive_importable, archive_redactions, archive_signed_document, archive_terms
 from portfolio.models import ExportJob
 from vendors.models import Contractor, Subcontractor
 
 from .. import factories
 from ..helpers import with_totp
-from ..public_helpers import make_agreement
+from ..public_helpers import make_agreement, store_public_copy
 
 S = Agreement.Status
 W = SupplementalInformation.SubcontractorUse
 
 
 @pytest.fixture
-def portfolio(catalogues, district, vendor, other_vendor, product, settings, tmp_path):
+def portfolio(catalogues, district, district_admin, vendor, other_vendor, product, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     cache.clear()
     district.complaint_contact_name = "Office of the Data Protection Officer"
@@ -88,6 +90,14 @@ def portfolio(catalogues, district, vendor, other_vendor, product, settings, tmp
         ),
     ]
     made[0].supplemental_information.subcontractors.add(mailer)
+    # A part the district withholds from the public (121.3(e)), with its reason: withheld again after the import.
+    redaction_add(
+        agreement=made[1],
+        field="security_measures",
+        reason="It would describe our network.",
+        actor=district_admin,
+    )
+    store_public_copy(made[1])  # the public copy for what the district now posts, as the documents sweep makes it
     # An agreement whose term ended: expired in the portal, and expired again when imported (the import reads it
     # from the dates).
     ended = make_agreement(agency=district, contractor=factories.ContractorFactory(legal_name="Old Tools LLC"))
@@ -168,7 +178,7 @@ def test_exporting_a_district_and_importing_the_archive_into_an_empty_portal_giv
 ):
     slug = district.slug
     before = pages(client, slug, [a.pk for a in portfolio])
-    copies = [a.documents.get(kind="public_copy") for a in portfolio]
+    copies = [a.documents.filter(kind="public_copy").latest("pk") for a in portfolio]
 
     job = ExportJob.objects.create(agency=district)
     assert exports.export_build(job.pk)
@@ -190,16 +200,17 @@ def test_exporting_a_district_and_importing_the_archive_into_an_empty_portal_giv
         signed = archive_signed_document(record)
         pdf = archive.read(signed["file"])
         assert hashlib.sha256(pdf).hexdigest() == signed["sha256"]
-        imported.append(
-            outside_agreement_record(
-                agency=agency,
-                actor=admin,
-                terms=archive_terms(record, contractor=contractor_for(record["vendor"])),
-                pdf=pdf,
-                pdf_filename=signed["file"].rsplit("/", 1)[-1],
-                source_key=hashlib.sha256(f"{slug}:{record['id']}".encode()).hexdigest(),
-            )
+        agreement = outside_agreement_record(
+            agency=agency,
+            actor=admin,
+            terms=archive_terms(record, contractor=contractor_for(record["vendor"])),
+            pdf=pdf,
+            pdf_filename=signed["file"].rsplit("/", 1)[-1],
+            source_key=hashlib.sha256(f"{slug}:{record['id']}".encode()).hexdigest(),
         )
+        for field, reason in archive_redactions(record):
+            redaction_add(agreement=agreement, field=field, reason=reason, actor=admin)
+        imported.append(agreement)
     assert [a.status for a in imported] == [a.status for a in portfolio]  # executed, executed, expired, executed
     after = pages(client, slug, [a.pk for a in imported])
 
@@ -213,6 +224,8 @@ def test_exporting_a_district_and_importing_the_archive_into_an_empty_portal_giv
     for said in ("Cloud Host Co", "Mail Relay Ltd", "Backups on tape in a vault", "within 10 days", "Math Coach"):
         assert said in first and said in after["agreement 0"], said
     assert "Contractor will not utilize subcontractors." in before["agreement 1"]
+    assert "It would describe our network." in before["agreement 1"]
+    assert "It would describe our network." in after["agreement 1"]
     assert "Expired" in before["agreement 2"] and "Expired" in after["agreement 2"]
     # ... and the signed agreement: the portal's sealed public copy before, the provenance after.
     for n, copy in enumerate(copies):
