@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from agreements.deadlines import services as deadlines
 from agreements.deadlines.models import BreachReport
+from agreements.deadlines.services.ending import agreement_terminate
 from agreements.models import Agreement, AgreementDocument, Signature, StatusChange
 from exhibits.models import ReviewComment, SupplementalInformation
 from exhibits.services import review_comment_add
@@ -30,7 +31,7 @@ from portfolio.sheet import KEYS
 from vendors.models import Subcontractor
 
 from ..public_helpers import make_agreement, small_pdf
-from ..test_deadlines import breach_facts
+from ..test_deadlines import breach_facts, certificate_facts
 
 S = Agreement.Status
 HOSTILE = '<script>alert("x")</script>, "quoted"; =1+1'
@@ -199,6 +200,8 @@ def world(media, catalogues, district, other_district, vendor, other_vendor, pro
         recommendation=ReviewComment.Recommendation.CHANGES,
     )
     others = make_agreement(agency=district, contractor=other_vendor, subcontractor=False)
+    agreement_terminate(agreement=others, actor=admin, effective_on=today, basis="notice", reason="The pilot ended.")
+    deadlines.destruction_certificate_file(agreement=others, actor=people["other_vendor"], **certificate_facts(today))
     draft = make_agreement(agency=district, contractor=vendor, products=[product], status=S.DRAFT)
     elsewhere = make_agreement(agency=other_district, contractor=vendor)
     return {
@@ -285,6 +288,17 @@ def test_a_district_archive_holds_every_agreement_with_all_it_holds(world, distr
     assert [c["body"] for c in record["review_comments"]] == ["Internal: ask about the vault."]
     assert {d["kind"] for d in record["deadlines"]} >= {"breach_nysed", "access"}
     assert [r["kind"] for r in portfolio["parent_requests_without_agreement"]] == ["complaint"]
+    ended = records[world["others"].pk]
+    assert ended["status"] == "terminated" and ended["termination"]["reason"] == "The pilot ended."
+    assert ended["termination"]["basis"] == "notice"
+    assert ended["termination"]["effective_on"] == timezone.localdate().isoformat()
+    certificate = ended["destruction_certificates"][0]
+    assert (certificate["method"], certificate["status"], certificate["signer_name"]) == (
+        "crypto_erase",
+        "submitted",
+        "Pat Lee",
+    )
+    assert "return_destroy" in {d["kind"] for d in ended["deadlines"]}
     assert [b["version"] for b in portfolio["owner"]["bills_of_rights"]] == list(
         district.bills_of_rights.order_by("-version").values_list("version", flat=True)
     )
