@@ -2,13 +2,13 @@
 public pages.
 
 The district's executed and expired agreements (Exhibit B with subcontractors, every storage option, both kinds of
-data, an agreement that runs until terminated, one that uses no subcontractors, a part withheld from the public)
-are exported; then the portal is
-emptied in the test's transaction (TRUNCATE of districts, contractors and agreements, with everything that hangs on
-them; the users and the NIST catalogues stay, as on a new portal); the district is set up again from the archive's
-owner (its details and Bills of Rights), and each agreement is imported as the import does it:
-agreements.outside.outside_agreement_record with portfolio.archive_schema.archive_terms and the signed PDF from the
-ZIP, then the parts withheld (archive_redactions) in the same transaction. The district's public list and each agreement's public page are compared, text only, before and after.
+data, an agreement that runs until terminated, one that uses no subcontractors, a part withheld from the public) are
+exported; then the portal is emptied in the test's transaction (TRUNCATE of districts, contractors and agreements,
+with everything that hangs on them; the users and the NIST catalogues stay, as on a new portal); the district is set
+up again from the archive's owner (its details and Bills of Rights), and each agreement is imported as the import
+does it: agreements.outside.outside_agreement_record with portfolio.archive_schema.archive_terms and the signed PDF
+from the ZIP, then the parts withheld (archive_redactions) in the same transaction. The district's public list and
+each agreement's public page are compared, text only, before and after.
 
 What differs, by design, and is normalised here (each is asserted, so that nothing else may differ):
 - the agreements' numbers, in links and in the pages;
