@@ -17,6 +17,13 @@ What differs, by design, and is normalised here (each is asserted, so that nothi
 - "The signed agreement" section: the portal's own agreement links its sealed public copy (document number and
   SHA-256); the imported one has no public copy (the portal sealed nothing; the uploaded PDF is the parties' copy,
   agreements.outside) and says so.
+
+What this district does not have, and would differ after an import (OutsideTerms has no place for it):
+- an agreement terminated early or closed (its data destruction certified) comes back executed or expired, as its
+  dates say: its page would say "In effect" or "Expired" rather than "Terminated" or "Ended, data destroyed";
+- an amendment or a renewal comes back as a new agreement, without the link to the one it followed (the notice
+  "This agreement renews an earlier one" and the history list);
+- "Posted on" is the day of the import, not the day the agreement was executed (here both are today).
 """
 
 import hashlib
