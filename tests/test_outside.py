@@ -248,6 +248,13 @@ def test_the_sweep_sends_nothing_for_what_was_past_at_import_and_the_7_day_remin
     assert len(sent) == 1 and sent[0][0] == "deadline_reminder"
     assert set(sent[0][1]) == {district_admin.email, vendor_admin.email}
 
+    # The day after its term, the sweep expires it as any agreement, and opens its return-or-destroy duty once.
+    after = today + timedelta(days=21)
+    assert sweep_run(today=after).expired == [ending.pk]
+    assert sweep_run(today=after).expired == [] and sweep_run(today=after).opened == 0
+    assert Obligation.objects.filter(agreement=ending, kind=K.RETURN_DESTROY).count() == 1
+    assert OutboundEmail.objects.filter(template="deadline_expired").count() == 1
+
 
 def test_the_district_dashboard_lists_duties_past_at_import_for_review(
     client, catalogues, district, district_admin, vendor, signed_pdf, with_totp
