@@ -472,6 +472,11 @@ def outside_agreement_complete(
                 setattr(outside, attr, value[:200])
                 outside_fields.append(attr)
                 filled.append(attr)
+        # A value filled from the PDF's text (an import row's proposal) waits for confirmation like one given at import.
+        proposed = sorted((set(filled) & set(terms.read_from_pdf)) - set(outside.read_from_pdf))
+        if proposed and not confirm:
+            outside.read_from_pdf = sorted({*outside.read_from_pdf, *proposed})
+            outside_fields.append("read_from_pdf")
         if confirm and outside.read_from_pdf:
             outside.read_from_pdf = []
             outside_fields.append("read_from_pdf")

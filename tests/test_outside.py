@@ -598,3 +598,11 @@ def test_what_the_district_typed_is_escaped_on_the_page(client, catalogues, dist
     client.force_login(admin)
     page = client.get(reverse("agreement_detail", args=[agreement.pk])).content.decode()
     assert HOSTILE not in page and page.count(ESCAPED) >= 2
+
+
+def test_a_value_completed_from_the_pdf_waits_for_confirmation(catalogues, district, district_admin, vendor):
+    agreement = record(district, district_admin, vendor, None)
+    terms = terms_for(vendor, data_transition="Read from the PDF", read_from_pdf=["data_transition", "purposes"])
+    assert outside_agreement_complete(agreement=agreement, actor=district_admin, terms=terms) == ["data_transition"]
+    outside = OutsideSigning.objects.get(agreement=agreement)
+    assert outside.read_from_pdf == ["contract_end", "data_transition"]  # purposes was given before: not filled
