@@ -138,6 +138,7 @@ def test_an_agreement_whose_term_ended_before_the_import_is_expired_with_its_dut
     ).exists()
     duties = {o.kind: o for o in Obligation.objects.filter(agreement=agreement)}
     assert duties[K.TERM_END].status == Obligation.Status.MET
+    assert duties[K.TERM_END].due_phrase == "met on time"  # it ended on its day; the portal learned of it later
     destroy = duties[K.RETURN_DESTROY]
     assert destroy.clock_started_on == ended and destroy.due_on == ended + timedelta(days=30)
     assert destroy.status == Obligation.Status.OPEN

@@ -9,7 +9,7 @@ so and is listed for the district to review (agreements.selectors.outside_review
 overdue.
 """
 
-from datetime import date
+from datetime import date, datetime, time
 
 from django.utils import timezone
 
@@ -76,7 +76,8 @@ def imported_deadlines_open(*, agreement: Agreement, imported_on: date, today: d
         duty = term_end_obligation(agreement)
         if agreement.status == S.EXPIRED:
             duty.status = Obligation.Status.MET
-            duty.met_at = timezone.now()
+            # Met when the term ended, on its last day: not "late" because the portal learned of it later.
+            duty.met_at = timezone.make_aware(datetime.combine(end_day, time(23, 59)))
             duty.met_note = f"The term ended on {long_date(end_day)}, before the agreement was imported."
             opened.append((duty, []))
         else:
