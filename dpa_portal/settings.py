@@ -184,6 +184,7 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "data_folder_in": str(_broker_dir),
         "data_folder_out": str(_broker_dir),
         "processed_folder": str(_broker_dir / "processed"),
+        "control_folder": str(_broker_dir / "control"),
         "store_processed": False,
     }
 CELERY_RESULT_BACKEND = env_str("CELERY_RESULT_BACKEND") or REDIS_URL or None
@@ -204,6 +205,8 @@ CELERY_BEAT_SCHEDULE = {
     # Deadlines (agreements/deadlines/sweep.py): expiry, reminders, escalations; safe to run often or twice at once.
     "deadlines-sweep": {"task": "agreements.deadlines_sweep", "schedule": 3600.0},
     "imports-sweep": {"task": "portfolio.imports_sweep", "schedule": 60.0},  # resumes an import whose worker died
+    # Deletes archives whose link has expired and queues again a build whose worker died.
+    "exports-sweep": {"task": "portfolio.exports_sweep", "schedule": 600.0},
 }
 
 # On a development server, e-mail is written to files in var/emails/ (one per message) rather than sent.

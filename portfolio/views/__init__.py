@@ -1,1 +1,1 @@
-"""The portfolio's pages: the import (imports.py) and the export (exports.py). Reached only through portfolio/urls.py."""
+"""The portfolio's pages: the import (imports.py) and the export (exports.py), reached only through its URLconf."""
