@@ -24,6 +24,8 @@ from .public import cache
 
 
 def _invalidate_agreements(*, posted_only=True, **filters) -> None:
+    if cache.held():  # a bulk writer invalidates its districts once when it ends
+        return
     agreements = Agreement.objects.filter(**filters)
     if posted_only:
         agreements = agreements.filter(status__in=statuses.POSTED)

@@ -3,12 +3,13 @@ the cache invalidated at once when an agreement is posted, changes or expires (e
 
 import pytest
 from django.core.cache import cache as django_cache
+from django.test import Client
 
 from agreements.models import Agreement, AgreementDocument
 from agreements.services import agreement_transition
 from exhibits.models import Redaction, SupplementalInformation
 from exhibits.public import cache
-from exhibits.public.services import redaction_add, redaction_remove
+from exhibits.public.services import public_pages_held, redaction_add, redaction_remove
 from exhibits.services import bill_of_rights_publish
 from vendors.models import Contractor
 
@@ -222,3 +223,19 @@ def test_the_pages_work_when_the_cache_does_not(client, executed, monkeypatch):
     assert "To provide reading lessons" in cached_page(client, executed)
     agreement_transition(agreement=executed, to_status=S.EXPIRED)  # the transition does not fail either
     assert Agreement.objects.get(pk=executed.pk).status == S.EXPIRED
+
+
+def test_a_bulk_write_invalidates_its_district_once_at_the_end(district, vendor, product, catalogues):
+    """An import's batch holds the signals' per-row invalidation (exhibits.public.services.public_pages_held) and
+    invalidates the district once when it ends: the pages cached before show what it wrote."""
+    agreement = make_agreement(agency=district, contractor=vendor, products=[product])
+    url = f"/public/{district.slug}/agreements/{agreement.pk}/"
+    assert "Held until the batch ends" not in Client().get(url).content.decode()  # now cached
+    before = cache.version(district.slug)
+    with public_pages_held(district.slug):
+        info = SupplementalInformation.objects.get(agreement=agreement)
+        info.purposes = "Held until the batch ends"
+        info.save()
+        assert cache.version(district.slug) == before  # held: no bump per row
+    assert cache.version(district.slug) > before
+    assert "Held until the batch ends" in Client().get(url).content.decode()

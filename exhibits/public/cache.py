@@ -14,7 +14,9 @@ The cache is a help, not a dependency: when it fails, pages are built from the d
 
 import hashlib
 import logging
+import threading
 import time
+from contextlib import contextmanager
 
 from django.core.cache import cache
 from django.db import transaction
@@ -60,6 +62,27 @@ def invalidate(*slugs: str) -> None:
     scopes = {*slugs, STATEWIDE}
     _bump(scopes)
     transaction.on_commit(lambda: _bump(scopes))
+
+
+_held = threading.local()
+
+
+@contextmanager
+def invalidation_held(*slugs: str):
+    """For bulk writes (an import's batch of fifty agreements): the signals' invalidation per saved row waits, and
+    these districts are invalidated once when the block ends. Per thread, so other work goes on as before."""
+    depth = getattr(_held, "depth", 0)
+    _held.depth = depth + 1
+    try:
+        yield
+    finally:
+        _held.depth = depth
+        invalidate(*slugs)
+
+
+def held() -> bool:
+    """Inside `invalidation_held`: the caller invalidates at the end, so the signals skip their own."""
+    return getattr(_held, "depth", 0) > 0
 
 
 def cached(scope: str, name: str, parts, build):

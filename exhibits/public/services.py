@@ -1,4 +1,5 @@
-"""Writes of the public posting: a district admin withholds a part of Exhibit B, or shows it again (121.3(e))."""
+"""Writes of the public posting: a district admin withholds a part of Exhibit B, or shows it again (121.3(e)); and
+the one door for bulk writers to the cache of the public pages."""
 
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
@@ -6,6 +7,14 @@ from django.utils.translation import gettext as _
 from agreements import access
 from dpa_portal.errors import EXISTS, STATE, ApplicationError
 from exhibits.models import REDACTION_REASON_LENGTH, Redaction, RedactionField
+
+from . import cache
+
+
+def public_pages_held(*district_slugs: str):
+    """A context manager for bulk writes to a district's agreements (an import's batch): the cached public pages are
+    invalidated once at the end instead of once per row saved (exhibits/signals.py)."""
+    return cache.invalidation_held(*district_slugs)
 
 
 def redaction_add(*, agreement, field: str, reason: str, actor) -> Redaction:

@@ -22,6 +22,7 @@ from agreements.mail import email_enqueue
 from agreements.models import Agreement, OutsideSigning
 from agreements.outside import OutsideTerms, outside_agreement_complete, outside_agreement_record
 from dpa_portal.errors import EXISTS, ApplicationError
+from exhibits.public.services import public_pages_held
 from vendors.models import Contractor
 from vendors.services import contractor_create
 
@@ -179,7 +180,10 @@ def import_batch(*, job_id: int) -> bool:
         if not rows:
             _finish(job)
             return False
-        with opened_archive(job) if any(r.pdf_name for r in rows) else contextlib.nullcontext() as opened:
+        with (
+            opened_archive(job) if any(r.pdf_name for r in rows) else contextlib.nullcontext() as opened,
+            public_pages_held(job.agency.slug),  # the district's public pages are invalidated once per batch
+        ):
             batch = _Batch(job, opened)
             for row in rows:
                 try:
