@@ -6,7 +6,8 @@ The limits (the README quotes them):
 - `ARCHIVE_MAX_BYTES`: the upload itself, 1 GiB.
 - `MAX_ENTRIES`: 20,000 files in the ZIP (a district's few hundred DPAs, with room for other files).
 - `MAX_TOTAL_UNCOMPRESSED`: 4 GiB, all files together once uncompressed.
-- `PDF_MAX_BYTES`: 50 MiB for one PDF; a larger file is listed as a problem and ignored.
+- `PDF_MAX_BYTES`: 20 MiB for one PDF, the most the portal stores of a signed copy (agreements.outside, and what
+  /verify/ takes); a larger file is listed as a problem and ignored.
 - `MAX_RATIO`: a file over 1 MiB (`RATIO_FLOOR_BYTES`) may expand at most 100 times its compressed size. PDFs barely
   compress, so a higher ratio is a ZIP bomb.
 
@@ -29,6 +30,7 @@ from dataclasses import dataclass, field
 
 # Reused rather than copied: the public check of /verify/ and the import agree on what a PDF is. import-linter allows
 # it (no contract forbids agreements.verification to another app).
+from agreements.outside import MAX_PDF_BYTES
 from agreements.verification import looks_like_pdf
 from dpa_portal.errors import INVALID, ApplicationError
 
@@ -39,7 +41,7 @@ GIB = 1024 * MIB
 ARCHIVE_MAX_BYTES = 1 * GIB
 MAX_ENTRIES = 20_000
 MAX_TOTAL_UNCOMPRESSED = 4 * GIB
-PDF_MAX_BYTES = 50 * MIB
+PDF_MAX_BYTES = MAX_PDF_BYTES  # one number for the ZIP, the stored copy and /verify/
 MAX_RATIO = 100
 RATIO_FLOOR_BYTES = 1 * MIB
 # The ZIP's table of contents, read before zipfile parses it: 20,000 entries with long paths fit well within it, and

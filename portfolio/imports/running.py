@@ -133,8 +133,16 @@ def _apply(row: ImportRow, batch: _Batch) -> tuple[str, str, object]:
         if target is not None and not hasattr(target, "outside_signing"):
             return Outcome.SKIPPED, "The same vendor, product and start as an agreement signed in the portal.", target
     if target is not None:
+        # The signed PDF too, when the matching agreement was recorded without one (never replacing one it has).
+        has_pdf = hasattr(target, "outside_signing") and target.outside_signing.document_id is not None
+        pdf = None if has_pdf else batch.pdf(row)
         filled = outside_agreement_complete(
-            agreement=target, actor=actor, terms=_terms(values, proposed, target.contractor)
+            agreement=target,
+            actor=actor,
+            terms=_terms(values, proposed, target.contractor),
+            pdf=pdf,
+            pdf_filename=row.pdf_name.rsplit("/", 1)[-1] if pdf is not None else "",
+            pdf_has_text=None if pdf is None else row.pdf_text == "text",
         )
         if not filled:
             return Outcome.SKIPPED, "The matching agreement has all of it already: nothing to add.", target

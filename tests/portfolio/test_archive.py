@@ -176,9 +176,9 @@ def test_the_limits_on_the_upload_the_count_and_the_total(monkeypatch):
 
 def test_the_documented_limits():
     assert (archive.ARCHIVE_MAX_BYTES, archive.MAX_ENTRIES, archive.MAX_TOTAL_UNCOMPRESSED) == (2**30, 20_000, 2**32)
-    assert (archive.PDF_MAX_BYTES, archive.MAX_RATIO) == (50 * 2**20, 100)
+    assert (archive.PDF_MAX_BYTES, archive.MAX_RATIO) == (20 * 2**20, 100)
     assert archive.human_size(archive.ARCHIVE_MAX_BYTES) == "1 GiB"
-    assert archive.human_size(archive.PDF_MAX_BYTES) == "50 MiB"
+    assert archive.human_size(archive.PDF_MAX_BYTES) == "20 MiB"
 
 
 # --- One file at a time ------------------------------------------------------------------------------------------

@@ -176,6 +176,27 @@ def test_a_row_that_matches_an_imported_agreement_completes_it(catalogues, distr
     assert Agreement.objects.filter(agency=district).count() == 1
 
 
+def test_a_row_that_matches_an_imported_agreement_without_its_pdf_adds_the_pdf(catalogues, district, district_admin):
+    first = run(
+        import_confirm(
+            job=start(district, district_admin, csv_bytes([agreement_row(1, pdf_file="")])), actor=district_admin
+        )
+    )
+    agreement = first.rows.get().agreement
+    assert agreement.outside_signing.document is None
+    pdf = blank_pdf("The signed copy, found later")
+    job = start(
+        district, district_admin, csv_bytes([agreement_row(1, pdf_file="late.pdf")]), zip_bytes({"late.pdf": pdf})
+    )
+    job = run(import_confirm(job=job, actor=district_admin))
+    row = job.rows.get()
+    assert (row.outcome, row.agreement_id) == ("updated", agreement.pk)
+    signing = OutsideSigning.objects.get(agreement=agreement)
+    assert bytes(signing.document.pdf) == pdf
+    assert signing.document.sha256 == hashlib.sha256(pdf).hexdigest()
+    assert Agreement.objects.filter(agency=district).count() == 1
+
+
 def test_one_new_vendor_named_on_several_rows_is_created_once(catalogues, district, district_admin):
     rows = [
         agreement_row(1, vendor="Brightpath Learning, LLC", products="Phonics", pdf_file=""),

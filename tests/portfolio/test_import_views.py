@@ -189,7 +189,7 @@ def test_the_import_page_explains_links_the_templates_and_states_the_limits(admi
     assert reverse("portfolio_import_template_xlsx", args=[district.slug]) in page
     assert "at most 10,000 rows and 20 MiB" in page
     assert "The ZIP: at most 1 GiB, 20,000 files and 4 GiB once" in page
-    assert "each PDF at most 50 MiB" in page
+    assert "each PDF at most 20 MiB" in page
     assert 'enctype="multipart/form-data"' in page
 
 

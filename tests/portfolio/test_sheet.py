@@ -90,7 +90,7 @@ def test_template_xlsx_reads_back_and_its_instructions_give_every_column_the_dat
     assert ["Dates", sheet.DATE_HELP] in lines
     assert ["Limits", "At most 10,000 rows; the sheet at most 20 MiB."] in lines
     assert [
-        "The ZIP of signed PDFs: at most 1 GiB, 20,000 files and 4 GiB uncompressed; each PDF at most 50 MiB; "
+        "The ZIP of signed PDFs: at most 1 GiB, 20,000 files and 4 GiB uncompressed; each PDF at most 20 MiB; "
         "a file that expands more than 100 times is refused as a ZIP bomb."
     ] in lines
 
