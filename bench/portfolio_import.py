@@ -232,9 +232,9 @@ def main():
         "|---|---|---|---|---|",
         f"| build the sheet and the ZIP (not the portal) | {args.rows} | {built:.1f} s | - | - |",
         f"| dry run (read sheet, ZIP, every PDF's text; match vendors) | {args.rows} | {read_s:.1f} s | - | - |",
-        f"| import (confirmed; batches of 50) | {args.rows} | {import_s:.1f} s | {import_peak_child / mb:.0f} MB "
+        f"| import (confirmed; batches of 50) | {args.rows} | {import_s:.1f} s | | |",
+        f"| dry run + import | {args.rows} | {read_s + import_s:.1f} s | {import_peak_child / mb:.0f} MB "
         f"| {import_peak_tree / mb:.0f} MB |",
-        f"| dry run + import | {args.rows} | {read_s + import_s:.1f} s | (peak over both) | |",
         f"| export of the district ({(export.size or 0) / 1e6:.1f} MB ZIP) | {imported} | {export_s:.1f} s "
         f"| {sampler.peak_child / mb:.0f} MB | {sampler.peak_tree / mb:.0f} MB |",
     ]
