@@ -23,24 +23,10 @@ def _term_clean(form, data: dict) -> None:
             form.add_error("contract_end", "The contract cannot end before it starts.")
 
 
-class AgreementCreateForm(forms.Form):
-    """A new agreement: an existing vendor or a new one, a product, the framework version and the contract term."""
+class TermFields(forms.Form):
+    """The contract term as a district gives it (Exhibit B; issue 11.1): the new agreement's form and the form that
+    completes an agreement signed outside the portal both ask it so."""
 
-    contractor = forms.ModelChoiceField(
-        queryset=Contractor.objects.order_by("legal_name"),
-        required=False,
-        label="Vendor",
-        empty_label="A new vendor (type its name below)",
-    )
-    new_vendor_name = forms.CharField(
-        max_length=max_length(Contractor, "legal_name"), required=False, label="New vendor's legal name"
-    )
-    product_name = forms.CharField(max_length=max_length(Product, "name"), label="Product or service")
-    framework = forms.ModelChoiceField(
-        queryset=Framework.objects.order_by("version"),
-        label="NIST Cybersecurity Framework version for Exhibit C.1",
-        empty_label=None,
-    )
     service_agreement_date = forms.DateField(
         required=False, label="Service Agreement dated", widget=forms.DateInput(attrs={"type": "date"})
     )
@@ -57,6 +43,28 @@ class AgreementCreateForm(forms.Form):
     )
     review_on = forms.DateField(
         required=False, label="Next review date", widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+
+class AgreementCreateForm(TermFields):
+    """A new agreement: an existing vendor or a new one, a product, the framework version and the contract term."""
+
+    field_order = ["contractor", "new_vendor_name", "product_name", "framework"]  # then the term
+
+    contractor = forms.ModelChoiceField(
+        queryset=Contractor.objects.order_by("legal_name"),
+        required=False,
+        label="Vendor",
+        empty_label="A new vendor (type its name below)",
+    )
+    new_vendor_name = forms.CharField(
+        max_length=max_length(Contractor, "legal_name"), required=False, label="New vendor's legal name"
+    )
+    product_name = forms.CharField(max_length=max_length(Product, "name"), label="Product or service")
+    framework = forms.ModelChoiceField(
+        queryset=Framework.objects.order_by("version"),
+        label="NIST Cybersecurity Framework version for Exhibit C.1",
+        empty_label=None,
     )
 
     def __init__(self, *args, **kwargs):
@@ -205,28 +213,11 @@ class TerminationForm(forms.ModelForm):
         self.fields["basis"].choices = Termination.Basis.choices  # one of the two, never a blank "---------"
 
 
-class OutsideCompleteForm(forms.Form):
+class OutsideCompleteForm(TermFields):
     """A district admin completes an agreement signed outside the portal (issue 12): only what it still lacks is
     offered (agreements.outside.outside_agreement_complete never overwrites what was given), and the values read from
     the PDF are confirmed with a tick."""
 
-    service_agreement_date = forms.DateField(
-        required=False, label="Service Agreement dated", widget=forms.DateInput(attrs={"type": "date"})
-    )
-    contract_start = forms.DateField(
-        required=False, label="Contract start date", widget=forms.DateInput(attrs={"type": "date"})
-    )
-    contract_end = forms.DateField(
-        required=False, label="Contract end date", widget=forms.DateInput(attrs={"type": "date"})
-    )
-    runs_until_terminated = forms.BooleanField(
-        required=False,
-        label="Runs until terminated",
-        help_text="The Service Agreement has no end date: give the date you will next review it instead.",
-    )
-    review_on = forms.DateField(
-        required=False, label="Next review date", widget=forms.DateInput(attrs={"type": "date"})
-    )
     purposes = text_form_field(SupplementalInformation, "purposes", required=False, label="1. Purposes")
     subcontractors = forms.CharField(
         required=False,
