@@ -257,6 +257,7 @@ def outside_agreement_record(
                 review_on=terms.review_on,
                 status=S.EXPIRED if expired else S.EXECUTED,
                 status_changed_at=now,
+                posted_at=now,
                 created_by=actor,
             )
             agreement.products.set(products)

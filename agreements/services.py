@@ -43,11 +43,16 @@ def agreement_transition(*, agreement: Agreement, to_status: str, actor=None, no
         now = timezone.now()
         locked.status = to_status
         locked.status_changed_at = now
-        locked.save(update_fields=["status", "status_changed_at", "updated_at"])
+        fields = ["status", "status_changed_at", "updated_at"]
+        if to_status == S.EXECUTED and locked.posted_at is None:
+            locked.posted_at = now  # posted once, when executed; it stays posted after it ends
+            fields.append("posted_at")
+        locked.save(update_fields=fields)
         change = StatusChange.objects.create(
             agreement=locked, actor=actor, from_status=from_status, to_status=to_status, note=note, created_at=now
         )
     agreement.status, agreement.status_changed_at = locked.status, locked.status_changed_at
+    agreement.posted_at = locked.posted_at
     return change
 
 

@@ -39,6 +39,9 @@ class Agreement(models.Model):
 
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT, db_index=True)
     status_changed_at = models.DateTimeField(default=timezone.now)
+    # When it was executed, and so posted (121.3(a)): stored rather than read from the log of status changes, so that
+    # the statewide feed and lists sort a million agreements by it with an index (issue 13).
+    posted_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     # An executed agreement never changes: an amendment or a renewal is a new agreement that starts from it.
     kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.NEW)
@@ -60,6 +63,10 @@ class Agreement(models.Model):
             models.Index(fields=["contractor", "status"], name="agreement_contractor_status"),
             # The sweep reads the few agreements whose public copy is due, not every posted one.
             models.Index(fields=["id"], condition=Q(public_copy_due=True), name="agreement_public_copy_due"),
+            # The statewide feed and the latest postings: newest first among the posted ones.
+            models.Index(
+                F("posted_at").desc(), F("id").desc(), condition=Q(posted_at__isnull=False), name="agreement_posted_at"
+            ),
         ]
         constraints = [
             models.CheckConstraint(

@@ -56,7 +56,6 @@ def posted_agreements():
             ),
         )
         .annotate(
-            posted_at=_became(Agreement.Status.EXECUTED),
             destruction_certified_at=destruction_certified_at(),
             # An amendment or renewal is a new agreement: link the two when both are posted.
             replaces_id=Subquery(posted.filter(pk=OuterRef("previous_id")).values("pk")[:1]),
