@@ -57,6 +57,11 @@ class EducationalAgency(PostalAddress):
         "the public copy of each executed agreement.",
     )
 
+    # How many of its agreements are posted, for the statewide index: kept by exhibits/signals.py (a recount bounded by
+    # the district's own agreements whenever one enters or leaves the posted statuses), so that the index never counts
+    # the whole table (issue 13).
+    posted_count = models.PositiveIntegerField(default=0, editable=False)
+
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
