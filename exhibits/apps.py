@@ -7,3 +7,4 @@ class ExhibitsConfig(AppConfig):
 
     def ready(self):
         from . import signals  # noqa: F401 -- connects the receivers that keep the public pages current
+        from .public import search_index  # noqa: F401 -- and those that keep the statewide search's document current

@@ -1,6 +1,8 @@
 """The exhibits of the model DPA: A (Bill of Rights), B (supplemental information), C (plan), C.1 (NIST CSF)."""
 
 from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.db.models import Q
 from simple_history.models import HistoricalRecords
@@ -477,3 +479,48 @@ class Redaction(models.Model):
 
     def __str__(self):
         return f"{self.get_field_display()} of agreement {self.agreement_id} withheld"
+
+
+# --- Public posting: the statewide search's stored document (issue 13) -------------------------------------------
+
+
+class PublicSearchEntry(models.Model):
+    """What the statewide search looks in, for one posted agreement: a row exists while the agreement is posted.
+
+    Stored rather than built at query time, so that a search over a million agreements reads a GIN index instead of
+    three tables. Kept current by exhibits/public/search_index.py (signals, one statement per change, set-based);
+    a part of Exhibit B the district withholds is never written here. The agreement's status is not copied (the
+    results read it from the agreement), so an agreement that expires or is terminated costs the sweep no write here.
+
+    Three documents, each the one before with more in it, so that each tier of the ranking has its own column, GIN
+    index and planner statistics: `names` (vendor and products, weight A), `suppliers` (and the subcontractors named
+    in Exhibit B, weight B) and `document` (and the district's name, weight C). PostgreSQL only: on SQLite (`make
+    run`) they stay NULL and the search matches the text columns.
+    """
+
+    agreement = models.OneToOneField(
+        "agreements.Agreement", on_delete=models.CASCADE, primary_key=True, related_name="public_search_entry"
+    )
+    agency = models.ForeignKey("agreements.EducationalAgency", on_delete=models.CASCADE, related_name="+")
+    # The text, as the public sees it: the sort key of the results, and what SQLite's fallback matches.
+    district = models.CharField(max_length=200)
+    vendor = models.CharField(max_length=200)
+    products = models.TextField(blank=True)
+    subcontractors = models.TextField(blank=True)  # "" while the district withholds them (121.3(e))
+    names = SearchVectorField(null=True)
+    suppliers = SearchVectorField(null=True)
+    document = SearchVectorField(null=True)
+
+    class Meta:
+        verbose_name = "statewide search entry"
+        verbose_name_plural = "statewide search entries"
+        indexes = [
+            # The order of the results within a tier: walked with a filter when most rows match ("school").
+            models.Index(fields=["district", "vendor", "agreement"], name="public_search_order"),
+            GinIndex(fields=["names"], name="public_search_names"),
+            GinIndex(fields=["suppliers"], name="public_search_suppliers"),
+            GinIndex(fields=["document"], name="public_search_document"),
+        ]
+
+    def __str__(self):
+        return f"Search entry of agreement {self.agreement_id}"

@@ -9,6 +9,8 @@ from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
+from agreements.models import Agreement, statuses
+
 from . import cache, selectors
 from .language import public_file_view
 from .records import Withheld, public_records
@@ -24,8 +26,17 @@ def signed_outside_sentence(r) -> str:
     }
 
 
-def _latest(agreements):
-    return public_records(agreements.order_by(F("posted_at").desc(nulls_last=True), "-pk")[:LATEST])
+def _latest(**filters):
+    """The LATEST posted agreements, newest first: their ids from the index agreement_posted_at (posted_at, id
+    descending, where posted_at is set: every posted agreement has it, set on execution), which stops after LATEST
+    rows, then their records for those rows only. Two queries and the records' prefetches, at any size."""
+    newest = list(
+        Agreement.objects.filter(status__in=statuses.POSTED, posted_at__isnull=False, **filters)
+        .order_by(F("posted_at").desc(), F("pk").desc())
+        .values_list("pk", flat=True)[:LATEST]
+    )
+    records = selectors.posted_agreements().filter(pk__in=newest).order_by(F("posted_at").desc(), F("pk").desc())
+    return public_records(records)
 
 
 class _PostedFeed(Feed):
@@ -80,7 +91,7 @@ class DistrictFeed(_PostedFeed):
         return reverse("public_district", args=[agency.slug])
 
     def items(self, agency):
-        return _latest(selectors.posted_agreements().filter(agency=agency))
+        return _latest(agency=agency)
 
 
 class StatewideFeed(_PostedFeed):
@@ -97,7 +108,7 @@ class StatewideFeed(_PostedFeed):
         return f"{r.district_name}: {super().item_title(r)}"
 
     def items(self):
-        return _latest(selectors.posted_agreements())
+        return _latest()
 
 
 def _cached_feed(request, scope, feed, **kwargs):

@@ -1,19 +1,25 @@
-"""Statewide search: which districts have posted an agreement with a vendor or for a product.
+"""Statewide search: which districts have posted an agreement with a vendor, for a product, or naming a subcontractor.
 
-PostgreSQL full-text search ranks vendor and product names above district names, with prefix matching so that
-"code" finds "CodeHS"; on SQLite (`make run`) a case-insensitive match of every word stands in for it.
+It reads the stored document of each posted agreement (exhibits.models.PublicSearchEntry, kept by search_index.py),
+never the exhibits themselves, so a search costs the same at a million agreements as at a thousand: three queries,
+the first of which reads GIN indexes and stops at MAX_RESULTS.
+
+Ranked by where every word was found, as the document's weights say: in the vendor's or a product's name (A), then
+also among the subcontractors of Exhibit B (B), then also in the district's name (C); within a tier, by district and
+vendor. Each tier is its own column with its own GIN index and statistics, so the planner sees how many rows a word
+matches in that tier and either reads the index (a rare word) or walks the sort order until it has enough (a word in
+every district's name), and ranking never reads every match. Prefix matching, so that "code" finds "CodeHS". On
+SQLite (`make run`) a case-insensitive match of each word in the entry's text stands in for it.
 """
 
 import re
 from dataclasses import dataclass, field
 
-from django.contrib.postgres.aggregates import StringAgg
-from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 from django.db import connection
-from django.db.models import F, OuterRef, Prefetch, Q, Subquery, TextField, Value
-from django.db.models.functions import Coalesce, Replace
+from django.db.models import Case, IntegerField, Prefetch, Q, Value, When
 
 from agreements.models import Agreement, statuses
+from exhibits.models import PublicSearchEntry
 from vendors.models import Product
 
 from .labels import STATUS_LABELS
@@ -46,55 +52,77 @@ def search_words(q: str) -> list[str]:
     return re.findall(r"[^\W_]+", q.casefold())[:MAX_WORDS]
 
 
-def _plain(expression):
-    """PostgreSQL's text parser drops anything that looks like an HTML tag; a name is text, so index all of it."""
-    for bracket in "<>":
-        expression = Replace(expression, Value(bracket), Value(" "), output_field=TextField())
-    return expression
+# The best MAX_RESULTS of each tier by the sort order, then the best of those by tier. A tier's column holds the one
+# before it, so its first MAX_RESULTS rows hold at least MAX_RESULTS - (matches of the tiers before) of its own: the
+# union is always the true first MAX_RESULTS. The tsquery is a constant in each branch, so the planner estimates it.
+_RANKED = """
+SELECT agreement_id FROM (
+    (SELECT agreement_id, 1 AS tier, district, vendor FROM exhibits_publicsearchentry
+        WHERE names @@ to_tsquery('simple'::regconfig, %(query)s)
+        ORDER BY district, vendor, agreement_id LIMIT %(limit)s)
+    UNION ALL
+    (SELECT agreement_id, 2 AS tier, district, vendor FROM exhibits_publicsearchentry
+        WHERE suppliers @@ to_tsquery('simple'::regconfig, %(query)s)
+        ORDER BY district, vendor, agreement_id LIMIT %(limit)s)
+    UNION ALL
+    (SELECT agreement_id, 3 AS tier, district, vendor FROM exhibits_publicsearchentry
+        WHERE document @@ to_tsquery('simple'::regconfig, %(query)s)
+        ORDER BY district, vendor, agreement_id LIMIT %(limit)s)
+) AS hits
+GROUP BY agreement_id, district, vendor
+ORDER BY min(tier), district, vendor, agreement_id
+LIMIT %(limit)s
+"""
 
 
-def _full_text(agreements, words):
-    products = (
-        Product.objects.filter(agreements=OuterRef("pk"))
-        .values("agreements")
-        .annotate(names=StringAgg("name", " "))
-        .values("names")
+def ranked_sql(words: list[str]) -> tuple[str, dict]:
+    """The PostgreSQL query of the ranked agreement ids, and its parameters (the scale test EXPLAINs it)."""
+    return _RANKED, {"query": " & ".join(f"{word}:*" for word in words), "limit": MAX_RESULTS}
+
+
+def _full_text(words) -> list[int]:
+    sql, params = ranked_sql(words)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [row[0] for row in cursor.fetchall()]
+
+
+def _contains(words) -> list[int]:
+    def every_word(*fields):
+        condition = Q()
+        for word in words:
+            condition &= Q.create([(f"{name}__icontains", word) for name in fields], connector=Q.OR)
+        return condition
+
+    tier = Case(
+        When(every_word("vendor", "products"), then=Value(1)),
+        When(every_word("vendor", "products", "subcontractors"), then=Value(2)),
+        default=Value(3),
+        output_field=IntegerField(),
     )
-    product_names = Coalesce(Subquery(products), Value(""), output_field=TextField())
-    vector = (
-        SearchVector(_plain(F("contractor__legal_name")), weight="A", config="simple")
-        + SearchVector(_plain(product_names), weight="A", config="simple")
-        + SearchVector(_plain(F("agency__name")), weight="B", config="simple")
-    )
-    query = SearchQuery(" & ".join(f"{word}:*" for word in words), search_type="raw", config="simple")
-    return (
-        agreements.annotate(document=vector)
-        .filter(document=query)
-        .annotate(rank=SearchRank(F("document"), query))
-        .order_by("-rank", "agency__name", "contractor__legal_name", "pk")
-    )
-
-
-def _contains(agreements, words):
-    for word in words:
-        agreements = agreements.filter(
-            Q(contractor__legal_name__icontains=word)
-            | Q(products__name__icontains=word)
-            | Q(agency__name__icontains=word)
-        )
-    return agreements.distinct().order_by("agency__name", "contractor__legal_name", "pk")
+    matching = PublicSearchEntry.objects.filter(every_word("vendor", "products", "subcontractors", "district"))
+    ranked = matching.annotate(tier=tier).order_by("tier", "district", "vendor", "agreement_id")
+    return list(ranked.values_list("agreement_id", flat=True)[:MAX_RESULTS])
 
 
 def statewide_search(q: str) -> list[DistrictHits]:
-    """Posted agreements that match, grouped by district, the best match first. Two queries."""
+    """Posted agreements that match, grouped by district, the best match first. Three queries."""
     words = search_words(q)
     if not words:
         return []
-    agreements = Agreement.objects.filter(status__in=statuses.POSTED).select_related("agency", "contractor")
-    matching = _full_text(agreements, words) if connection.vendor == "postgresql" else _contains(agreements, words)
-    matching = matching.prefetch_related(Prefetch("products", queryset=Product.objects.order_by("name")))
+    ids = _full_text(words) if connection.vendor == "postgresql" else _contains(words)
+    if not ids:
+        return []
+    # The status is the agreement's own (the entry does not copy it), and only a posted one is shown, whatever the
+    # entry says.
+    agreements = (
+        Agreement.objects.filter(pk__in=ids, status__in=statuses.POSTED)
+        .select_related("agency", "contractor")
+        .prefetch_related(Prefetch("products", queryset=Product.objects.order_by("name")))
+        .in_bulk()
+    )
     groups: dict[int, DistrictHits] = {}
-    for agreement in matching[:MAX_RESULTS]:
+    for agreement in (agreements[pk] for pk in ids if pk in agreements):
         group = groups.setdefault(agreement.agency_id, DistrictHits(agreement.agency.name, agreement.agency.slug))
         products = [p.name for p in agreement.products.all()]
         group.hits.append(Hit(agreement.pk, agreement.contractor.legal_name, products, agreement.status))
