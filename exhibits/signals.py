@@ -6,6 +6,7 @@ Bill of Rights, the district itself, and the vendor's name, products and subcont
 agreement's public copy due again (agreements.signing).
 """
 
+from django.db.models import Q
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
 
@@ -22,22 +23,27 @@ from vendors.models import Contractor, Product, Subcontractor
 from .models import BillOfRights, Redaction, SupplementalInformation
 from .public import cache
 
+POSTED = Q(status__in=statuses.POSTED)
 
-def _invalidate_agreements(*, posted_only=True, **filters) -> None:
-    if cache.held():  # a bulk writer invalidates its districts once when it ends
-        return
-    agreements = Agreement.objects.filter(**filters)
-    if posted_only:
-        agreements = agreements.filter(status__in=statuses.POSTED)
-    slugs = set(agreements.values_list("agency__slug", flat=True))
-    if slugs:
-        cache.invalidate(*slugs)
+
+def _invalidate_agreements(*, posted_only=True, listed=False, counted=False, **filters) -> None:
+    """The districts of these agreements (only the posted ones unless `posted_only` is False); `listed` when what the
+    statewide pages list changed too (cache.agreements_changed). No query while a bulk writer holds the invalidation:
+    it is resolved once at the end."""
+    query = Q(**filters) & POSTED if posted_only else Q(**filters)
+    cache.agreements_changed(query, listed=listed, counted=counted)
 
 
 @receiver(post_save, sender=StatusChange)
 def status_changed(sender, instance, raw=False, **kwargs):
-    if not raw and (instance.to_status in statuses.POSTED or instance.from_status in statuses.POSTED):
-        _invalidate_agreements(posted_only=False, pk=instance.agreement_id)
+    """Into or out of the posted statuses: the statewide pages list it or no longer do, and its district's count
+    changes. Between posted statuses (expired, terminated, closed): only its district and the statewide pages that
+    show it."""
+    if raw:
+        return
+    was, now = instance.from_status in statuses.POSTED, instance.to_status in statuses.POSTED
+    if was or now:
+        _invalidate_agreements(posted_only=False, listed=was != now, counted=was != now, pk=instance.agreement_id)
 
 
 @receiver(post_save, sender=Redaction)
@@ -83,8 +89,9 @@ def exhibit_b_subcontractors_changed(sender, instance, action, reverse=False, pk
 
 @receiver(m2m_changed, sender=Agreement.products.through)
 def agreement_products_changed(sender, instance, action, reverse=False, pk_set=None, **kwargs):
+    """Product names are what the statewide search finds."""
     if action.startswith("post_"):
-        _invalidate_agreements(**({"pk__in": pk_set or ()} if reverse else {"pk": instance.pk}))
+        _invalidate_agreements(listed=True, **({"pk__in": pk_set or ()} if reverse else {"pk": instance.pk}))
 
 
 @receiver(post_save, sender=BillOfRights)
@@ -92,23 +99,33 @@ def bill_of_rights_published(sender, instance, raw=False, **kwargs):
     if not raw:
         slug = EducationalAgency.objects.filter(pk=instance.agency_id).values_list("slug", flat=True).first()
         if slug:
-            cache.invalidate(slug)
+            cache.invalidate(slug)  # its own pages only: no statewide page shows the Bill of Rights
 
 
 @receiver(post_save, sender=EducationalAgency)
 def district_saved(sender, instance, raw=False, **kwargs):
     if not raw:
-        cache.invalidate(instance.slug)  # and the statewide index, which lists it
+        # Every statewide page: the index lists it, the search and the statewide feed name it. Its posted count is
+        # counted again too, so that a district made or restored by other means starts right.
+        cache.posted_count_refresh([instance.pk])
+        cache.invalidate(instance.slug, statewide=True)
 
 
 @receiver(post_save, sender=Contractor)
 def vendor_saved(sender, instance, raw=False, **kwargs):
+    """The vendor's name is what the statewide search finds and the statewide feed shows."""
     if not raw:
-        _invalidate_agreements(contractor=instance.pk)
+        _invalidate_agreements(listed=True, contractor=instance.pk)
 
 
 @receiver(post_save, sender=Product)
+def product_saved(sender, instance, raw=False, **kwargs):
+    if not raw:
+        _invalidate_agreements(listed=True, contractor=instance.contractor_id)
+
+
 @receiver(post_save, sender=Subcontractor)
-def vendor_detail_saved(sender, instance, raw=False, **kwargs):
+def subcontractor_saved(sender, instance, raw=False, **kwargs):
+    """Shown on its district's pages only."""
     if not raw:
         _invalidate_agreements(contractor=instance.contractor_id)

@@ -180,14 +180,21 @@ def test_the_bill_of_rights_and_the_vendor_name_change_the_pages_at_once(client,
     assert "Renamed Learning" in client.get("/public/search/?q=renamed").text
 
 
-def test_a_change_invalidates_only_its_own_district_and_the_statewide_pages(catalogues, executed, other_district):
+def test_a_change_invalidates_only_its_own_district_and_a_posting_the_statewide_pages(
+    catalogues, executed, other_district
+):
+    """Issue 13: a change within the posted statuses (the sweep's expirations, a termination) makes stale its own
+    district only; the statewide pages that show that district see it by its version. A posting changes what every
+    statewide page can list, so it moves the statewide version too."""
     make_agreement(agency=other_district)
     ours, theirs, statewide = executed.agency.slug, other_district.slug, cache.STATEWIDE
     before = {scope: cache.version(scope) for scope in (ours, theirs, statewide)}
     agreement_transition(agreement=executed, to_status=S.TERMINATED)
     after = {scope: cache.version(scope) for scope in (ours, theirs, statewide)}
-    assert after[ours] > before[ours] and after[statewide] > before[statewide]
-    assert after[theirs] == before[theirs]
+    assert after[ours] > before[ours]
+    assert after[theirs] == before[theirs] and after[statewide] == before[statewide]
+    make_agreement(agency=executed.agency)
+    assert cache.version(statewide) > after[statewide] and cache.version(theirs) == after[theirs]
 
 
 def test_changes_before_posting_do_not_invalidate(catalogues, district):

@@ -12,6 +12,7 @@ from django.utils import timezone
 from agreements.models import PublicScope
 from exhibits.models import RedactionField
 
+from . import cache
 from .labels import FIELD_LABELS, PII_LABELS, STATUS_LABELS, STATUS_ORDER
 
 F = RedactionField
@@ -153,6 +154,7 @@ class PublicAgreement:
 def public_record(agreement) -> PublicAgreement:
     """The public record of an agreement from `selectors.posted_agreements()` (no further queries)."""
     withheld = {r.field: Withheld(r.field, r.reason) for r in agreement.redactions.all()}
+    cache.shows(agreement.agency.slug)  # a statewide page that shows it goes stale when its district changes
     info = getattr(agreement, "supplemental_information", None)
     # Signed outside the portal: from select_related in selectors.posted_agreements(), so no query per agreement.
     outside = getattr(agreement, "outside_signing", None)

@@ -1,7 +1,7 @@
 """Reads for the public pages, each a fixed number of queries however many agreements a district has."""
 
-from django.db.models import Count, OuterRef, Prefetch, Q, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Prefetch, Q, Subquery, Value, When
+from django.db.models.functions import Coalesce, Lower
 from django.shortcuts import get_object_or_404
 
 from agreements.models import (
@@ -14,8 +14,10 @@ from agreements.models import (
     Termination,
     statuses,
 )
-from exhibits.models import BillOfRights
-from vendors.models import Product
+from exhibits.models import BillOfRights, Redaction, RedactionField, SupplementalInformation
+from vendors.models import Contractor, Product
+
+from .labels import STATUS_ORDER
 
 
 def _became(status):
@@ -100,9 +102,77 @@ def bill_of_rights_current(agency) -> BillOfRights | None:
 
 
 def districts_with_counts():
-    """All districts by name, each with the number of its posted agreements. One query."""
-    posted = Count("agreements", filter=Q(agreements__status__in=statuses.POSTED))
-    return EducationalAgency.objects.annotate(posted_count=posted).order_by("name")
+    """All districts by name, each with the number of its posted agreements: one query over the districts, the count
+    stored (EducationalAgency.posted_count, kept by exhibits/signals.py), never counted over the agreements."""
+    return EducationalAgency.objects.only("name", "slug", "posted_count").order_by("name")
+
+
+# --- a district's list: filtered, counted and paginated in SQL, bounded by the district's own agreements ---------
+
+# The order of the list: in effect first, then the ended ones (labels.STATUS_ORDER), then by vendor, newest first.
+_STATUS_RANK = Case(*(When(status=s, then=Value(n)) for s, n in STATUS_ORDER.items()), output_field=IntegerField())
+
+
+def _district_posted(agency):
+    # The index on (agency, status) finds them: every query below is bounded by the district's own size.
+    return Agreement.objects.filter(agency=agency, status__in=statuses.POSTED)
+
+
+def district_filter(*, words=(), vendor="", product="", pii="", status="") -> Q:
+    """What the search box and the filters of a district's list keep, as SQL. Every word must be in the vendor's name,
+    a product's name or the purposes, never in a part the district withholds (as PublicAgreement.searchable_text)."""
+    match = Q()
+    for word in words:
+        in_products = Exists(Product.objects.filter(agreements=OuterRef("pk"), name__icontains=word))
+        in_purposes = Exists(
+            SupplementalInformation.objects.filter(agreement=OuterRef("pk"), purposes__icontains=word)
+        ) & ~Exists(Redaction.objects.filter(agreement=OuterRef("pk"), field=RedactionField.PURPOSES))
+        match &= Q(contractor__legal_name__icontains=word) | Q(in_products) | Q(in_purposes)
+    if vendor:
+        match &= Q(contractor__slug=vendor)
+    if product:
+        match &= Q(Exists(Product.objects.filter(agreements=OuterRef("pk"), name=product)))
+    if pii:
+        field = {"student": "receives_student_pii", "appr": "receives_appr_data"}[pii]
+        match &= Q(Exists(SupplementalInformation.objects.filter(agreement=OuterRef("pk"), **{field: True})))
+    if status:
+        match &= Q(status=status)
+    return match
+
+
+def district_counts(agency, match: Q) -> tuple[int, int]:
+    """How many agreements the district posts, and how many of them match: one aggregate over the district."""
+    counts = _district_posted(agency).aggregate(total=Count("pk"), matching=Count("pk", filter=match))
+    return counts["total"], counts["matching"]
+
+
+def district_page_ids(agency, match: Q, start: int, stop: int) -> list[int]:
+    """The ids of one page of the district's list, in its order: an OFFSET within the district (see views.district
+    for why not a keyset)."""
+    ordered = (
+        _district_posted(agency)
+        .filter(match)
+        .annotate(status_rank=_STATUS_RANK, vendor_key=Lower("contractor__legal_name"))
+        .order_by("status_rank", "vendor_key", "-pk")
+    )
+    return list(ordered.values_list("pk", flat=True)[start:stop])
+
+
+def posted_by_ids(ids: list[int]) -> list[Agreement]:
+    """These posted agreements with all their public record needs, in the order of `ids`: seven queries."""
+    found = {a.pk: a for a in posted_agreements().filter(pk__in=ids)}
+    return [found[pk] for pk in ids if pk in found]
+
+
+def district_menus(agency) -> tuple[list[tuple[str, str]], list[str]]:
+    """The vendors (slug, name) and product names of the district's posted agreements, for the filters' menus: two
+    queries, bounded by the district."""
+    posted = _district_posted(agency).values("pk")
+    vendors = list(
+        Contractor.objects.filter(agreements__in=posted).values_list("slug", "legal_name").distinct().order_by()
+    )
+    products = list(Product.objects.filter(agreements__in=posted).values_list("name", flat=True).distinct().order_by())
+    return vendors, products
 
 
 def public_copy(*, slug: str, pk: int) -> AgreementDocument | None:

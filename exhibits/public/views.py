@@ -2,6 +2,8 @@
 Exhibit B, its sealed public copy, and the list a district embeds in its own website. Thin: selectors read, records
 shape, templates show; cache.py keeps what was built."""
 
+from dataclasses import dataclass
+
 from csp.decorators import csp_replace
 from django.conf import settings
 from django.core.paginator import Paginator
@@ -60,11 +62,55 @@ def search(request):
 
     def build():
         groups = statewide_search(q) if q else []
+        cache.shows(*(g.slug for g in groups))  # stale when one of these districts changes, not any district
         context = {"form": form, "q": q, "groups": groups, "count": sum(len(g.hits) for g in groups)}
         title = _("Search: %(q)s") % {"q": q} if q else _("Search")
         return {"title": title, "html": render_to_string("public/search.html", context)}
 
     return _page(request, scope=cache.STATEWIDE, name="search", parts=(*_parts(request), q), build=build)
+
+
+@dataclass(frozen=True)
+class _MenuEntry:
+    """What AgreementFilterForm builds its menus from (a vendor, and product names), without loading a record."""
+
+    vendor_slug: str
+    vendor: str
+    products: tuple[str, ...] = ()
+
+
+def _filter_form(request, agency) -> AgreementFilterForm:
+    vendors, products = selectors.district_menus(agency)
+    entries = [_MenuEntry(slug, name) for slug, name in vendors]
+    if entries:
+        entries[0] = _MenuEntry(*vendors[0], products=tuple(products))
+    form = AgreementFilterForm(request.GET, records=entries)
+    form.is_valid()  # a value that is not a choice (an old link, a typo) is ignored: it is not in cleaned_data
+    return form
+
+
+class _DistrictList:
+    """The district's list for Django's Paginator: counted by one aggregate, and only the page's rows loaded.
+
+    Pages are an OFFSET within the district's agreements, not a keyset (?after=): the list is ordered by the
+    vendor's name, which lives in another table, so no index serves the order and a keyset would still have the
+    database find and sort every matching agreement of the district, exactly as the OFFSET does (a top-N sort
+    bounded by the district's own size, with the index on agency and status). So a keyset would buy nothing here,
+    and page numbers ("Page 3 of 43") are what a parent can use and link to.
+    """
+
+    def __init__(self, agency, match, count):
+        self.agency, self.match, self._count = agency, match, count
+
+    def count(self):
+        return self._count
+
+    def __len__(self):
+        return self._count
+
+    def __getitem__(self, window: slice):
+        ids = selectors.district_page_ids(self.agency, self.match, window.start or 0, window.stop)
+        return public_records(selectors.posted_by_ids(ids))
 
 
 @public_view
@@ -73,10 +119,14 @@ def district(request, slug):
 
     def build():
         agency = selectors.district_public(slug)
-        records = sorted(public_records(selectors.posted_agreements().filter(agency=agency)), key=lambda r: r.sort_key)
-        form = AgreementFilterForm(request.GET, records=records)
-        shown = form.apply(records)
-        page = Paginator(shown, PER_PAGE).get_page(request.GET.get("page"))
+        form = _filter_form(request, agency)
+        data = form.cleaned_data
+        match = selectors.district_filter(
+            words=(data.get("q") or "").casefold().split(),
+            **{name: data.get(name) or "" for name in ("vendor", "product", "pii", "status")},
+        )
+        total, count = selectors.district_counts(agency, match)
+        page = Paginator(_DistrictList(agency, match, count), PER_PAGE).get_page(request.GET.get("page"))
         query = request.GET.copy()
         query.pop("page", None)
         query.pop("language", None)
@@ -86,8 +136,8 @@ def district(request, slug):
             "nysed": NYSED_COMPLAINTS,
             "form": form,
             "filtered": form.active,
-            "total": len(records),
-            "count": len(shown),
+            "total": total,
+            "count": count,
             "page": page,
             "query": query.urlencode(),
         }
