@@ -79,12 +79,18 @@ def outbound_email_send(*, pk: int) -> bool:
     return True
 
 
-def outbox_due() -> list[int]:
-    """The e-mails a sweep should (re)send: failed ones with attempts left, queued ones whose task was lost."""
+def outbox_due_query():
+    """The e-mails a sweep should (re)send: failed ones with attempts left, queued ones whose task was lost, and those
+    a worker that died was sending. Read through the index on the status, so never the e-mails sent (nearly all)."""
     now = timezone.now()
-    due = OutboundEmail.objects.filter(attempts__lt=OutboundEmail.MAX_ATTEMPTS).filter(
+    unsent = [OutboundEmail.Status.FAILED, OutboundEmail.Status.QUEUED, OutboundEmail.Status.SENDING]
+    return OutboundEmail.objects.filter(status__in=unsent, attempts__lt=OutboundEmail.MAX_ATTEMPTS).filter(
         Q(status=OutboundEmail.Status.FAILED)
         | Q(status=OutboundEmail.Status.QUEUED, created_at__lt=now - timedelta(minutes=5))
         | Q(status=OutboundEmail.Status.SENDING, claimed_at__lt=now - STALE_CLAIM)
     )
-    return list(due.values_list("pk", flat=True)[:500])
+
+
+def outbox_due() -> list[int]:
+    """The ids of outbox_due_query(), at most 500 a sweep."""
+    return list(outbox_due_query().values_list("pk", flat=True)[:500])

@@ -67,6 +67,13 @@ class DeadlinePolicy(models.Model):
     def __str__(self):
         return f"Deadline policy of {self.agency}"
 
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        # The term-end reminders' days follow the policy: the sweep works them out again for the district's duties.
+        Obligation.objects.filter(agency_id=self.agency_id, kind=rules.TERM_END).filter(_REMINDED).update(
+            remind_basis=None
+        )
+
     @property
     def reminders(self) -> list[int]:
         return sorted(self.term_reminder_days or DEFAULT_TERM_REMINDERS, reverse=True)
@@ -327,6 +334,19 @@ class DestructionCertificate(models.Model):
         return f"Destruction certificate for agreement {self.agreement_id} ({self.get_status_display()})"
 
 
+# The duties the sweep may remind of (a breach notice is the vendor's, given at once: none), open ones...
+_REMINDED = Q(status__in=["open", "overdue"]) & ~Q(kind=rules.BREACH_NOTICE)
+# ... whose next reminder day is set (the sweep reads those on or before today) ...
+REMIND_DUE = _REMINDED & Q(remind_on__isnull=False)
+# ... or whose reminder day is still to be worked out for their due date. No negation, so that the query and the
+# partial index read the same SQL whatever the NULLs.
+REMIND_STALE = (
+    _REMINDED
+    & Q(due_on__isnull=False)
+    & (Q(remind_basis__isnull=True) | Q(remind_basis__lt=models.F("due_on")) | Q(remind_basis__gt=models.F("due_on")))
+)
+
+
 class Obligation(models.Model):
     """One duty with a due date: what, from whom, to whom, under which rule and source, when the clock started."""
 
@@ -409,9 +429,18 @@ class Obligation(models.Model):
 
     created_at = models.DateTimeField(default=timezone.now)
 
+    # Worked out by the sweep (sweep.py, _remind): the next day it has a reminder or an escalation of this duty to
+    # send, for the due date in remind_basis. A duty whose due date is not the one its day was worked out for (new,
+    # moved, or its district's policy changed: DeadlinePolicy.save) is read again, so that the sweep reads what is due
+    # or changed, never every open duty (issue 13).
+    remind_on = models.DateField(null=True, blank=True, editable=False)
+    remind_basis = models.DateField(null=True, blank=True, editable=False)
+
     class Meta:
         ordering = ["due_on", "pk"]
         indexes = [
+            models.Index(fields=["remind_on"], condition=REMIND_DUE, name="obligation_remind_on"),
+            models.Index(fields=["due_on"], condition=REMIND_STALE, name="obligation_remind_stale"),
             models.Index(fields=["status", "due_on"], name="obligation_status_due"),
             models.Index(fields=["agency", "status"], name="obligation_agency_status"),
             models.Index(fields=["contractor", "status"], name="obligation_contractor_status"),

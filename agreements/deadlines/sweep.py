@@ -7,8 +7,18 @@ waits for the first one's transaction and then inserts nothing, so it sends noth
 committing, neither the claim nor the e-mail exists and the next sweep tries again. The outbox sends each e-mail
 once and retries a failed one (agreements.mail).
 
-The number of queries does not depend on how many agreements or duties are not due: each step selects only the
-rows that need work, and the recipients of all reminders are read in two queries.
+The sweep costs what is due, not what exists (issue 13): each step reads its rows through a partial index that holds
+only what may need work, so that its time at a million agreements is its time at ten thousand for the same work.
+
+- expiry: executed agreements by the end of their term (agreement_executed_end);
+- opening and closing the duties that follow a change of status: the agreements whose status differs from the one
+  the sweep last handled (Agreement.swept_status, agreement_sweep_pending), whatever path changed it;
+- overdue: open duties by due date (obligation_status_due);
+- reminders: open duties whose next reminder day (Obligation.remind_on, worked out by the sweep) has come
+  (obligation_remind_on), and those whose day is still to be worked out for their due date (obligation_remind_stale).
+
+`sweep_plans` shows the plan PostgreSQL chooses for each of them. The number of queries does not depend on how many
+agreements or duties are not due, and the recipients of all reminders are read in two queries.
 """
 
 import logging
@@ -16,21 +26,28 @@ from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
 
 from django.db import connection, transaction
-from django.db.models import Exists, OuterRef, Q, Subquery
+from django.db.models import Exists, F, OuterRef, Q, Subquery
 from django.utils import timezone
 
+from exhibits.public.services import public_pages_held
 from vendors.models import ContractorMembership
 
-from ..mail import email_enqueue
+from ..mail import email_enqueue, outbox_due_query
 from ..models import Agreement, DistrictMembership, StatusChange, statuses
 from . import rules
-from .models import DEFAULT_TERM_REMINDERS, MAX_REMINDER_DAYS, DeadlinePolicy, Obligation, Reminder
+from .models import DEFAULT_TERM_REMINDERS, REMIND_DUE, REMIND_STALE, Obligation, Reminder
 from .services import agreement_expire, return_destroy_obligation, term_end_obligation
 
 log = logging.getLogger(__name__)
 S = Agreement.Status
 K = Obligation.Kind
 OPEN = Obligation.OPEN_STATUSES
+
+
+# At most this many agreements whose status changed, and duties whose reminder day is to be worked out, per sweep:
+# after a migration or a bulk import the rest wait for the next sweep (soonest due first), and a sweep stays short.
+PENDING_BATCH = 5_000
+STALE_BATCH = 10_000
 
 
 @dataclass
@@ -49,55 +66,113 @@ def sweep_run(*, today: date | None = None) -> SweepResult:
     today = today or timezone.localdate()
     result = SweepResult()
     _expire_ended(today, result)
-    _open_missing(result)
-    _cancel_orphaned(result)
-    result.marked_overdue = Obligation.objects.filter(status=Obligation.Status.OPEN, due_on__lt=today).update(
-        status=Obligation.Status.OVERDUE
-    )
+    pending = _pending()
+    if pending:
+        _open_missing(pending, result)
+        _cancel_orphaned(pending, result)
+        _mark_handled(pending)
+    result.marked_overdue = _overdue_now(today).update(status=Obligation.Status.OVERDUE)
     _remind(today, result)
     return result
 
 
+# Each step's rows, as a query of its own, so that sweep_plans shows the plan of exactly what the sweep runs.
+
+
+def _ended(today: date):
+    return Agreement.objects.filter(status=S.EXECUTED, contract_end__lt=today)  # index agreement_executed_end
+
+
+def _pending_agreements():
+    return Agreement.objects.filter(~Q(status=F("swept_status")))  # index agreement_sweep_pending
+
+
+def _overdue_now(today: date):
+    return Obligation.objects.filter(status=Obligation.Status.OPEN, due_on__lt=today)  # index obligation_status_due
+
+
+REMINDER_RELATED = ("agency__deadline_policy", "contractor", "agreement", "parent_request", "breach_report")
+
+
+def _reminders_due(today: date):
+    return Obligation.objects.filter(REMIND_DUE, remind_on__lte=today)  # index obligation_remind_on
+
+
+def _reminders_stale():
+    # Ids first, from the partial index alone: PostgreSQL cannot tell how few rows its condition leaves (two columns
+    # compared), and with the joins of select_related it would rather walk every duty by due date.
+    stale = Obligation.objects.filter(REMIND_STALE).order_by("due_on", "pk")  # index obligation_remind_stale
+    return stale.values_list("pk", flat=True)[:STALE_BATCH]
+
+
 def _expire_ended(today: date, result: SweepResult) -> None:
-    """Executed agreements past the last day of their term become expired (one query when none is)."""
-    ended = Agreement.objects.filter(status=S.EXECUTED, contract_end__lt=today).select_related(
-        "agency__deadline_policy", "contractor"
-    )
-    for agreement in ended:
-        try:
-            if agreement_expire(agreement=agreement):
-                result.expired.append(agreement.pk)
-        except Exception:  # one agreement's failure must not stop the others; the next sweep tries it again
-            log.exception("Could not expire agreement %s", agreement.pk)
+    """Executed agreements past the last day of their term become expired (one query when none is). Their districts'
+    public pages are invalidated once at the end, not once per agreement."""
+    ended = list(_ended(today).select_related("agency__deadline_policy", "contractor").order_by("pk"))
+    if not ended:
+        return
+    with public_pages_held(*sorted({agreement.agency.slug for agreement in ended})):
+        for agreement in ended:
+            try:
+                if agreement_expire(agreement=agreement):
+                    result.expired.append(agreement.pk)
+            except Exception:  # one agreement's failure must not stop the others; the next sweep tries it again
+                log.exception("Could not expire agreement %s", agreement.pk)
 
 
-def _open_missing(result: SweepResult) -> None:
-    """The end-of-term item of each executed agreement with an end date, and the return-or-destroy duty of each
-    agreement terminated (or expired outside the sweep) that has none yet. A unique constraint keeps a racing sweep
-    from opening a second one."""
-    has = lambda kind: Exists(Obligation.objects.filter(agreement=OuterRef("pk"), kind=kind))  # noqa: E731
-    renewed = Exists(Agreement.objects.filter(previous=OuterRef("pk"), status__in=statuses.POSTED))
-    new = [
-        term_end_obligation(a)
-        for a in Agreement.objects.filter(status=S.EXECUTED)
+def _pending() -> dict[int, str]:
+    """The agreements whose status changed since the sweep last handled them (any status, by any path: the partial
+    index follows the row), with the status read now."""
+    rows = _pending_agreements().order_by("pk").values_list("pk", "status")[:PENDING_BATCH]
+    return dict(rows)
+
+
+def _has(kind: str) -> Exists:
+    return Exists(Obligation.objects.filter(agreement=OuterRef("pk"), kind=kind))
+
+
+def _term_end_missing(ids: list[int]):
+    return (
+        Agreement.objects.filter(pk__in=ids, status=S.EXECUTED)
         .filter(Q(contract_end__isnull=False) | Q(review_on__isnull=False))
-        .filter(~has(K.TERM_END))
+        .filter(~_has(K.TERM_END))
         .select_related("agency", "contractor")
         .order_by("pk")  # the same order in every sweep, so that two inserting at once never deadlock
-    ]
+    )
+
+
+def _return_destroy_missing(ids: list[int]):
+    renewed = Exists(Agreement.objects.filter(previous=OuterRef("pk"), status__in=statuses.POSTED))
     # The transition into its status, not a later line that changes none (services.term.timeline_note).
     ended_on = (
         StatusChange.objects.filter(agreement=OuterRef("pk"), to_status=OuterRef("status"))
         .exclude(from_status=OuterRef("status"))
         .order_by("-created_at")
     )
-    for agreement in (
-        Agreement.objects.filter(status__in=statuses.ENDED)
-        .filter(~has(K.RETURN_DESTROY), ~renewed)
+    return (
+        Agreement.objects.filter(pk__in=ids, status__in=statuses.ENDED)
+        .filter(~_has(K.RETURN_DESTROY), ~renewed)
         .order_by("pk")
         .annotate(ended_at=Subquery(ended_on.values("created_at")[:1]))
         .select_related("agency__deadline_policy", "contractor")
-    ):
+    )
+
+
+def _term_end_orphaned(ids: list[int]):
+    return Obligation.objects.filter(agreement__in=ids, kind=K.TERM_END, status__in=OPEN).exclude(
+        agreement__status=S.EXECUTED
+    )
+
+
+def _open_missing(pending: dict[int, str], result: SweepResult) -> None:
+    """The end-of-term item of each executed agreement with an end date, and the return-or-destroy duty of each
+    agreement terminated (or expired outside the sweep) that has none yet, among those whose status changed. A unique
+    constraint keeps a racing sweep from opening a second one."""
+    ids = list(pending)
+    executed = [pk for pk in ids if pending[pk] == S.EXECUTED]
+    new = [term_end_obligation(a) for a in _term_end_missing(executed)] if executed else []
+    ended = [pk for pk in ids if pending[pk] in statuses.ENDED]
+    for agreement in _return_destroy_missing(ended) if ended else []:
         day = agreement.contract_end if agreement.status == S.EXPIRED and agreement.contract_end else None
         day = day or timezone.localdate(agreement.ended_at or timezone.now())
         new.append(return_destroy_obligation(agreement, ended_on=day, agency=agreement.agency))
@@ -105,18 +180,29 @@ def _open_missing(result: SweepResult) -> None:
         result.opened = len(Obligation.objects.bulk_create(new, ignore_conflicts=True))
 
 
-def _cancel_orphaned(result: SweepResult) -> None:
+def _cancel_orphaned(pending: dict[int, str], result: SweepResult) -> None:
     """An end-of-term item whose agreement ended otherwise (terminated, say) has nothing left to remind of; a
     return-or-destroy duty whose agreement was closed outside the portal (an operator recording a certificate received
-    on paper) is met by that closing."""
-    result.cancelled = (
-        Obligation.objects.filter(kind=K.TERM_END, status__in=OPEN)
-        .exclude(agreement__status=S.EXECUTED)
-        .update(status=Obligation.Status.CANCELLED)
-    )
-    Obligation.objects.filter(kind=K.RETURN_DESTROY, status__in=OPEN, agreement__status=S.CLOSED).update(
-        status=Obligation.Status.MET, met_at=timezone.now(), met_note="The agreement was closed."
-    )
+    on paper) is met by that closing. Both follow a change of the agreement's status, so only those are read."""
+    ids = list(pending)
+    result.cancelled = _term_end_orphaned(ids).update(status=Obligation.Status.CANCELLED)
+    closed = [pk for pk in ids if pending[pk] == S.CLOSED]
+    if closed:
+        Obligation.objects.filter(
+            agreement__in=closed, kind=K.RETURN_DESTROY, status__in=OPEN, agreement__status=S.CLOSED
+        ).update(status=Obligation.Status.MET, met_at=timezone.now(), met_note="The agreement was closed.")
+
+
+def _mark_handled(pending: dict[int, str]) -> None:
+    """The agreements handled leave the pending index, each in the status it was handled in: one whose status changed
+    again meanwhile stays for the next sweep."""
+    by_status: dict[str, list[int]] = {}
+    for pk, status in pending.items():
+        by_status.setdefault(status, []).append(pk)
+    handled = Q()
+    for status, ids in by_status.items():
+        handled |= Q(pk__in=ids, status=status)
+    Agreement.objects.filter(handled).update(swept_status=F("status"))
 
 
 # --- reminders --------------------------------------------------------------------------------------------------
@@ -133,37 +219,51 @@ def reminder_due(obligation: Obligation, today: date, term_offsets=None) -> str 
     review = f":{obligation.due_on:%Y%m%d}" if obligation.delay_under_review else ""
     if left < 0:
         return f"overdue{review}"
-    if obligation.kind == K.TERM_END:
-        offsets = sorted(term_offsets or DEFAULT_TERM_REMINDERS)
-    else:
-        offsets = sorted(rules.RULES[obligation.kind].reminders)
-    for offset in offsets:
+    for offset in _offsets(obligation, term_offsets):
         if left <= offset:
             return f"before:{offset}{review}"
     return None
 
 
+def _offsets(obligation: Obligation, term_offsets=None) -> list[int]:
+    if obligation.kind == K.TERM_END:
+        return sorted(term_offsets or DEFAULT_TERM_REMINDERS)
+    return sorted(rules.RULES[obligation.kind].reminders)
+
+
+def next_reminder_day(obligation: Obligation, today: date, term_offsets=None) -> date | None:
+    """The first day after today on which the reminder this duty is due for changes (a smaller offset's window opens,
+    or it becomes late), so that the sweep reads it again then and not before; None when nothing more comes unless its
+    due date moves (which puts it back in the sweep's index)."""
+    if obligation.due_on is None:
+        return None
+    days = [obligation.due_on - timedelta(days=n) for n in _offsets(obligation, term_offsets)]
+    later = [day for day in [*days, obligation.due_on + timedelta(days=1)] if day > today]
+    return min(later) if later else None
+
+
 def _remind(today: date, result: SweepResult) -> None:
-    # Only duties close enough to their due date to be reminded of, or late: the rest are never read.
-    policies = list(DeadlinePolicy.objects.values_list("term_reminder_days", flat=True))
-    ahead = max([*DEFAULT_TERM_REMINDERS, *(r for rule in rules.RULES.values() for r in rule.reminders)])
-    ahead = min(max([ahead, *(day for days in policies for day in days or [])]), MAX_REMINDER_DAYS)
-    window = Q(status__in=OPEN, due_on__lte=today + timedelta(days=ahead)) & ~Q(kind=K.BREACH_NOTICE)
-    candidates = Obligation.objects.filter(window).select_related(
-        "agency__deadline_policy", "contractor", "agreement", "parent_request", "breach_report"
-    )
-    sent = set(
-        Reminder.objects.filter(obligation__in=Obligation.objects.filter(window)).values_list("obligation", "kind")
-    )
+    # Only duties whose reminder day has come, and those whose day is still to be worked out (new, or their due date
+    # moved): the rest are never read, however many are open (issue 13).
+    related = REMINDER_RELATED
+    candidates = {o.pk: o for o in _reminders_due(today).select_related(*related)}
+    stale = [pk for pk in _reminders_stale() if pk not in candidates]
+    if stale:
+        candidates.update((o.pk, o) for o in Obligation.objects.filter(pk__in=stale).select_related(*related))
+    if not candidates:
+        return
+    sent = set(Reminder.objects.filter(obligation__in=list(candidates)).values_list("obligation", "kind"))
     due = []
-    for obligation in candidates.order_by("due_on", "pk"):
+    for obligation in sorted(candidates.values(), key=lambda o: (o.due_on or date.max, o.pk)):
         policy = getattr(obligation.agency, "deadline_policy", None)
-        kind = reminder_due(obligation, today, policy.reminders if policy else None)
+        offsets = policy.reminders if policy else None
+        kind = reminder_due(obligation, today, offsets)
         if kind and (obligation.pk, kind) not in sent:
             due.append((obligation, kind))
-    if not due:
-        return
-    admins, vendors = _recipients({o.agency_id for o, _ in due}, {o.contractor_id for o, _ in due})
+        obligation.remind_basis = obligation.due_on
+        obligation.remind_on = next_reminder_day(obligation, today, offsets)
+    if due:
+        admins, vendors = _recipients({o.agency_id for o, _ in due}, {o.contractor_id for o, _ in due})
     for obligation, kind in due:
         try:
             with transaction.atomic():
@@ -180,8 +280,12 @@ def _remind(today: date, result: SweepResult) -> None:
                     Reminder.objects.filter(pk=reminder_id).update(email=email)
         except Exception:  # one bad reminder must not stop the others; unclaimed, it is tried again next time
             log.exception("Could not send the %s reminder of obligation %s", kind, obligation.pk)
+            obligation.remind_on = today
             continue
         result.reminders.append((obligation.pk, kind))
+    # One statement for all: only the two columns the sweep owns, with the due date each was worked out for (a due
+    # date moved meanwhile still differs from it, so the duty is read again).
+    Obligation.objects.bulk_update(candidates.values(), ["remind_on", "remind_basis"])
 
 
 def _claim(obligation_id: int, kind: str) -> int | None:
@@ -221,3 +325,39 @@ def _to(obligation: Obligation, kind: str, admins: dict, vendors: dict) -> list[
     if obligation.owed_by == Obligation.Party.VENDOR:
         return vendor + (district if kind.startswith("overdue") else [])
     return district
+
+
+# --- the plans, for the benchmark -------------------------------------------------------------------------------
+
+
+def sweep_plans(today: date | None = None) -> list[tuple[str, str]]:
+    """(step, EXPLAIN ANALYZE text) for each query the sweep reads its rows with, as it would run them `today`: what
+    shows that it costs what is due, not what exists (index scans on the partial indexes above, no sequential scan of
+    the agreements or the duties). For the statewide benchmark (bench/) and tests/test_sweep_scale.py:
+
+        from agreements.deadlines.sweep import sweep_plans
+        for name, plan in sweep_plans(today):
+            print(name, plan, sep="\n")
+
+    Read-only: the statements are run inside a transaction that is rolled back. The steps that follow a change of
+    status are shown for the agreements pending now.
+    """
+    today = today or timezone.localdate()
+    pending = list(_pending()) or [0]  # none pending: the plan of the same statement for one id that is none
+    steps = [
+        ("expire", _ended(today).select_related("agency__deadline_policy", "contractor").order_by("pk")),
+        ("pending", _pending_agreements().order_by("pk").values_list("pk", "status")[:PENDING_BATCH]),
+        ("term-end items to open", _term_end_missing(pending)),
+        ("return-or-destroy duties to open", _return_destroy_missing(pending)),
+        ("term-end items to cancel", _term_end_orphaned(pending)),
+        ("overdue", _overdue_now(today)),
+        ("reminders due", _reminders_due(today).select_related(*REMINDER_RELATED)),
+        ("reminders to work out", _reminders_stale()),
+        ("outbox", outbox_due_query()),
+    ]
+    plans = []
+    with transaction.atomic():
+        for name, query in steps:
+            plans.append((name, query.explain(analyze=True)))
+        transaction.set_rollback(True)
+    return plans

@@ -49,6 +49,9 @@ class Agreement(models.Model):
     # The public copy of the executed DPA for what the district posts now is still to be made: set on execution and
     # whenever the district changes what it posts (a redaction, Exhibit C); the documents sweep finds these rows.
     public_copy_due = models.BooleanField(default=False, editable=False)
+    # The status the deadline sweep last handled (agreements/deadlines/sweep.py): a row whose status differs, however
+    # it changed, is in a small partial index, so that the sweep reads what changed, not every agreement (issue 13).
+    swept_status = models.CharField(max_length=20, blank=True, default="", editable=False)
 
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
@@ -63,6 +66,10 @@ class Agreement(models.Model):
             models.Index(fields=["contractor", "status"], name="agreement_contractor_status"),
             # The sweep reads the few agreements whose public copy is due, not every posted one.
             models.Index(fields=["id"], condition=Q(public_copy_due=True), name="agreement_public_copy_due"),
+            # The deadline sweep: the agreements whose status changed since it last looked, and the executed ones by
+            # the end of their term (it expires those that ended).
+            models.Index(fields=["id"], condition=~Q(status=F("swept_status")), name="agreement_sweep_pending"),
+            models.Index(fields=["contract_end"], condition=Q(status="executed"), name="agreement_executed_end"),
             # The statewide feed and the latest postings: newest first among the posted ones.
             models.Index(
                 F("posted_at").desc(), F("id").desc(), condition=Q(posted_at__isnull=False), name="agreement_posted_at"
