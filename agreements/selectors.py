@@ -1,7 +1,7 @@
 """Reads that views need, with their related rows fetched up front."""
 
 from django.contrib.auth import get_user_model
-from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q
+from django.db.models import Case, Count, Exists, F, OuterRef, Prefetch, Q, Value, When
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
@@ -11,7 +11,6 @@ from vendors.models import ContractorMembership, Product
 from .models import (
     Agreement,
     DistrictMembership,
-    EducationalAgency,
     Obligation,
     OutsideSigning,
     StatusChange,
@@ -51,16 +50,64 @@ def sent_to_vendor(agreements):
     return agreements.filter(Exists(sent) | Exists(signed_outside)).exclude(status__in=HIDDEN_FROM_VENDOR)
 
 
-def vendor_products(contractor):
-    """The vendor's products that appear in an agreement it can see (a district may name a product in a draft)."""
-    visible = sent_to_vendor(Agreement.objects.filter(contractor=contractor))
-    return Product.objects.filter(contractor=contractor, agreements__in=visible).distinct().order_by("name")
+# --- The dashboards' menus, searched as you type (issue 13) -----------------------------------------------------
+
+# How many names a menu suggests for what was typed: a district may work with thousands of vendors, and a page that
+# listed them all weighed 229 KB (issue 13); the person types a few letters and picks among these.
+SUGGESTIONS = 20
 
 
-def vendor_districts(contractor):
-    """The districts of the agreements the vendor can see."""
+def _suggested(names, field: str, text: str, limit: int) -> list[str]:
+    """The distinct values of `field` among `names` (a queryset) that contain `text`, those that start with it first,
+    then alphabetically; at most `limit`. One query, over the rows of one district or one vendor (its indexes)."""
+    text = (text or "").strip()
+    if text:
+        names = names.filter(**{f"{field}__icontains": text})
+    starts = Case(When(**{f"{field}__istartswith": text}, then=0), default=1) if text else Value(0)
+    rows = names.annotate(first=starts).values_list(field, "first").distinct().order_by("first", field)[:limit]
+    return [name for name, _ in rows]
+
+
+def district_vendor_names(agency, text: str = "", limit: int = SUGGESTIONS) -> list[str]:
+    """The names of the district's vendors (those it has an agreement with) that match what was typed."""
+    return _suggested(Agreement.objects.filter(agency=agency), "contractor__legal_name", text, limit)
+
+
+def district_product_names(agency, text: str = "", limit: int = SUGGESTIONS) -> list[str]:
+    """The names of the products named in the district's agreements that match what was typed."""
+    return _suggested(Product.objects.filter(agreements__agency=agency), "name", text, limit)
+
+
+def vendor_products(contractor, text: str = "", limit: int = SUGGESTIONS) -> list[str]:
+    """The names of the vendor's products that appear in an agreement it can see (a district may name a product in
+    a draft) and match what was typed."""
     visible = sent_to_vendor(Agreement.objects.filter(contractor=contractor))
-    return EducationalAgency.objects.filter(pk__in=visible.values("agency")).order_by("name")
+    return _suggested(Product.objects.filter(contractor=contractor, agreements__in=visible), "name", text, limit)
+
+
+def vendor_districts(contractor, text: str = "", limit: int = SUGGESTIONS) -> list[str]:
+    """The names of the districts of the agreements the vendor can see that match what was typed."""
+    visible = sent_to_vendor(Agreement.objects.filter(contractor=contractor))
+    return _suggested(visible, "agency__name", text, limit)
+
+
+# What a row of a dashboard's table shows: nothing else is read (Exhibit B, the term's other dates stay behind).
+LISTED_FIELDS = (
+    "kind",
+    "status",
+    "status_changed_at",
+    "contract_end",
+    "runs_until_terminated",
+    "agency__name",
+    "contractor__legal_name",
+)
+
+
+def _named(field: str, value: str) -> Q:
+    """A menu's filter: the name as the menu suggests it (any case), or the slug that links and bookmarks carry."""
+    return Q(**{f"{field}__slug": value}) | Q(
+        **{f"{field}__{'legal_name' if field == 'contractor' else 'name'}__iexact": value}
+    )
 
 
 def agreement_list(
@@ -75,26 +122,32 @@ def agreement_list(
     term_end_before=None,
     term_end_after=None,
 ):
-    """Agreements of one district or one vendor, filtered; contractor, agency and products fetched up front."""
-    qs = Agreement.objects.select_related("agency", "contractor").prefetch_related(
-        Prefetch("products", queryset=Product.objects.order_by("name"))
+    """Agreements of one district or one vendor, filtered, newest change first: the columns a dashboard's table shows,
+    with the agency, the contractor and (in one more query) the products. A vendor, product or district is given by
+    its name (what the menus suggest, or what the person typed in full) or its slug. Products are matched in a
+    subquery rather than a join, so no row is repeated and no DISTINCT over the whole list is needed."""
+    qs = (
+        Agreement.objects.select_related("agency", "contractor")
+        .only(*LISTED_FIELDS)
+        .prefetch_related(Prefetch("products", queryset=Product.objects.only("name").order_by("name")))
     )
     if agency is not None:
         qs = qs.filter(agency=agency)
     if contractor is not None:
         qs = sent_to_vendor(qs.filter(contractor=contractor))
     if q:
-        qs = qs.filter(
-            Q(contractor__legal_name__icontains=q) | Q(products__name__icontains=q) | Q(agency__name__icontains=q)
-        ).distinct()
+        named = Product.objects.filter(agreements=OuterRef("pk"), name__icontains=q)
+        qs = qs.filter(Q(contractor__legal_name__icontains=q) | Q(agency__name__icontains=q) | Exists(named))
     if status:
         qs = qs.filter(status=status)
     if vendor:
-        qs = qs.filter(contractor__slug=vendor)
+        qs = qs.filter(_named("contractor", vendor))
     if district:
-        qs = qs.filter(agency__slug=district)
+        qs = qs.filter(_named("agency", district))
     if product:
-        qs = qs.filter(products__slug=product)
+        qs = qs.filter(
+            Exists(Product.objects.filter(Q(slug=product) | Q(name__iexact=product), agreements=OuterRef("pk")))
+        )
     if term_end_before:
         qs = qs.filter(contract_end__lte=term_end_before)
     if term_end_after:

@@ -11,6 +11,9 @@ urlpatterns = [
     path("agreements/", public.agreements_home, name="agreements_home"),
     path("verify/", verify.verify, name="verify"),
     path("district/<slug:slug>/", district.dashboard, name="district_dashboard"),
+    # The dashboard's vendor and product menus, searched as you type (issue 13).
+    path("district/<slug:slug>/suggest/vendors/", district.suggest_vendors, name="district_suggest_vendors"),
+    path("district/<slug:slug>/suggest/products/", district.suggest_products, name="district_suggest_products"),
     path("district/<slug:slug>/agreements/new/", district.agreement_new, name="agreement_new"),
     path("district/<slug:slug>/contacts/", district.contacts, name="district_contacts"),
     path("agreements/<int:pk>/", agreement.detail, name="agreement_detail"),

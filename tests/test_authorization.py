@@ -56,6 +56,15 @@ SIGNING = {
     "public_redactions": ("get", lambda a: [a.agency.slug, a.pk], {}, {"district_admin"}),
 }
 
+# The dashboards' menus, searched as you type (issue 13): (kind of URL, the personas who may read them), as the
+# dashboard they belong to. They name the organisation's vendors, districts and products, so nobody else gets them.
+MENUS = {
+    "district_suggest_vendors": ("district", test_workflow_views.DISTRICT_STAFF),
+    "district_suggest_products": ("district", test_workflow_views.DISTRICT_STAFF),
+    "vendor_suggest_districts": ("vendor", test_workflow_views.VENDOR_STAFF),
+    "vendor_suggest_products": ("vendor", test_workflow_views.VENDOR_STAFF),
+}
+
 
 def _covered() -> set[str]:
     tables = {name.replace("agreement_comments", "agreement_comment") for name, *_ in test_workflow_views.PAGES}
@@ -64,7 +73,7 @@ def _covered() -> set[str]:
     tables |= {name for name, *_ in test_import_views.PAGES}  # the import's pages: the district's admins only
     tables |= {name for name, *_ in test_export_views.PAGES}  # the export's pages: each side's admins, their own
     tables |= {name for name, *_ in test_outside.PAGES}  # an agreement signed outside the portal: the parties
-    return tables | set(OPEN) | SECRET_LINKS | PERSONAL | set(SIGNING)
+    return tables | set(OPEN) | SECRET_LINKS | PERSONAL | set(SIGNING) | set(MENUS)
 
 
 def test_every_url_has_an_authorization_test():
@@ -136,3 +145,19 @@ def test_signing_pages_refuse_every_wrong_persona(client, posted, people, name):
             assert response.status_code in (200, 302), (persona, response.status_code)
         else:
             assert response.status_code == 404, (persona, response.status_code)
+
+
+@pytest.mark.parametrize("name", sorted(MENUS))
+def test_menu_suggestions_refuse_every_wrong_persona(client, posted, people, name):
+    kind, allowed = MENUS[name]
+    url = test_workflow_views.url_for(name, kind, posted)
+    for persona in PERSONAS:
+        _as(client, people, persona)
+        response = client.get(url, {"q": posted.contractor.legal_name[:3]})
+        if persona == "anonymous":
+            assert response.status_code == 302 and response["Location"].startswith("/accounts/login/"), persona
+        elif persona in allowed:
+            assert response.status_code == 200, (persona, response.status_code)
+        else:
+            assert response.status_code == 404, (persona, response.status_code)
+            assert posted.contractor.legal_name not in response.text, persona

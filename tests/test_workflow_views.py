@@ -124,7 +124,11 @@ def test_a_vendor_sees_only_what_was_sent_to_it_and_only_those_products(client, 
     page = client.get(reverse("vendor_dashboard", args=[vendor.slug]))
     assert page.status_code == 200
     assert [a.pk for a in page.context["page"].object_list] == [sent_then_withdrawn.pk]
-    assert [p.name for p in page.context["products"]] == ["Sent Reader"]
+    # The product menu suggests only what the vendor sees, whatever is typed (issue 13: searched as you type).
+    for typed in ["", "e", "Secret", "Draft"]:
+        menu = client.get(reverse("vendor_suggest_products", args=[vendor.slug]), {"product": typed}).text
+        assert "Secret Pilot" not in menu and "Draft Only" not in menu
+    assert client.get(reverse("vendor_suggest_products", args=[vendor.slug])).context["names"] == ["Sent Reader"]
     assert "Secret Pilot" not in page.text and "Draft Only" not in page.text and "Sent Reader" in page.text
     assert {s: n for s, _, n in page.context["counts"]}["withdrawn"] == 1
     for hidden in (never_sent, draft):
@@ -433,5 +437,5 @@ def test_the_vendor_district_filter_keeps_a_district_with_another_vendors_draft(
         framework=sent.framework,
     )
     client.force_login(people["vendor_editor"])
-    districts = client.get(reverse("vendor_dashboard", args=[sent.contractor.slug])).context["districts"]
-    assert list(districts) == [sent.agency]
+    districts = client.get(reverse("vendor_suggest_districts", args=[sent.contractor.slug])).context["names"]
+    assert districts == [sent.agency.name]

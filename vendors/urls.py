@@ -6,4 +6,7 @@ from . import views
 
 urlpatterns = [
     path("vendor/<slug:slug>/", views.dashboard, name="vendor_dashboard"),
+    # The dashboard's district and product menus, searched as you type (issue 13).
+    path("vendor/<slug:slug>/suggest/districts/", views.suggest_districts, name="vendor_suggest_districts"),
+    path("vendor/<slug:slug>/suggest/products/", views.suggest_products, name="vendor_suggest_products"),
 ]

@@ -1,12 +1,15 @@
-"""The vendor's dashboard: its agreements with every district."""
+"""The vendor's dashboard: its agreements with every district; its menus' suggestions as you type."""
 
 from django.core.paginator import Paginator
 from django.shortcuts import render
+from django.urls import reverse
 
 from agreements import selectors
 from agreements.access import member_required
-from agreements.filters import AgreementFilterForm
+from agreements.filters import AgreementFilterForm, typed
 from agreements.models import Agreement
+
+PAGE_SIZE = 25
 
 
 @member_required("vendor")
@@ -15,7 +18,7 @@ def dashboard(request, contractor, membership):
     filters = filter_form.filters()
     filters.pop("vendor", None)
     agreements = selectors.agreement_list(contractor=contractor, **filters)
-    page = Paginator(agreements, 25).get_page(request.GET.get("page"))
+    page = Paginator(agreements, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "vendors/dashboard.html",
@@ -25,8 +28,25 @@ def dashboard(request, contractor, membership):
             "page": page,
             "filter_form": filter_form,
             "counts": selectors.status_counts(contractor=contractor),
-            "districts": selectors.vendor_districts(contractor),
-            "products": selectors.vendor_products(contractor),
+            # The district and product menus are searched as you type (issue 13): the page lists none of them.
+            "org_suggest_url": reverse("vendor_suggest_districts", args=[contractor.slug]),
+            "product_suggest_url": reverse("vendor_suggest_products", args=[contractor.slug]),
             "statuses": [c for c in Agreement.Status.choices if c[0] not in selectors.HIDDEN_FROM_VENDOR],
         },
     )
+
+
+@member_required("vendor")
+def suggest_districts(request, contractor, membership):
+    """The dashboard's district menu: the districts of the agreements the vendor sees whose name contains what was
+    typed (an HTML fragment of <option>s for its <datalist>)."""
+    names = selectors.vendor_districts(contractor, typed(request.GET, "district"))
+    return render(request, "agreements/_suggestions.html", {"names": names})
+
+
+@member_required("vendor")
+def suggest_products(request, contractor, membership):
+    """The dashboard's product menu: the vendor's products in the agreements it sees whose name contains what was
+    typed."""
+    names = selectors.vendor_products(contractor, typed(request.GET, "product"))
+    return render(request, "agreements/_suggestions.html", {"names": names})

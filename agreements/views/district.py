@@ -3,14 +3,14 @@
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
+from django.urls import reverse
 
 from dpa_portal.errors import refusal_message
 from exhibits.selectors import complaint_contact_missing
-from vendors.models import Contractor, Product
 
 from .. import selectors
 from ..access import DISTRICT_ADMIN, member_required
-from ..filters import AgreementFilterForm
+from ..filters import AgreementFilterForm, typed
 from ..forms import AgreementCreateForm, DistrictContactsForm, DistrictPostingForm
 from ..models import Agreement
 from ..services import agreement_start, district_contacts_update, district_posting_update
@@ -24,8 +24,6 @@ def dashboard(request, agency, membership):
     filters = filter_form.filters()
     filters.pop("district", None)
     page = Paginator(selectors.agreement_list(agency=agency, **filters), PAGE_SIZE).get_page(request.GET.get("page"))
-    vendors = Contractor.objects.filter(agreements__agency=agency).distinct().order_by("legal_name")
-    products = Product.objects.filter(agreements__agency=agency).distinct().order_by("name")
     # Agreements signed outside the portal that the district has still to complete, and their duties that were past
     # when imported (issue 12): listed here to review, never e-mailed as overdue.
     outside_count, outside_listed = selectors.outside_to_complete(agency=agency)
@@ -38,8 +36,9 @@ def dashboard(request, agency, membership):
             "page": page,
             "filter_form": filter_form,
             "counts": selectors.status_counts(agency=agency),
-            "vendors": vendors,
-            "products": products,
+            # The vendor and product menus are searched as you type (issue 13): the page lists none of them.
+            "org_suggest_url": reverse("district_suggest_vendors", args=[agency.slug]),
+            "product_suggest_url": reverse("district_suggest_products", args=[agency.slug]),
             "statuses": Agreement.Status.choices,
             "missing_term": selectors.agreements_missing_term(agency=agency),
             "complaint_contact_missing": complaint_contact_missing(agency),
@@ -48,6 +47,21 @@ def dashboard(request, agency, membership):
             "outside_review": selectors.outside_review_duties(agency=agency),
         },
     )
+
+
+@member_required("district")
+def suggest_vendors(request, agency, membership):
+    """The dashboard's vendor menu: the district's vendors whose name contains what was typed (an HTML fragment of
+    <option>s for its <datalist>)."""
+    names = selectors.district_vendor_names(agency, typed(request.GET, "vendor"))
+    return render(request, "agreements/_suggestions.html", {"names": names})
+
+
+@member_required("district")
+def suggest_products(request, agency, membership):
+    """The dashboard's product menu: the products of the district's agreements whose name contains what was typed."""
+    names = selectors.district_product_names(agency, typed(request.GET, "product"))
+    return render(request, "agreements/_suggestions.html", {"names": names})
 
 
 @member_required("district", roles=DISTRICT_ADMIN)
