@@ -1,13 +1,22 @@
-"""Statewide search: which districts have posted an agreement with a vendor or for a product (PostgreSQL full-text
-search, with an icontains fallback for SQLite)."""
+"""Statewide search: which districts have posted an agreement with a vendor, for a product or naming a subcontractor
+(the stored document of exhibits/public/search_index.py, PostgreSQL full-text search, with an icontains fallback for
+SQLite). tests/test_public_search_scale.py checks its plans and timings on thousands of agreements."""
 
+import importlib
 import re
 from types import SimpleNamespace
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from agreements.models import Agreement
+from agreements.services import agreement_transition
+from exhibits.models import PublicSearchEntry
 from exhibits.public.search import search_words, statewide_search
+from exhibits.public.search_index import entries_refresh
+from exhibits.public.services import public_pages_held, redaction_add, redaction_remove
+from vendors.models import Subcontractor
 
 from . import factories
 from .public_helpers import fresh_cache_fixture, make_agreement  # noqa: F401
@@ -105,3 +114,174 @@ def test_the_search_page_says_when_nothing_matches(client, state):
 def test_the_search_page_in_spanish(client, state):
     page = client.get("/public/search/", {"q": "codehs", "language": "es"}).text
     assert "2 acuerdos coinciden con &ldquo;codehs&rdquo;." in page
+
+
+# --- Subcontractors (issue 14.10), what is withheld, and the stored document kept current (issue 13) ------------
+
+
+def vendors_found(q):
+    return {h.vendor for g in statewide_search(q) for h in g.hits}
+
+
+def entry_writes(queries):
+    """The statements that wrote the search document (the others only read it, or nothing of it)."""
+    return [q["sql"] for q in queries if "INSERT INTO exhibits_publicsearchentry" in q["sql"]]
+
+
+@pytest.fixture
+def aws(catalogues, district):
+    """A posted agreement whose Exhibit B names Amazon Web Services (AWS) as a subcontractor."""
+    vendor = factories.ContractorFactory(legal_name="Brightpath Reading, Inc.")
+    subcontractor = Subcontractor.objects.create(contractor=vendor, name="Amazon Web Services (AWS)", purpose="Hosting")
+    return make_agreement(agency=district, contractor=vendor, subcontractor=subcontractor)
+
+
+def test_a_subcontractor_is_found(aws):
+    assert vendors_found("AWS") == {"Brightpath Reading, Inc."}
+    assert vendors_found("amazon web") == {"Brightpath Reading, Inc."}
+
+
+def test_a_withheld_subcontractor_is_never_searchable(aws, district_admin):
+    """121.3(e): the district withholds the subcontractors; nobody finds the agreement by them, nor reads them in its
+    stored document. Shown again, they are found again."""
+    redaction_add(agreement=aws, field="subcontractors", reason="Protects our network.", actor=district_admin)
+    assert vendors_found("aws") == set()
+    entry = PublicSearchEntry.objects.get(agreement=aws)
+    assert entry.subcontractors == ""
+    assert "aws" not in str(entry.document) and "amazon" not in str(entry.suppliers)
+    assert vendors_found("brightpath") == {"Brightpath Reading, Inc."}  # the rest stays searchable
+    redaction_remove(agreement=aws, field="subcontractors", actor=district_admin)
+    assert vendors_found("aws") == {"Brightpath Reading, Inc."}
+
+
+def test_a_redaction_of_another_part_keeps_the_subcontractors(aws, district_admin):
+    redaction_add(agreement=aws, field="purposes", reason="Protects our network.", actor=district_admin)
+    assert vendors_found("aws") == {"Brightpath Reading, Inc."}
+
+
+def test_vendors_and_products_rank_before_subcontractors_before_districts(catalogues, district, other_district):
+    """The weights: vendor and product names (A) first, then the subcontractors (B), then the district (C)."""
+    by_district = factories.EducationalAgencyFactory(name="Cloudview Central School District", slug="cloudview")
+    make_agreement(
+        agency=by_district, contractor=factories.ContractorFactory(legal_name="Maths Co"), subcontractor=False
+    )
+    by_subcontractor = factories.ContractorFactory(legal_name="Able Reading")
+    host = Subcontractor.objects.create(contractor=by_subcontractor, name="Cloudflare", purpose="Network")
+    make_agreement(agency=district, contractor=by_subcontractor, subcontractor=host)
+    make_agreement(agency=other_district, contractor=factories.ContractorFactory(legal_name="Zed Cloud Labs"))
+    groups = statewide_search("cloud")  # grouped by district, the district of the best match first
+    assert [(g.name, [h.vendor for h in g.hits]) for g in groups] == [
+        (other_district.name, ["Zed Cloud Labs"]),
+        (district.name, ["Able Reading"]),
+        (by_district.name, ["Maths Co"]),
+    ]
+
+
+def test_only_posted_agreements_have_a_document(state):
+    assert set(PublicSearchEntry.objects.values_list("agreement", flat=True)) == {
+        state[name].pk for name in ("ours", "theirs", "bright")
+    }
+
+
+def test_renames_reach_the_document(state, other_district):
+    codehs = state["ours"].contractor
+    codehs.legal_name = "Codetopia"
+    codehs.save()
+    assert vendors_found("codehs") == set()
+    assert vendors_found("codetopia") == {"Codetopia"}
+    product = state["bright"].products.get()
+    product.name = "Vowel Valley"
+    product.save()
+    assert vendors_found("vowel") == {"Brightpath Reading, Inc."} and vendors_found("phonics") == set()
+    other_district.name = "Riverbend City School District"
+    other_district.save()
+    assert [g.name for g in statewide_search("riverbend")] == ["Riverbend City School District"]
+    host = Subcontractor.objects.get(contractor=codehs, name="Cloud Host Co")
+    host.name = "Skyhost"
+    host.save()
+    assert vendors_found("skyhost") == {"Codetopia"}
+
+
+def test_products_and_subcontractors_of_an_agreement_change(state):
+    bright = state["bright"]
+    extra = factories.ProductFactory(contractor=bright.contractor, name="Spelling Bee")
+    bright.products.add(extra)
+    assert vendors_found("spelling") == {"Brightpath Reading, Inc."}
+    bright.products.remove(extra)
+    assert vendors_found("spelling") == set()
+    bright.supplemental_information.subcontractors.clear()
+    assert vendors_found("cloud host") == {"CodeHS"}  # the two CodeHS agreements still name theirs
+    extra.agreements.add(bright)  # from the product's side
+    assert vendors_found("spelling") == {"Brightpath Reading, Inc."}
+
+
+def test_the_sweep_expiring_agreements_writes_no_search_document(state):
+    """Expired, terminated and closed stay posted: nothing searched changes, so nothing is written."""
+    with CaptureQueriesContext(connection) as queries:
+        agreement_transition(agreement=state["ours"], to_status=Agreement.Status.EXPIRED)
+    assert not [q for q in queries.captured_queries if "exhibits_publicsearchentry" in q["sql"]]
+    assert [(h.vendor, h.status) for g in statewide_search("codehs") for h in g.hits] == [
+        ("CodeHS", "expired"),
+        ("CodeHS", "expired"),
+    ]
+
+
+def test_an_import_batch_writes_the_documents_once(catalogues, district, django_capture_on_commit_callbacks):
+    """public_pages_held (an import's batch): each agreement's changes are collected and written in one statement
+    when the batch commits, not once per row and signal."""
+    with (
+        CaptureQueriesContext(connection) as queries,
+        django_capture_on_commit_callbacks(execute=True),
+        public_pages_held(district.slug),
+    ):
+        for n in range(3):
+            make_agreement(agency=district, contractor=factories.ContractorFactory(legal_name=f"Batch {n}"))
+        assert vendors_found("batch") == set()  # not yet: at the commit
+    assert len(entry_writes(queries.captured_queries)) == 1
+    assert vendors_found("batch") == {"Batch 0", "Batch 1", "Batch 2"}
+
+
+def test_one_agreement_executed_outside_a_batch_is_one_statement(catalogues, district):
+    agreement = make_agreement(agency=district, status=Agreement.Status.VENDOR_SIGNED)
+    with CaptureQueriesContext(connection) as queries:
+        agreement_transition(agreement=agreement, to_status=Agreement.Status.EXECUTED)
+    assert len(entry_writes(queries.captured_queries)) == 1
+    assert PublicSearchEntry.objects.filter(agreement=agreement).exists()
+
+
+def test_the_migrations_backfill_writes_what_the_signals_keep(state, aws, district_admin):
+    """The migration's set-based backfill (its own copy of the SQL) and entries_refresh(everything=True) write the
+    same rows as the signals did, withheld parts left out."""
+    redaction_add(agreement=aws, field="subcontractors", reason="Protects our network.", actor=district_admin)
+    columns = ("agreement_id", "agency_id", "district", "vendor", "products", "subcontractors")
+    kept = sorted(PublicSearchEntry.objects.values_list(*columns))
+    documents = {e.pk: (e.names, e.suppliers, e.document) for e in PublicSearchEntry.objects.all()}
+    migration = importlib.import_module("exhibits.migrations.0006_public_search_entry")
+    for rebuild in (
+        lambda: migration.backfill(None, SimpleNamespace(connection=connection)),
+        lambda: entries_refresh(everything=True),
+    ):
+        PublicSearchEntry.objects.all().delete()
+        rebuild()
+        assert sorted(PublicSearchEntry.objects.values_list(*columns)) == kept
+        assert {e.pk: (e.names, e.suppliers, e.document) for e in PublicSearchEntry.objects.all()} == documents
+
+
+def test_a_search_is_three_queries_however_many_match(catalogues, district, django_assert_num_queries):
+    vendor = factories.ContractorFactory(legal_name="Counted Learning")
+    make_agreement(agency=district, contractor=vendor)
+    with django_assert_num_queries(3):
+        assert len(statewide_search("counted")[0].hits) == 1
+    for _ in range(4):
+        make_agreement(agency=district, contractor=vendor)
+    with django_assert_num_queries(3):
+        assert len(statewide_search("counted")[0].hits) == 5
+    with django_assert_num_queries(1):
+        assert statewide_search("zebra") == []
+
+
+def test_the_sqlite_fallback_finds_subcontractors_but_not_withheld_ones(aws, district_admin, monkeypatch):
+    monkeypatch.setattr("exhibits.public.search.connection", SimpleNamespace(vendor="sqlite"))
+    assert vendors_found("aws") == {"Brightpath Reading, Inc."}
+    redaction_add(agreement=aws, field="subcontractors", reason="Protects our network.", actor=district_admin)
+    assert vendors_found("aws") == set()
