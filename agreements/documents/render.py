@@ -10,6 +10,9 @@ so a hash that a signer saw can be recomputed.
 from __future__ import annotations
 
 import base64
+import functools
+import re
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -84,22 +87,117 @@ def render_dpa_pdf(
 def html_to_pdf(html: str, *, document_id: str = "") -> bytes:
     # Imported here: WeasyPrint loads Pango and fontconfig, which a web request that never renders need not pay for.
     from weasyprint import HTML
-    from weasyprint.text.fonts import FontConfiguration
-    from weasyprint.urls import URLFetcher
 
-    # Nothing in the document is fetched from anywhere: the only resources are data: URLs we build (drawn
-    # signatures). Refusing every other scheme means no text, even if it ever escaped, can make the server fetch.
-    fetcher = URLFetcher(allowed_protocols=["data"], fail_on_errors=False)
+    resources = _weasyprint_resources()
+    # The print CSS comes inlined in the document (a standalone file, and stored so in a public copy's source); it is
+    # parsed once per worker instead (see _WeasyPrintResources), and the document is laid out without it.
+    document_html, styles = _without_head_styles(html)
     # A long string without a space would take time growing with the square of its length to lay out (wrap.py).
-    document = HTML(string=break_long_runs(html), url_fetcher=fetcher, base_url="about:blank")
+    document = HTML(string=break_long_runs(document_html), url_fetcher=resources.fetcher, base_url=BASE_URL)
     return document.write_pdf(
-        font_config=FontConfiguration(),
+        stylesheets=[resources.stylesheet(text) for text in styles],
+        font_config=resources.font_config,
         # PDF/UA-1 implies a tagged PDF (headings, lists, tables with their headers) with the title shown and the
         # language set from <html lang>; WeasyPrint 70 supports it without extra dependencies.
         pdf_variant="pdf/ua-1",
         # The trailer /ID names the document; without an id, an identifier derived from the content (deterministic).
         pdf_identifier=document_id.encode() if document_id else True,
+        finisher=_serialize_streams_once,
     )
+
+
+# Nothing in the document is fetched from anywhere: the only resources are data: URLs we build (drawn signatures).
+BASE_URL = "about:blank"
+# Stylesheets kept per worker thread, by their text: the DPA's, the public copy's, and those of older sources (a public
+# copy is made from the HTML stored at execution, with the CSS of that day). A handful in practice.
+MAX_STYLESHEETS = 16
+_STYLE = re.compile(r"<style>(.*?)</style>", re.S)
+
+
+class _WeasyPrintResources(threading.local):
+    """What every render needs and WeasyPrint would otherwise build again each time, kept for the life of the worker:
+    the font configuration (fontconfig's configuration and font list, and Pango's font map with what it has loaded),
+    the parsed stylesheets and the URL fetcher. Per thread, because Pango's font map is not safe to share between
+    threads; a Celery prefork worker is one thread, so one of each per process. Nothing in them depends on the
+    document: the stylesheets have no @font-face and no url()."""
+
+    def __init__(self):
+        from weasyprint.text.fonts import FontConfiguration
+        from weasyprint.urls import URLFetcher
+
+        self.font_config = FontConfiguration()
+        # Refusing every scheme but data: means no text, even if it ever escaped, can make the server fetch.
+        self.fetcher = URLFetcher(allowed_protocols=["data"], fail_on_errors=False)
+        self.stylesheets: dict[str, object] = {}
+        self.parses = 0  # stylesheets parsed by this thread (tests/test_render_speed.py)
+
+    def stylesheet(self, text: str):
+        sheet = self.stylesheets.get(text)
+        if sheet is None:
+            from weasyprint import CSS
+
+            if len(self.stylesheets) >= MAX_STYLESHEETS:
+                self.stylesheets.pop(next(iter(self.stylesheets)))
+            sheet = CSS(string=text, base_url=BASE_URL, url_fetcher=self.fetcher, font_config=self.font_config)
+            self.stylesheets[text] = sheet
+            self.parses += 1
+        return sheet
+
+
+_resources: _WeasyPrintResources | None = None
+_resources_lock = threading.Lock()
+
+
+def _weasyprint_resources() -> _WeasyPrintResources:
+    """This thread's resources, made on its first render (never at import: a web process that never renders, or a
+    Celery parent before it forks, loads no fonts)."""
+    global _resources
+    if _resources is None:
+        with _resources_lock:
+            if _resources is None:
+                _resources = _WeasyPrintResources()
+    return _resources
+
+
+def _without_head_styles(html: str) -> tuple[str, tuple[str, ...]]:
+    """The document without the <style> elements of its head, and their text in document order.
+
+    Laid out with the same text as WeasyPrint stylesheets, the document prints the same bytes
+    (tests/test_render_speed.py): a sheet given to write_pdf has the user origin instead of the author's, which
+    differs only for !important declarations, and the print CSS has none. A <style> with attributes stays in the
+    document, parsed each time."""
+    body = html.find("<body")
+    if body < 0:
+        return html, ()
+    head = html[:body]
+    styles = tuple(_STYLE.findall(head))
+    if not styles:
+        return html, ()
+    return _STYLE.sub("", head) + html[body:], styles
+
+
+def _serialize_streams_once(_document, pdf) -> None:
+    """pydyf writes the trailer's /ID from a digest of every object, serialized a second time for it: each stream
+    compressed again, about 40 ms of a 16-page DPA. Called by WeasyPrint once the PDF is complete, before it is
+    written, this makes each stream serialize once and keep its bytes (same output, byte for byte)."""
+    import pydyf
+
+    for obj in pdf.objects:
+        if isinstance(obj, pydyf.Stream):
+            obj.__class__ = _serialized_once(type(obj))
+
+
+@functools.cache
+def _serialized_once(cls: type) -> type:
+    serialize = cls.data.fget
+
+    def data(self):
+        cached = self.__dict__.get("_serialized")
+        if cached is None:
+            cached = self.__dict__["_serialized"] = serialize(self)
+        return cached
+
+    return type(cls.__name__, (cls,), {"data": property(data), "__module__": cls.__module__})
 
 
 # --- the data behind the template ------------------------------------------------------------------------------

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from asn1crypto import x509 as asn1_x509
+from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.hazmat.primitives.serialization import pkcs12
 from django.conf import settings
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
@@ -32,6 +33,7 @@ from pyhanko.sign.fields import MDPPerm, SigFieldSpec, SigSeedSubFilter
 from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko.sign.validation.status import SignatureCoverageLevel
 from pyhanko_certvalidator import ValidationContext
+from pyhanko_certvalidator.util import get_pyca_cryptography_hash
 
 logger = logging.getLogger(__name__)
 
@@ -122,10 +124,44 @@ def _load_sealer_cached(p12_path: str, _mtime_ns: int, _size: int, passphrase: s
             f"The sealing certificate DPA_SEAL_P12={p12_path} must hold both a private key and its certificate."
         )
     try:
-        signer = signers.SimpleSigner.load_pkcs12_data(data, other_certs=(), passphrase=password)
+        loaded = signers.SimpleSigner.load_pkcs12_data(data, other_certs=(), passphrase=password)
     except ValueError as exc:
         raise SealError(f"The sealing certificate DPA_SEAL_P12={p12_path} cannot be used: {exc}.") from None
+    signer = _SignerWithLoadedKey(
+        private_key=key,
+        signing_cert=loaded.signing_cert,
+        signing_key=loaded.signing_key,
+        cert_registry=loaded.cert_registry,
+        signature_mechanism=loaded.signature_mechanism,
+    )
     return Sealer(signer=signer, certificate=signer.signing_cert, p12_path=p12_path)
+
+
+class _SignerWithLoadedKey(signers.SimpleSigner):
+    """pyHanko's SimpleSigner, with the private key parsed once instead of for every signature.
+
+    SimpleSigner.sign_raw parses its key from DER each time it signs (pyHanko 0.38), and cryptography checks an RSA
+    key's consistency on every parse: about 85 ms for the development certificate's 3072-bit key, twice per seal
+    (pyHanko signs once to size the signature's placeholder, then for real). That was most of the cost of a seal.
+    Here the key read from the PKCS#12 file is kept (the Sealer is cached per process by `load_sealer`)."""
+
+    def __init__(self, *, private_key, **kwargs):
+        super().__init__(**kwargs)
+        self._private_key = private_key
+
+    def sign_raw(self, data: bytes, digest_algorithm: str) -> bytes:
+        mechanism = self.get_signature_mechanism_for_digest(digest_algorithm)
+        try:
+            algorithm = mechanism.signature_algo
+        except ValueError:
+            algorithm = mechanism["algorithm"].native
+        key = self._private_key
+        if algorithm == "rsassa_pkcs1v15" and isinstance(key, rsa.RSAPrivateKey):
+            return key.sign(data, padding.PKCS1v15(), get_pyca_cryptography_hash(digest_algorithm))
+        if algorithm == "ecdsa" and isinstance(key, ec.EllipticCurvePrivateKey):
+            return key.sign(data, ec.ECDSA(get_pyca_cryptography_hash(digest_algorithm)))
+        # Any other mechanism (PSS, EdDSA...): pyHanko's own code, key parsed again.
+        return super().sign_raw(data, digest_algorithm)
 
 
 def portal_certificate(sealer: Sealer | None = None) -> asn1_x509.Certificate:
