@@ -22,4 +22,5 @@ USER portal
 
 ENV DJANGO_STATIC_ROOT=/app/staticfiles DJANGO_MEDIA_ROOT=/data/media
 EXPOSE 8000
-CMD ["gunicorn", "dpa_portal.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
+# Workers, timeout, keep-alive and worker recycling: gunicorn.conf.py (README, "Statewide scale"; WEB_CONCURRENCY).
+CMD ["gunicorn", "dpa_portal.wsgi:application", "--config", "gunicorn.conf.py", "--bind", "0.0.0.0:8000"]
