@@ -165,22 +165,29 @@ class Response:
 
 
 def get(port: int, path: str, cookie: str = "", connection=None) -> Response:
-    """GET `path`: the time to the response's headers (first byte) and to its last byte."""
+    """GET `path`: the time to the response's headers (first byte) and to its last byte. A request that gunicorn
+    ends (its timeout kills the worker) is status 0, at the time it ended."""
     conn = connection or http.client.HTTPConnection("127.0.0.1", port, timeout=300)
     headers = {"Host": "127.0.0.1", "Accept-Encoding": "identity"}
     if cookie:
         headers["Cookie"] = cookie
     started = time.perf_counter()
-    conn.request("GET", path, headers=headers)
-    response = conn.getresponse()
-    ttfb = time.perf_counter() - started
-    size = 0
-    while chunk := response.read(65536):
-        size += len(chunk)
-    total = time.perf_counter() - started
-    if connection is None:
-        conn.close()
-    return Response(response.status, ttfb, total, size)
+    try:
+        conn.request("GET", path, headers=headers)
+        response = conn.getresponse()
+        ttfb = time.perf_counter() - started
+        size = 0
+        while chunk := response.read(65536):
+            size += len(chunk)
+    except (OSError, http.client.HTTPException):
+        if connection is not None:
+            raise
+        failed = time.perf_counter() - started
+        return Response(0, failed, failed, 0)
+    finally:
+        if connection is None:
+            conn.close()
+    return Response(response.status, ttfb, time.perf_counter() - started, size)
 
 
 def flush_cache():
@@ -212,10 +219,7 @@ def measure(fetch, clear, page: Page, runs: int):
     fetch(f"/bench/bare/?size={page.bare}", "")  # the worker's first request of this size is not counted
     for run in range(runs):
         clear()
-        response = fetch(page.path_for(run), page.cookie)
-        if response.status != 200:
-            raise RuntimeError(f"{page.name}: {page.path_for(run)} answered {response.status}")
-        page.cold.append(response)
+        page.cold.append(fetch(page.path_for(run), page.cookie))
         page.bare_times.append(fetch(f"/bench/bare/?size={page.bare}", "").total)
     for _ in range(runs):
         page.warm.append(fetch(page.path_for(runs - 1), page.cookie))
@@ -365,6 +369,9 @@ def report(args, results: dict[int, dict], started: datetime) -> str:
             if page.memory:
                 rss, peak = page.memory["rss_before"] / 2**20, page.memory["peak"] / 2**20
                 extra += f"; worker {rss:.0f} -> {peak:.0f} MB peak"
+            failed = [r.status for r in page.cold + page.warm if r.status != 200]
+            if failed:
+                extra += f"; {len(failed)} of {len(page.cold) + len(page.warm)} failed ({', '.join(map(str, failed))})"
             cells += [
                 f"{cold * 1000:.0f} ms ({cold / bare:.1f}x){extra}",
                 f"{warm * 1000:.0f} ms ({warm / bare:.1f}x)",
