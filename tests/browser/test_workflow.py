@@ -183,7 +183,7 @@ def test_invite_fill_submit_request_changes_resubmit_approve(
     assert agreement.status == Agreement.Status.APPROVED
     # Both dashboards list it, and their filters work.
     visit(v, f"/vendor/{agreement.contractor.slug}/")
-    v.get_by_label("District", exact=True).select_option(label=str(agreement.agency))
+    v.get_by_label("District", exact=True).fill(str(agreement.agency))  # searched as you type (issue 13)
     v.get_by_role("button", name="Filter").click()
     expect(v.get_by_role("link", name=str(agreement.agency))).to_be_visible()
     visit(v)
