@@ -3,6 +3,7 @@ forms on the agreement page, the e-mails, the duties, the timeline and the publi
 
 import csv
 import io
+import json
 from datetime import timedelta
 
 import pytest
@@ -401,9 +402,9 @@ def test_open_data_gives_the_day_an_agreement_ended_early(client, people, execut
     agreement_terminate(
         agreement=executed, actor=people["district_admin"], effective_on=today, basis="notice", reason="Notice."
     )
-    data = client.get(reverse("public_agreements_json", args=[executed.agency.slug])).json()
+    data = json.loads(client.get(reverse("public_agreements_json", args=[executed.agency.slug])).getvalue())
     assert data["agreements"][0]["ended_early_on"] == today.isoformat()
-    table = client.get(reverse("public_agreements_csv", args=[executed.agency.slug])).content.decode("utf-8-sig")
+    table = client.get(reverse("public_agreements_csv", args=[executed.agency.slug])).getvalue().decode("utf-8-sig")
     assert next(csv.DictReader(io.StringIO(table)))["ended_early_on"] == today.isoformat()
 
 

@@ -10,6 +10,7 @@ pyHanko. The executed agreement and its two public copies (one per district choi
 import csv
 import hashlib
 import io
+import json
 import subprocess
 from datetime import timedelta
 
@@ -284,13 +285,13 @@ def test_the_public_url_serves_the_public_copy_and_never_the_full_one(client, ag
     executed, public = documents
     url = f"/public/{agreement.agency.slug}/agreements/{agreement.pk}/dpa.pdf"
     response = client.get(url)
-    assert response.status_code == 200 and response.content == bytes(public.pdf) != bytes(executed.pdf)
+    assert response.status_code == 200 and response.getvalue() == bytes(public.pdf) != bytes(executed.pdf)
     assert response["Content-Disposition"] == f'inline; filename="{public.filename}"'
     assert public.filename.endswith("-public-copy.pdf")
     page = client.get(f"/public/{agreement.agency.slug}/agreements/{agreement.pk}/").text
     assert public.sha256 in page and public.document_id in page and url in page
     assert executed.sha256 not in page and executed.document_id not in page
-    data = client.get(f"/public/{agreement.agency.slug}/agreements.json").json()["agreements"][0]
+    data = json.loads(client.get(f"/public/{agreement.agency.slug}/agreements.json").getvalue())["agreements"][0]
     assert data["sealed_pdf"] == {
         "url": f"http://testserver{url}",
         "document_id": public.document_id,
@@ -298,7 +299,8 @@ def test_the_public_url_serves_the_public_copy_and_never_the_full_one(client, ag
         "size": public.size,
         "exhibit_c": False,
     }
-    rows = list(csv.DictReader(io.StringIO(client.get(f"/public/{agreement.agency.slug}/agreements.csv").text)))
+    table = client.get(f"/public/{agreement.agency.slug}/agreements.csv").getvalue().decode("utf-8-sig")
+    rows = list(csv.DictReader(io.StringIO(table)))
     assert (rows[0]["sealed_pdf_url"], rows[0]["sealed_pdf_sha256"]) == (f"http://testserver{url}", public.sha256)
     for feed in [
         f"/public/{agreement.agency.slug}/feed.atom",
@@ -311,7 +313,7 @@ def test_the_public_url_serves_the_public_copy_and_never_the_full_one(client, ag
 
 def test_the_public_url_follows_what_the_district_posts(client, agreement, documents, changed, signers):
     url = f"/public/{agreement.agency.slug}/agreements/{agreement.pk}/dpa.pdf"
-    assert client.get(url).content == bytes(changed["changed"].pdf)
+    assert client.get(url).getvalue() == bytes(changed["changed"].pdf)
     page = client.get(f"/public/{agreement.agency.slug}/agreements/{agreement.pk}/").text
     assert "Exhibits C and C.1" in page and "left out of it too" in page
     # A part withheld now, whose copy is not made yet: no PDF rather than one that shows it.
@@ -320,10 +322,11 @@ def test_the_public_url_follows_what_the_district_posts(client, agreement, docum
     )
     assert client.get(url).status_code == 404
     assert "not available here yet" in client.get(f"/public/{agreement.agency.slug}/agreements/{agreement.pk}/").text
-    assert client.get(f"/public/{agreement.agency.slug}/agreements.json").json()["agreements"][0]["sealed_pdf"] is None
+    data = json.loads(client.get(f"/public/{agreement.agency.slug}/agreements.json").getvalue())
+    assert data["agreements"][0]["sealed_pdf"] is None
     assert agreement.pk in public_copies_due()
     made = public_copy_prepare(agreement_id=agreement.pk)
-    assert client.get(url).content == bytes(made.pdf)
+    assert client.get(url).getvalue() == bytes(made.pdf)
     assert SECURITY not in pdftotext(bytes(made.pdf))
 
 
@@ -360,7 +363,7 @@ def test_only_the_parties_get_the_full_copy(
         client.logout()
         if person:
             client.force_login(person)
-        pdf = client.get(f"/public/{agreement.agency.slug}/agreements/{agreement.pk}/dpa.pdf").content
+        pdf = client.get(f"/public/{agreement.agency.slug}/agreements/{agreement.pk}/dpa.pdf").getvalue()
         assert pdf == bytes(public.pdf) != bytes(executed.pdf)
 
 
@@ -373,7 +376,7 @@ def test_the_parties_page_offers_both_copies(client, agreement, documents, signe
         assert reverse("agreement_document", args=[agreement.pk, "public-copy"]) in page
         assert public.document_id in page and executed.document_id in page
         got = client.get(reverse("agreement_document", args=[agreement.pk, "public-copy"]))
-        assert got.content == bytes(public.pdf)
+        assert got.getvalue() == bytes(public.pdf)
 
 
 # --- the district's choice and the sweep --------------------------------------------------------------------------

@@ -117,16 +117,17 @@ def page_of(client, agreement, language="en"):
 
 
 def json_of(client, district):
-    return {a["id"]: a for a in client.get(f"/public/{district.slug}/agreements.json").json()["agreements"]}
+    data = json.loads(client.get(f"/public/{district.slug}/agreements.json").getvalue())
+    return {a["id"]: a for a in data["agreements"]}
 
 
 def csv_of(client, district):
-    text = client.get(f"/public/{district.slug}/agreements.csv").content.decode("utf-8-sig")
+    text = client.get(f"/public/{district.slug}/agreements.csv").getvalue().decode("utf-8-sig")
     return {int(row["id"]): row for row in csv.DictReader(io.StringIO(text))}
 
 
 def feed_entries(client, url):
-    root = ET.fromstring(client.get(url).content)  # noqa: S314 -- our own feed
+    root = ET.fromstring(client.get(url).getvalue())  # noqa: S314 -- our own feed
     return root.findall(f"{ATOM}entry")
 
 
@@ -202,7 +203,7 @@ def public_outputs(client, district, agreement):
         for url in urls:
             response = client.get(f"{url}{'&' if '?' in url else '?'}language={language}")
             assert response.status_code == 200, url
-            outputs[f"{url} ({language})"] = response.content.decode("utf-8-sig")
+            outputs[f"{url} ({language})"] = response.getvalue().decode("utf-8-sig")
     return outputs
 
 
@@ -342,7 +343,7 @@ def test_a_change_to_the_outside_signing_reaches_the_cached_pages(client, distri
     signing.save()  # as outside_agreement_complete does, without any other change
     assert "Now given." in page_of(client, imported)
     assert (
-        json.loads(client.get(f"/public/{district.slug}/agreements.json").content)["agreements"][0][
+        json.loads(client.get(f"/public/{district.slug}/agreements.json").getvalue())["agreements"][0][
             "accuracy_challenges"
         ]
         == "Now given."

@@ -35,10 +35,10 @@ def public_texts(client, agreement) -> dict[str, str]:
     return {
         "page": client.get(f"/public/{slug}/agreements/{agreement.pk}/").text,
         "list": client.get(f"/public/{slug}/").text,
-        "json": client.get(f"/public/{slug}/agreements.json").content.decode(),
-        "csv": client.get(f"/public/{slug}/agreements.csv").content.decode("utf-8-sig"),
-        "feed": client.get(f"/public/{slug}/feed.atom").content.decode(),
-        "statewide feed": client.get("/public/feed.atom").content.decode(),
+        "json": client.get(f"/public/{slug}/agreements.json").getvalue().decode(),
+        "csv": client.get(f"/public/{slug}/agreements.csv").getvalue().decode("utf-8-sig"),
+        "feed": client.get(f"/public/{slug}/feed.atom").getvalue().decode(),
+        "statewide feed": client.get("/public/feed.atom").getvalue().decode(),
         "embed": client.get(f"/public/{slug}/embed/").text,
     }
 
@@ -104,10 +104,10 @@ def test_the_public_copy_served_is_the_one_without_what_is_withheld_now(client, 
     page = client.get(f"/public/{posted.agency.slug}/agreements/{posted.pk}/").text
     assert "not available here yet" in page and url not in page
     withheld = store_public_copy(posted, pdf=b"%PDF-1.7 made without the encryption details")
-    assert client.get(url).content == bytes(withheld.pdf)
+    assert client.get(url).getvalue() == bytes(withheld.pdf)
     assert withheld.sha256 in client.get(f"/public/{posted.agency.slug}/agreements/{posted.pk}/").text
     redaction_remove(agreement=posted, field="encryption_details", actor=district_admin)
-    assert client.get(url).content == before.content
+    assert client.get(url).getvalue() == before.getvalue()
 
 
 # --- the service -------------------------------------------------------------------------------------------

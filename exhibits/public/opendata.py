@@ -2,20 +2,33 @@
 
 Both list every posted agreement by id. A withheld part is null in JSON and empty in CSV, and `withheld` says
 which part and why. CSV cells that a spreadsheet would run as a formula are prefixed with a quote.
+
+Both are streamed (issue 13): the agreements are read in chunks of CHUNK (a server-side cursor, with each chunk's
+related rows prefetched in a fixed number of queries) and written as they are read, so the first byte leaves before
+the last row is read and a worker's memory stays flat however many agreements the district has. The bytes are exactly
+those of the whole document built at once (`json.dumps(..., indent=2)`).
+
+They are not cached: a streamed response cannot be stored whole without building it whole, which is what streaming
+avoids, and reading a district in chunks is fast (an index scan on agency and status, a few queries per chunk). A
+client that asks again with the ETag it got (the district's cache version) gets 304 Not Modified without any query.
 """
 
 import csv
+import hashlib
 import io
 import json
+import textwrap
 
-from django.http import HttpResponse
+from django.http import HttpResponseNotModified, StreamingHttpResponse
 from django.urls import reverse
 from django.utils.http import content_disposition_header
 
 from . import cache, selectors
 from .language import public_file_view
-from .records import PublicAgreement, Withheld, public_records
+from .records import PublicAgreement, Withheld, public_record
 
+# Agreements read and written at a time: a few queries each, and the memory of this many records.
+CHUNK = 200
 FORMAT = "dpa-portal/exhibit-b/1"
 CSV_COLUMNS = [
     "id",
@@ -106,33 +119,79 @@ def agreement_data(r: PublicAgreement, absolute) -> dict:
     }
 
 
-def _records(slug):
+def _records(agency):
+    """The district's posted agreements by id, as public records, read CHUNK at a time."""
+    agreements = selectors.posted_agreements().filter(agency=agency).order_by("pk")
+    for agreement in agreements.iterator(chunk_size=CHUNK):
+        yield public_record(agreement)
+
+
+def _chunks(records):
+    chunk = []
+    for record in records:
+        chunk.append(record)
+        if len(chunk) == CHUNK:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _etag(request, slug) -> str | None:
+    """The district's cache version (moved by every change of its posting), and the host the URLs are made for."""
+    try:
+        version = cache.version(slug)
+    except Exception:  # the cache is a help: without it, no ETag
+        return None
+    origin = hashlib.sha256(f"{request.scheme}://{request.get_host()}".encode()).hexdigest()[:12]
+    return f'"{slug}-{version}-{origin}"'
+
+
+def _streamed(request, slug, body, content_type):
+    """The stream of `body(agency)`, or 304 when the client holds the current version; the district is read first,
+    so that an unknown district is a 404 and not a broken stream."""
+    etag = _etag(request, slug)
+    if etag and etag in request.headers.get("If-None-Match", ""):
+        return HttpResponseNotModified(headers={"ETag": etag})
     agency = selectors.district_public(slug)
-    return agency, public_records(selectors.posted_agreements().filter(agency=agency).order_by("pk"))
+    response = StreamingHttpResponse(body(agency), content_type=content_type)
+    if etag:
+        response.headers["ETag"] = etag
+    return response
 
 
-def _parts(request):
-    return (request.scheme, request.get_host(), request.path)
-
-
-@public_file_view
-def agreements_json(request, slug):
-    def build():
-        agency, records = _records(slug)
-        absolute = request.build_absolute_uri
-        data = {
+def json_stream(agency, absolute):
+    """The district's JSON document in pieces, byte for byte `json.dumps(document, ensure_ascii=False, indent=2)`."""
+    head = json.dumps(
+        {
             "format": FORMAT,
             "district": {
                 "name": agency.name,
                 "slug": agency.slug,
-                "url": absolute(reverse("public_district", args=[slug])),
+                "url": absolute(reverse("public_district", args=[agency.slug])),
             },
-            "agreements": [agreement_data(r, absolute) for r in records],
-        }
-        return json.dumps(data, ensure_ascii=False, indent=2).encode()
+            "agreements": [],
+        },
+        ensure_ascii=False,
+        indent=2,
+    )
+    # The empty list is the last "[]" of the document: the agreements go in its place.
+    before, after = head[: head.rindex("[]")], head[head.rindex("[]") + 2 :]
+    separator = "[\n"
+    for chunk in _chunks(_records(agency)):
+        items = (json.dumps(agreement_data(r, absolute), ensure_ascii=False, indent=2) for r in chunk)
+        # Inside the document, an agreement is two levels deep: four spaces before each of its lines.
+        text = ",\n".join(textwrap.indent(item, "    ") for item in items)
+        yield f"{before}{separator}{text}".encode()
+        before, separator = "", ",\n"
+    yield (f"{before}[]{after}" if separator == "[\n" else f"\n  ]{after}").encode()
 
-    body = cache.cached(slug, "json", _parts(request), build)
-    return HttpResponse(body, content_type="application/json; charset=utf-8")
+
+@public_file_view
+def agreements_json(request, slug):
+    return _streamed(
+        request, slug, lambda agency: json_stream(agency, request.build_absolute_uri), "application/json; charset=utf-8"
+    )
 
 
 def csv_safe(value) -> str:
@@ -164,19 +223,25 @@ def csv_row(data: dict) -> dict:
     return {column: csv_safe(row.get(column)) for column in CSV_COLUMNS}
 
 
+def csv_stream(agency, absolute):
+    """The district's CSV in pieces: the header with a byte-order mark, so that spreadsheet programs read the file as
+    UTF-8 (names like "Peñasco"), then CHUNK rows at a time."""
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, lineterminator="\r\n")
+    writer.writeheader()
+    yield out.getvalue().encode("utf-8-sig")
+    for chunk in _chunks(_records(agency)):
+        out.seek(0)
+        out.truncate()
+        for r in chunk:
+            writer.writerow(csv_row(agreement_data(r, absolute)))
+        yield out.getvalue().encode()
+
+
 @public_file_view
 def agreements_csv(request, slug):
-    def build():
-        _, records = _records(slug)
-        out = io.StringIO()
-        writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, lineterminator="\r\n")
-        writer.writeheader()
-        for r in records:
-            writer.writerow(csv_row(agreement_data(r, request.build_absolute_uri)))
-        # A byte-order mark, so that spreadsheet programs read the file as UTF-8 (names like "Peñasco").
-        return out.getvalue().encode("utf-8-sig")
-
-    body = cache.cached(slug, "csv", _parts(request), build)
-    response = HttpResponse(body, content_type="text/csv; charset=utf-8")
+    response = _streamed(
+        request, slug, lambda agency: csv_stream(agency, request.build_absolute_uri), "text/csv; charset=utf-8"
+    )
     response.headers["Content-Disposition"] = content_disposition_header(True, f"{slug}-agreements.csv")
     return response
