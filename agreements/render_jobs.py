@@ -13,7 +13,7 @@ from datetime import timedelta
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 
 from . import access
@@ -35,14 +35,16 @@ RETRY_DELAYS = (timedelta(minutes=1), timedelta(minutes=10))
 ATTEMPT_OVER = timedelta(seconds=RENDER_TIME_LIMIT + 30)
 
 
-def blocked(kind: str):
-    """The agreements (a subquery of ids) whose `kind` document the sweep must not queue now: an attempt may still be
-    running or a backoff lasts, or the job was given up since the agreement last changed status."""
+def blocked(kind: str, agreement: str = "pk") -> Exists:
+    """Whether the sweep must not queue the `kind` document of the agreement in the outer query's `agreement` field
+    now: an attempt may still be running or a backoff lasts, or the job was given up since the agreement last changed
+    status. Correlated (one probe of the job's unique index per agreement the sweep looks at), never a list of every
+    job of that kind (issue 13)."""
     now = timezone.now()
-    return (
-        RenderJob.objects.filter(kind=kind)
-        .filter(Q(retry_after__gt=now) | Q(given_up_at__gte=F("agreement__status_changed_at")))
-        .values("agreement")
+    return Exists(
+        RenderJob.objects.filter(agreement=OuterRef(agreement), kind=kind).filter(
+            Q(retry_after__gt=now) | Q(given_up_at__gte=F("agreement__status_changed_at"))
+        )
     )
 
 

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 from allauth.mfa.models import Authenticator
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from accounts import mfa
@@ -314,16 +315,13 @@ def documents_due() -> tuple[list[int], list[int]]:
     from .render_jobs import blocked
 
     copy, executed = AgreementDocument.Kind.SIGNING_COPY, AgreementDocument.Kind.EXECUTED
-    copies = AgreementDocument.objects.filter(kind=copy).values("agreement")
-    need_copy = (
-        Agreement.objects.filter(status__in=statuses.SIGNING).exclude(pk__in=copies).exclude(pk__in=blocked(copy))
-    )
-    need_seal = (
-        Agreement.objects.filter(status=S.VENDOR_SIGNED, signatures__side=Signature.Side.DISTRICT)
-        .exclude(documents__kind=executed)
-        .exclude(pk__in=blocked(executed))
-        .distinct()
-    )
+    # Correlated probes of the documents' and jobs' unique indexes for the few agreements in signing, never a list of
+    # every document or job of the kind (issue 13).
+    has = lambda kind: Exists(AgreementDocument.objects.filter(agreement=OuterRef("pk"), kind=kind))  # noqa: E731
+    district_signed = Exists(Signature.objects.filter(agreement=OuterRef("pk"), side=Signature.Side.DISTRICT))
+    need_copy = Agreement.objects.filter(status__in=statuses.SIGNING).filter(~has(copy), ~blocked(copy))
+    signed = Agreement.objects.filter(status=S.VENDOR_SIGNED).filter(district_signed)
+    need_seal = signed.filter(~has(executed), ~blocked(executed))
     return list(need_copy.values_list("pk", flat=True)), list(need_seal.values_list("pk", flat=True))
 
 
@@ -417,7 +415,7 @@ def public_copies_due(limit: int = PUBLIC_COPIES_PER_SWEEP) -> list[int]:
     from .render_jobs import blocked
 
     due = Agreement.objects.filter(public_copy_due=True, outside_signing__isnull=True)
-    due = due.exclude(pk__in=blocked(AgreementDocument.Kind.PUBLIC_COPY))
+    due = due.filter(~blocked(AgreementDocument.Kind.PUBLIC_COPY))
     return list(due.order_by("pk").values_list("pk", flat=True)[:limit])
 
 
@@ -482,14 +480,19 @@ def termination_record_prepare(*, agreement_id: int) -> AgreementDocument | None
 
 def termination_records_due() -> list[int]:
     """Terminated agreements whose sealed record was lost (a broker outage, a failed task), for the documents sweep;
-    not those whose render is running, waiting out a backoff or given up (render_jobs.blocked). One query."""
+    not those whose render is running, waiting out a backoff or given up (render_jobs.blocked). One query when none is
+    missing."""
+    from .models import Termination
     from .render_jobs import blocked
 
     kind = AgreementDocument.Kind.TERMINATION_RECORD
-    due = (
-        Agreement.objects.filter(termination__isnull=False)
-        .exclude(documents__kind=kind)
-        .exclude(pk__in=blocked(kind))
-        .distinct()
+    # From the terminations (a few in a hundred agreements), each probing the documents' and jobs' unique indexes:
+    # never a scan of every agreement (issue 13).
+    # The jobs only for those without a record (nearly always none), so that they are probed, not scanned.
+    record = Exists(AgreementDocument.objects.filter(agreement=OuterRef("agreement"), kind=kind))
+    missing = list(Termination.objects.filter(~record).order_by("agreement").values_list("agreement", flat=True))
+    if not missing:
+        return []
+    return list(
+        Agreement.objects.filter(pk__in=missing).filter(~blocked(kind)).order_by("pk").values_list("pk", flat=True)
     )
-    return list(due.values_list("pk", flat=True))

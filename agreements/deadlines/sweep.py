@@ -79,8 +79,14 @@ def sweep_run(*, today: date | None = None) -> SweepResult:
 # Each step's rows, as a query of its own, so that sweep_plans shows the plan of exactly what the sweep runs.
 
 
+# The steps that read rows to work on read their ids first, from the partial index alone, then the rows by id with
+# what they need beside them: a plan with the joins of select_related may otherwise prefer a scan of the whole table
+# when the statistics are old (PostgreSQL cannot tell how few rows a partial index holds until it analyzes it).
+
+
 def _ended(today: date):
-    return Agreement.objects.filter(status=S.EXECUTED, contract_end__lt=today)  # index agreement_executed_end
+    ended = Agreement.objects.filter(status=S.EXECUTED, contract_end__lt=today)  # index agreement_executed_end
+    return ended.order_by("pk").values_list("pk", flat=True)
 
 
 def _pending_agreements():
@@ -95,12 +101,12 @@ REMINDER_RELATED = ("agency__deadline_policy", "contractor", "agreement", "paren
 
 
 def _reminders_due(today: date):
-    return Obligation.objects.filter(REMIND_DUE, remind_on__lte=today)  # index obligation_remind_on
+    due = Obligation.objects.filter(REMIND_DUE, remind_on__lte=today)  # index obligation_remind_on
+    return due.values_list("pk", flat=True)
 
 
 def _reminders_stale():
-    # Ids first, from the partial index alone: PostgreSQL cannot tell how few rows its condition leaves (two columns
-    # compared), and with the joins of select_related it would rather walk every duty by due date.
+    # Above all here: PostgreSQL cannot tell how few rows this condition leaves (two columns compared).
     stale = Obligation.objects.filter(REMIND_STALE).order_by("due_on", "pk")  # index obligation_remind_stale
     return stale.values_list("pk", flat=True)[:STALE_BATCH]
 
@@ -108,9 +114,10 @@ def _reminders_stale():
 def _expire_ended(today: date, result: SweepResult) -> None:
     """Executed agreements past the last day of their term become expired (one query when none is). Their districts'
     public pages are invalidated once at the end, not once per agreement."""
-    ended = list(_ended(today).select_related("agency__deadline_policy", "contractor").order_by("pk"))
-    if not ended:
+    ids = list(_ended(today))
+    if not ids:
         return
+    ended = list(Agreement.objects.filter(pk__in=ids).select_related("agency__deadline_policy", "contractor"))
     with public_pages_held(*sorted({agreement.agency.slug for agreement in ended})):
         for agreement in ended:
             try:
@@ -246,12 +253,10 @@ def _remind(today: date, result: SweepResult) -> None:
     # Only duties whose reminder day has come, and those whose day is still to be worked out (new, or their due date
     # moved): the rest are never read, however many are open (issue 13).
     related = REMINDER_RELATED
-    candidates = {o.pk: o for o in _reminders_due(today).select_related(*related)}
-    stale = [pk for pk in _reminders_stale() if pk not in candidates]
-    if stale:
-        candidates.update((o.pk, o) for o in Obligation.objects.filter(pk__in=stale).select_related(*related))
-    if not candidates:
+    ids = {*_reminders_due(today), *_reminders_stale()}
+    if not ids:
         return
+    candidates = {o.pk: o for o in Obligation.objects.filter(pk__in=ids).select_related(*related)}
     sent = set(Reminder.objects.filter(obligation__in=list(candidates)).values_list("obligation", "kind"))
     due = []
     for obligation in sorted(candidates.values(), key=lambda o: (o.due_on or date.max, o.pk)):
@@ -345,13 +350,13 @@ def sweep_plans(today: date | None = None) -> list[tuple[str, str]]:
     today = today or timezone.localdate()
     pending = list(_pending()) or [0]  # none pending: the plan of the same statement for one id that is none
     steps = [
-        ("expire", _ended(today).select_related("agency__deadline_policy", "contractor").order_by("pk")),
+        ("expire", _ended(today)),
         ("pending", _pending_agreements().order_by("pk").values_list("pk", "status")[:PENDING_BATCH]),
         ("term-end items to open", _term_end_missing(pending)),
         ("return-or-destroy duties to open", _return_destroy_missing(pending)),
         ("term-end items to cancel", _term_end_orphaned(pending)),
         ("overdue", _overdue_now(today)),
-        ("reminders due", _reminders_due(today).select_related(*REMINDER_RELATED)),
+        ("reminders due", _reminders_due(today)),
         ("reminders to work out", _reminders_stale()),
         ("outbox", outbox_due_query()),
     ]
