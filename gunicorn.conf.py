@@ -13,7 +13,7 @@ def _int(name: str, default: int) -> int:
     return int(value) if value else default
 
 
-bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
+# The address: --bind on the command line (Dockerfile, docker-compose.yml: 0.0.0.0:8000).
 # Sync workers: the pages are database- and CPU-bound, and each worker holds one database connection. Two per core
 # plus one keeps the cores busy while a worker waits for PostgreSQL; WEB_CONCURRENCY (gunicorn's own name) overrides.
 workers = _int("WEB_CONCURRENCY", 2 * multiprocessing.cpu_count() + 1)
@@ -36,4 +36,3 @@ if os.path.isdir("/dev/shm"):  # noqa: S108
 # One line per request on stdout (docker logs); GUNICORN_ACCESS_LOG empty turns it off (the benchmark).
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-") or None
 errorlog = "-"
-forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")

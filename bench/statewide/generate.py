@@ -279,7 +279,7 @@ def generate(connection, sizes: Sizes, today: date, log=print) -> Generated:
             "service_agreement_date": "e.end_on - 375", "contract_start": "e.end_on - 365", "contract_end": "e.end_on",
             "status_changed_at": "e.last_at", "posted_at": f"CASE WHEN s IN {POSTED} THEN e.executed_at END",
             "created_at": "e.created_at", "updated_at": "e.last_at",
-        }, f"""generate_series(1, {n}) g, LATERAL (SELECT {status_sql} AS s) st,
+        }, f"""generate_series(1::bigint, {n}) g, LATERAL (SELECT {status_sql} AS s) st,
             LATERAL (SELECT
               CASE WHEN s = 'executed' THEN {today_sql} + 91 + (g * 31) % 900
                    WHEN s IN ('expired', 'terminated') THEN {today_sql} - 2 - (g * 17) % 400

@@ -61,7 +61,16 @@ def facts(made) -> dict:
         "agreement": posted.order_by("pk").values_list("pk", flat=True)[len(made.seconds)],
         "districts": EducationalAgency.objects.count(),
         "session": session.session_key,
+        "database_bytes": database_bytes(),
     }
+
+
+def database_bytes() -> int:
+    from django.db import connection
+
+    with connection.cursor() as c:
+        c.execute("SELECT pg_database_size(current_database())")
+        return c.fetchone()[0]
 
 
 if __name__ == "__main__":

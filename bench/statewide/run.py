@@ -327,6 +327,10 @@ def median(responses: list[Response], attr="total") -> float:
 
 
 def commit() -> str:
+    """The commit measured: a snapshot of one (git archive, so that others' work in the checkout does not change the
+    pages in the middle of a long run) says it in its COMMIT file."""
+    if (ROOT / "COMMIT").exists():
+        return (ROOT / "COMMIT").read_text().strip()
     git = ["git", "-C", str(ROOT)]
     done = subprocess.run([*git, "log", "-1", "--format=%h %s"], capture_output=True, text=True)  # noqa: S603
     dirty = subprocess.run([*git, "status", "--porcelain", "--untracked-files=no"], capture_output=True, text=True)  # noqa: S603
@@ -353,7 +357,8 @@ def report(args, results: dict[int, dict], started: datetime) -> str:
         lines.append(
             f"- {n:,} agreements, {s['districts']:,} districts, {s['vendors']:,} vendors; the big district has "
             f"{f['district_posted']:,} posted. Generated in {generation:.0f} s of SQL ({f['generation_seconds']:.0f} s "
-            f"with the process); rows: {', '.join(f'{k} {v:,}' for k, v in f['rows'].items() if v)}."
+            f"with the process); database {f.get('database_bytes', 0) / 2**30:.1f} GB; rows: "
+            f"{', '.join(f'{k} {v:,}' for k, v in f['rows'].items() if v)}."
         )
     lines += ["", header(sizes), "|" + "---|" * (3 + 3 * len(sizes) + (1 if len(sizes) > 1 else 0))]
     names = [p.name for p in results[sizes[0]]["pages"]]
