@@ -502,7 +502,7 @@ class PublicSearchEntry(models.Model):
         "agreements.Agreement", on_delete=models.CASCADE, primary_key=True, related_name="public_search_entry"
     )
     agency = models.ForeignKey("agreements.EducationalAgency", on_delete=models.CASCADE, related_name="+")
-    # The text, as the public sees it: the sort key of the results, and what SQLite's fallback matches.
+    # The text, as the public sees it: what SQLite's fallback matches.
     district = models.CharField(max_length=200)
     vendor = models.CharField(max_length=200)
     products = models.TextField(blank=True)
@@ -515,11 +515,11 @@ class PublicSearchEntry(models.Model):
         verbose_name = "statewide search entry"
         verbose_name_plural = "statewide search entries"
         indexes = [
-            # The order of the results within a tier: walked with a filter when most rows match ("school").
-            models.Index(fields=["district", "vendor", "agreement"], name="public_search_order"),
-            GinIndex(fields=["names"], name="public_search_names"),
-            GinIndex(fields=["suppliers"], name="public_search_suppliers"),
-            GinIndex(fields=["document"], name="public_search_document"),
+            # No pending list: a search would read all of it, every time, until a vacuum merges it; an entry is
+            # written when an agreement is posted or renamed, rarely enough to update the index at once.
+            GinIndex(fields=["names"], name="public_search_names", fastupdate=False),
+            GinIndex(fields=["suppliers"], name="public_search_suppliers", fastupdate=False),
+            GinIndex(fields=["document"], name="public_search_document", fastupdate=False),
         ]
 
     def __str__(self):

@@ -98,6 +98,8 @@ def backfill(apps, schema_editor):
     with schema_editor.connection.cursor() as cursor:
         if schema_editor.connection.vendor == "postgresql":
             cursor.execute(_POSTGRESQL.format(posted=posted, where="TRUE"), [*POSTED, WITHHELD])
+            # The foreign keys are checked at the commit; the indexes cannot be built while those checks wait.
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         else:
             cursor.execute(_SQLITE[1].format(posted=posted, where="1"), [WITHHELD, *POSTED])
 
@@ -165,21 +167,23 @@ class Migration(migrations.Migration):
         ),
         # Filled before it is indexed: building an index once is quicker than keeping it while a million rows arrive.
         migrations.RunPython(backfill, migrations.RunPython.noop),
-        migrations.AddIndex(
+        AddIndexOnPostgreSQL(
             model_name="publicsearchentry",
-            index=models.Index(fields=["district", "vendor", "agreement"], name="public_search_order"),
+            index=django.contrib.postgres.indexes.GinIndex(
+                fields=["names"], name="public_search_names", fastupdate=False
+            ),
         ),
         AddIndexOnPostgreSQL(
             model_name="publicsearchentry",
-            index=django.contrib.postgres.indexes.GinIndex(fields=["names"], name="public_search_names"),
+            index=django.contrib.postgres.indexes.GinIndex(
+                fields=["suppliers"], name="public_search_suppliers", fastupdate=False
+            ),
         ),
         AddIndexOnPostgreSQL(
             model_name="publicsearchentry",
-            index=django.contrib.postgres.indexes.GinIndex(fields=["suppliers"], name="public_search_suppliers"),
-        ),
-        AddIndexOnPostgreSQL(
-            model_name="publicsearchentry",
-            index=django.contrib.postgres.indexes.GinIndex(fields=["document"], name="public_search_document"),
+            index=django.contrib.postgres.indexes.GinIndex(
+                fields=["document"], name="public_search_document", fastupdate=False
+            ),
         ),
         migrations.RunPython(analyze, migrations.RunPython.noop),
     ]

@@ -5,11 +5,14 @@ never the exhibits themselves, so a search costs the same at a million agreement
 the first of which reads GIN indexes and stops at MAX_RESULTS.
 
 Ranked by where every word was found, as the document's weights say: in the vendor's or a product's name (A), then
-also among the subcontractors of Exhibit B (B), then also in the district's name (C); within a tier, by district and
-vendor. Each tier is its own column with its own GIN index and statistics, so the planner sees how many rows a word
-matches in that tier and either reads the index (a rare word) or walks the sort order until it has enough (a word in
-every district's name), and ranking never reads every match. Prefix matching, so that "code" finds "CodeHS". On
-SQLite (`make run`) a case-insensitive match of each word in the entry's text stands in for it.
+also among the subcontractors of Exhibit B (B), then also in the district's name (C); within a tier, the newest
+first; shown grouped by district. Each tier is its own column with its own GIN index and statistics, so the planner
+sees how many rows a word matches in that tier and either reads the index (a rare word) or walks the agreements from
+the newest until it has enough (a word in most documents), and ranking never reads every match. Not by district
+name: the matches of a word of district names lie together in that order ("New Paltz", "New Rochelle"), so a walk
+could pass most of the table before finding them; in the order agreements were posted, what many districts and
+vendors share is spread out. Prefix matching, so that "code" finds "CodeHS". On SQLite (`make run`) a
+case-insensitive match of each word in the entry's text stands in for it.
 """
 
 import re
@@ -52,25 +55,25 @@ def search_words(q: str) -> list[str]:
     return re.findall(r"[^\W_]+", q.casefold())[:MAX_WORDS]
 
 
-# The best MAX_RESULTS of each tier by the sort order, then the best of those by tier. A tier's column holds the one
+# The first MAX_RESULTS of each tier, newest first, then the best of those by tier. A tier's column holds the one
 # before it, so its first MAX_RESULTS rows hold at least MAX_RESULTS - (matches of the tiers before) of its own: the
 # union is always the true first MAX_RESULTS. The tsquery is a constant in each branch, so the planner estimates it.
 _RANKED = """
 SELECT agreement_id FROM (
-    (SELECT agreement_id, 1 AS tier, district, vendor FROM exhibits_publicsearchentry
+    (SELECT agreement_id, 1 AS tier FROM exhibits_publicsearchentry
         WHERE names @@ to_tsquery('simple'::regconfig, %(query)s)
-        ORDER BY district, vendor, agreement_id LIMIT %(limit)s)
+        ORDER BY agreement_id DESC LIMIT %(limit)s)
     UNION ALL
-    (SELECT agreement_id, 2 AS tier, district, vendor FROM exhibits_publicsearchentry
+    (SELECT agreement_id, 2 AS tier FROM exhibits_publicsearchentry
         WHERE suppliers @@ to_tsquery('simple'::regconfig, %(query)s)
-        ORDER BY district, vendor, agreement_id LIMIT %(limit)s)
+        ORDER BY agreement_id DESC LIMIT %(limit)s)
     UNION ALL
-    (SELECT agreement_id, 3 AS tier, district, vendor FROM exhibits_publicsearchentry
+    (SELECT agreement_id, 3 AS tier FROM exhibits_publicsearchentry
         WHERE document @@ to_tsquery('simple'::regconfig, %(query)s)
-        ORDER BY district, vendor, agreement_id LIMIT %(limit)s)
+        ORDER BY agreement_id DESC LIMIT %(limit)s)
 ) AS hits
-GROUP BY agreement_id, district, vendor
-ORDER BY min(tier), district, vendor, agreement_id
+GROUP BY agreement_id
+ORDER BY min(tier), agreement_id DESC
 LIMIT %(limit)s
 """
 
@@ -101,7 +104,7 @@ def _contains(words) -> list[int]:
         output_field=IntegerField(),
     )
     matching = PublicSearchEntry.objects.filter(every_word("vendor", "products", "subcontractors", "district"))
-    ranked = matching.annotate(tier=tier).order_by("tier", "district", "vendor", "agreement_id")
+    ranked = matching.annotate(tier=tier).order_by("tier", "-agreement_id")
     return list(ranked.values_list("agreement_id", flat=True)[:MAX_RESULTS])
 
 
