@@ -6,11 +6,13 @@ import time
 from datetime import timedelta
 
 from django.db import connection
+from django.db.models import F
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from agreements.deadlines import sweep as sweep_module
-from agreements.deadlines.sweep import SweepResult, sweep_run
+from agreements.deadlines.models import REMIND_STALE
+from agreements.deadlines.sweep import SweepResult, next_reminder_day, sweep_run
 from agreements.models import Agreement, Obligation, OutboundEmail, Reminder
 from exhibits.models import Framework
 from exhibits.public import cache
@@ -144,3 +146,19 @@ def test_the_sweep_reads_what_is_due_not_what_exists(
     assert large < 3 * small + 1.0, (small, large)
     assert Reminder.objects.filter(email__isnull=False).count() == 122  # the filled ones have no e-mail
     assert OutboundEmail.objects.filter(template="deadline_expired").count() == 21
+
+    # A backlog (after a migration, an import, rows loaded with SQL): more than a batch is settled in one statement
+    # each, as the sweep would have worked it out row by row, not read into Python.
+    Agreement.objects.update(swept_status="")
+    Obligation.objects.update(remind_on=None, remind_basis=None)
+    monkeypatch.setattr(sweep_module, "PENDING_BATCH", 100)
+    monkeypatch.setattr(sweep_module, "STALE_BATCH", 100)
+    with CaptureQueriesContext(connection) as queries:
+        assert sweep_run(today=today).as_dict() == SweepResult().as_dict()  # everything was done before
+    assert len(queries.captured_queries) <= 10
+    assert not Agreement.objects.exclude(status=F("swept_status")).exists()
+    assert not Obligation.objects.filter(REMIND_STALE).exists()
+    duties = Obligation.objects.filter(status__in=Obligation.OPEN_STATUSES).select_related("agency__deadline_policy")
+    assert duties.count() > 40_000
+    for duty in duties.order_by("?")[:3_000]:
+        assert (duty.remind_basis, duty.remind_on) == (duty.due_on, next_reminder_day(duty, today)), duty.pk

@@ -17,10 +17,13 @@ only what may need work, so that its time at a million agreements is its time at
 - reminders: open duties whose next reminder day (Obligation.remind_on, worked out by the sweep) has come
   (obligation_remind_on), and those whose day is still to be worked out for their due date (obligation_remind_stale).
 
-`sweep_plans` shows the plan PostgreSQL chooses for each of them. The number of queries does not depend on how many
+Each reads at most a batch; more than a batch waiting (after a migration, an import, a database loaded with SQL) is
+first settled in one SQL statement each, so that only what needs work is read into Python. `sweep_plans` shows the
+plan PostgreSQL chooses for each step. The number of queries does not depend on how many
 agreements or duties are not due, and the recipients of all reminders are read in two queries.
 """
 
+import json
 import logging
 from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
@@ -35,7 +38,7 @@ from vendors.models import ContractorMembership
 from ..mail import email_enqueue, outbox_due_query
 from ..models import Agreement, DistrictMembership, StatusChange, statuses
 from . import rules
-from .models import DEFAULT_TERM_REMINDERS, REMIND_DUE, REMIND_STALE, Obligation, Reminder
+from .models import DEFAULT_TERM_REMINDERS, REMIND_DUE, REMIND_STALE, DeadlinePolicy, Obligation, Reminder
 from .services import agreement_expire, return_destroy_obligation, term_end_obligation
 
 log = logging.getLogger(__name__)
@@ -67,6 +70,8 @@ def sweep_run(*, today: date | None = None) -> SweepResult:
     result = SweepResult()
     _expire_ended(today, result)
     pending = _pending()
+    if len(pending) == PENDING_BATCH:
+        pending = _settle_agreements()
     if pending:
         _open_missing(pending, result)
         _cancel_orphaned(pending, result)
@@ -253,7 +258,10 @@ def _remind(today: date, result: SweepResult) -> None:
     # Only duties whose reminder day has come, and those whose day is still to be worked out (new, or their due date
     # moved): the rest are never read, however many are open (issue 13).
     related = REMINDER_RELATED
-    ids = {*_reminders_due(today), *_reminders_stale()}
+    stale = list(_reminders_stale())
+    if len(stale) == STALE_BATCH:
+        stale = _settle_duties(today)
+    ids = {*_reminders_due(today), *stale}
     if not ids:
         return
     candidates = {o.pk: o for o in Obligation.objects.filter(pk__in=ids).select_related(*related)}
@@ -332,7 +340,73 @@ def _to(obligation: Obligation, kind: str, admins: dict, vendors: dict) -> list[
     return district
 
 
-# --- the plans, for the benchmark -------------------------------------------------------------------------------
+# --- a backlog: after a migration, an import or a database loaded with SQL ----------------------------------------
+# More than a batch is waiting: what needs nothing is settled in one statement each, in SQL, so that the sweep goes on
+# with only what needs work (read in batches as above) instead of reading every row into Python.
+
+
+def _settle_agreements() -> dict[int, str]:
+    """The agreements whose status changed and that need nothing of the sweep count as handled; the rest, pending."""
+    executed, ended, closed = Q(status=S.EXECUTED), Q(status__in=statuses.ENDED), Q(status=S.CLOSED)
+    renewed = Exists(Agreement.objects.filter(previous=OuterRef("pk"), status__in=statuses.POSTED))
+    open_ = lambda kind: Exists(Obligation.objects.filter(agreement=OuterRef("pk"), kind=kind, status__in=OPEN))  # noqa: E731
+    needs = (
+        (executed & (Q(contract_end__isnull=False) | Q(review_on__isnull=False)) & ~_has(K.TERM_END))
+        | (ended & ~_has(K.RETURN_DESTROY) & ~renewed)
+        | (~executed & open_(K.TERM_END))
+        | (closed & open_(K.RETURN_DESTROY))
+    )
+    _pending_agreements().exclude(needs).update(swept_status=F("status"))
+    return _pending()
+
+
+SETTLE_DUTIES = """
+UPDATE {obligation} o SET remind_basis = o.due_on, remind_on = CASE
+        -- A delayed notice's reminders are per review date: the sweep works those out itself, today.
+        WHEN o.kind = 'breach_parents' AND o.delay_reason IN ('law_enforcement', 'vulnerability')
+             AND o.delay_ended_on IS NULL THEN %(today)s
+        -- The reminder of the window it is in today is not sent yet: today.
+        WHEN now_.kind IS NOT NULL AND NOT EXISTS (
+            SELECT 1 FROM {reminder} r WHERE r.obligation_id = o.id AND r.kind = now_.kind) THEN %(today)s
+        ELSE next_.day END
+FROM {obligation} d
+LEFT JOIN {policy} p ON p.agency_id = d.agency_id
+CROSS JOIN LATERAL (
+    SELECT ARRAY(SELECT jsonb_array_elements_text(CASE
+        WHEN d.kind = 'term_end' AND jsonb_array_length(coalesce(p.term_reminder_days, '[]'::jsonb)) > 0
+        THEN p.term_reminder_days ELSE coalesce(%(offsets)s::jsonb -> d.kind, '[]'::jsonb) END)::int) AS offsets
+) k
+CROSS JOIN LATERAL (
+    SELECT CASE WHEN d.due_on < %(today)s THEN 'overdue'
+                ELSE (SELECT 'before:' || min(n) FROM unnest(k.offsets) n WHERE n >= d.due_on - %(today)s) END AS kind
+) now_
+CROSS JOIN LATERAL (
+    SELECT min(day) AS day FROM (
+        SELECT d.due_on - n AS day FROM unnest(k.offsets) n UNION ALL SELECT d.due_on + 1) days
+    WHERE day > %(today)s
+) next_
+WHERE o.id = d.id
+  -- REMIND_STALE, as its partial index reads it
+  AND d.status IN ('open', 'overdue') AND NOT d.kind = 'breach_notice' AND d.due_on IS NOT NULL
+  AND (d.remind_basis IS NULL OR d.remind_basis < d.due_on OR d.remind_basis > d.due_on)
+"""
+
+
+def _settle_duties(today: date) -> list[int]:
+    """Every duty whose reminder day is to be worked out gets it in one statement, as _remind and reminder_due would
+    (the day its next reminder is due, or today when the reminder of the window it is in today is not sent yet); the
+    ids of any left to work out."""
+    offsets = {kind: list(rule.reminders) for kind, rule in rules.RULES.items()}
+    offsets[K.TERM_END] = list(DEFAULT_TERM_REMINDERS)
+    sql = SETTLE_DUTIES.format(
+        obligation=Obligation._meta.db_table, reminder=Reminder._meta.db_table, policy=DeadlinePolicy._meta.db_table
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, {"today": today, "offsets": json.dumps(offsets)})
+    return list(_reminders_stale())
+
+
+# --- the plans, for the benchmark -----------------------------------------------------------------------------------
 
 
 def sweep_plans(today: date | None = None) -> list[tuple[str, str]]:
