@@ -190,7 +190,7 @@ def generate(connection, sizes: Sizes, today: date, log=print) -> Generated:
     bill_items = json.dumps(bill_of_rights.model_items(sample))
     term_rule, destroy_rule = rules.RULES[rules.TERM_END], rules.RULES[rules.RETURN_DESTROY]
     # The agreement's status, from its number: a hash spreads them over districts and vendors.
-    hashed = "((g * 2654435761) % 1000)"
+    hashed = "((g::bigint * 2654435761) % 1000)"
     bounds, total = [], 0
     for status, share in STATUS_SHARES:
         total += share
@@ -273,13 +273,13 @@ def generate(connection, sizes: Sizes, today: date, log=print) -> Generated:
         # Agreements: ids 1..2000 are the big district's; the rest go round the other districts.
         timed("agreements", lambda: _insert(c, "agreements_agreement", {
             "id": "g", "agency_id": f"CASE WHEN g <= {sizes.big_district} THEN 1 ELSE 2 + (g % {d - 1}) END",
-            "contractor_id": f"1 + ((g * 7919) % {v})",
+            "contractor_id": f"1 + ((g::bigint * 7919) % {v})",
             "framework_id": f"CASE WHEN g % 10 < 3 THEN {csf_11} ELSE {csf_20} END",
             "status": "s", "kind": "'new'", "runs_until_terminated": "false", "public_copy_due": "false",
             "service_agreement_date": "e.end_on - 375", "contract_start": "e.end_on - 365", "contract_end": "e.end_on",
             "status_changed_at": "e.last_at", "posted_at": f"CASE WHEN s IN {POSTED} THEN e.executed_at END",
             "created_at": "e.created_at", "updated_at": "e.last_at",
-        }, f"""generate_series(1::bigint, {n}) g, LATERAL (SELECT {status_sql} AS s) st,
+        }, f"""generate_series(1, {n}) g, LATERAL (SELECT {status_sql} AS s) st,
             LATERAL (SELECT
               CASE WHEN s = 'executed' THEN {today_sql} + 91 + (g * 31) % 900
                    WHEN s IN ('expired', 'terminated') THEN {today_sql} - 2 - (g * 17) % 400
