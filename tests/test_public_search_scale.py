@@ -125,7 +125,8 @@ def make_statewide(n: int) -> dict:
             "agreements_agreement",
             {
                 "agency_id": "d.ids[1 + i %% %(districts)s]",
-                "contractor_id": "CASE WHEN i %% 50 = 3 THEN v.ids[1] ELSE v.ids[1 + (i * 7919) %% %(vendors)s] END",
+                "contractor_id": "CASE WHEN i %% 50 = 3 THEN v.ids[1]"
+                " ELSE v.ids[1 + (i::bigint * 7919) %% %(vendors)s] END",
                 "framework_id": "%(framework)s",
                 "service_agreement_date": "date '2026-01-01'",
                 "contract_start": "date '2026-07-01'",

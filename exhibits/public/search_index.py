@@ -127,7 +127,6 @@ _BY = {
         " JOIN exhibits_supplementalinformation_subcontractors ss ON ss.supplementalinformation_id = si.id"
         " WHERE ss.subcontractor_id = %s)"
     ),
-    "exhibit_b": "a.id IN (SELECT agreement_id FROM exhibits_supplementalinformation WHERE id = %s)",
 }
 
 
@@ -147,7 +146,7 @@ def _run(where: str, params: list) -> None:
 
 def entries_refresh(*, agreement_ids=None, everything: bool = False, **by) -> None:
     """Write the entries of these agreements from the tables, in one statement per thousand ids (one on PostgreSQL
-    for `everything` or one of `contractor=`, `agency=`, `product=`, `subcontractor=`, `exhibit_b=` ids)."""
+    for `everything` or for each of `contractor=`, `agency=`, `product=`, `subcontractor=` given, by its id)."""
     if everything:
         _run("TRUE" if connection.vendor == "postgresql" else "1", [])
         return
@@ -222,9 +221,8 @@ def exhibit_b_subcontractors_changed(sender, instance, action, reverse=False, pk
         return
     if not reverse:
         _changed(instance.agreement_id)
-    elif pk_set:
-        for exhibit_b in pk_set:
-            entries_refresh(exhibit_b=exhibit_b)
+    elif pk_set:  # a subcontractor added to or removed from several exhibits B
+        _changed(*SupplementalInformation.objects.filter(pk__in=pk_set).values_list("agreement_id", flat=True))
     else:
         entries_refresh(contractor=instance.contractor_id)
 
