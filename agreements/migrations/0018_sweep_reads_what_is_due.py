@@ -3,31 +3,8 @@
 from django.conf import settings
 from django.db import migrations, models
 
-# Once, so that the first sweep after this migration does not read every agreement and every open duty: an agreement
-# that needs nothing of the sweep counts as handled in its status (the rest stay for the sweep); a duty due more than
-# a year ahead, beyond any reminder (MAX_REMINDER_DAYS), has its reminder day set to a year before (the sweep works
-# out the rest, soonest first).
-MARK_HANDLED = """
-UPDATE agreements_agreement a SET swept_status = a.status
-WHERE NOT (
-    (a.status = 'executed' AND (a.contract_end IS NOT NULL OR a.review_on IS NOT NULL) AND NOT EXISTS (
-        SELECT 1 FROM agreements_obligation o WHERE o.agreement_id = a.id AND o.kind = 'term_end'))
-    OR (a.status IN ('expired', 'terminated') AND NOT EXISTS (
-        SELECT 1 FROM agreements_obligation o WHERE o.agreement_id = a.id AND o.kind = 'return_destroy')
-        AND NOT EXISTS (SELECT 1 FROM agreements_agreement s WHERE s.previous_id = a.id
-                        AND s.status IN ('executed', 'expired', 'terminated', 'closed')))
-    OR (a.status <> 'executed' AND EXISTS (
-        SELECT 1 FROM agreements_obligation o WHERE o.agreement_id = a.id AND o.kind = 'term_end'
-        AND o.status IN ('open', 'overdue')))
-    OR (a.status = 'closed' AND EXISTS (
-        SELECT 1 FROM agreements_obligation o WHERE o.agreement_id = a.id AND o.kind = 'return_destroy'
-        AND o.status IN ('open', 'overdue')))
-)
-"""
-FAR_DUTIES = """
-UPDATE agreements_obligation SET remind_basis = due_on, remind_on = due_on - 365
-WHERE status IN ('open', 'overdue') AND due_on > CURRENT_DATE + 366
-"""
+# No backfill here: every agreement starts pending and every open duty with its reminder day to be worked out, and
+# the first sweep settles them in one SQL statement each (agreements/deadlines/sweep.py, "a backlog").
 
 
 class Migration(migrations.Migration):
@@ -71,6 +48,4 @@ class Migration(migrations.Migration):
             model_name='obligation',
             index=models.Index(condition=models.Q(('status__in', ['open', 'overdue']), models.Q(('kind', 'breach_notice'), _negated=True), ('due_on__isnull', False), models.Q(('remind_basis__isnull', True), ('remind_basis__lt', models.F('due_on')), ('remind_basis__gt', models.F('due_on')), _connector='OR')), fields=['due_on'], name='obligation_remind_stale'),
         ),
-        migrations.RunSQL(MARK_HANDLED, migrations.RunSQL.noop),
-        migrations.RunSQL(FAR_DUTIES, migrations.RunSQL.noop),
     ]
