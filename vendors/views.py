@@ -1,6 +1,5 @@
 """The vendor's dashboard: its agreements with every district; its menus' suggestions as you type."""
 
-from django.core.paginator import Paginator
 from django.shortcuts import render
 from django.urls import reverse
 
@@ -17,8 +16,11 @@ def dashboard(request, contractor, membership):
     filter_form = AgreementFilterForm(request.GET)
     filters = filter_form.filters()
     filters.pop("vendor", None)
+    counts = selectors.status_counts(contractor=contractor)
     agreements = selectors.agreement_list(contractor=contractor, **filters)
-    page = Paginator(agreements, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = selectors.dashboard_page(
+        agreements, counts=counts, filters=filters, number=request.GET.get("page"), per_page=PAGE_SIZE
+    )
     return render(
         request,
         "vendors/dashboard.html",
@@ -27,7 +29,7 @@ def dashboard(request, contractor, membership):
             "membership": membership,
             "page": page,
             "filter_form": filter_form,
-            "counts": selectors.status_counts(contractor=contractor),
+            "counts": counts,
             # The district and product menus are searched as you type (issue 13): the page lists none of them.
             "org_suggest_url": reverse("vendor_suggest_districts", args=[contractor.slug]),
             "product_suggest_url": reverse("vendor_suggest_products", args=[contractor.slug]),

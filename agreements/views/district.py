@@ -1,7 +1,6 @@
 """The district's pages: its dashboard, a new agreement, its contacts and what it posts."""
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
@@ -23,7 +22,11 @@ def dashboard(request, agency, membership):
     filter_form = AgreementFilterForm(request.GET)
     filters = filter_form.filters()
     filters.pop("district", None)
-    page = Paginator(selectors.agreement_list(agency=agency, **filters), PAGE_SIZE).get_page(request.GET.get("page"))
+    counts = selectors.status_counts(agency=agency)
+    agreements = selectors.agreement_list(agency=agency, **filters)
+    page = selectors.dashboard_page(
+        agreements, counts=counts, filters=filters, number=request.GET.get("page"), per_page=PAGE_SIZE
+    )
     # Agreements signed outside the portal that the district has still to complete, and their duties that were past
     # when imported (issue 12): listed here to review, never e-mailed as overdue.
     outside_count, outside_listed = selectors.outside_to_complete(agency=agency)
@@ -35,7 +38,7 @@ def dashboard(request, agency, membership):
             "membership": membership,
             "page": page,
             "filter_form": filter_form,
-            "counts": selectors.status_counts(agency=agency),
+            "counts": counts,
             # The vendor and product menus are searched as you type (issue 13): the page lists none of them.
             "org_suggest_url": reverse("district_suggest_vendors", args=[agency.slug]),
             "product_suggest_url": reverse("district_suggest_products", args=[agency.slug]),
