@@ -285,13 +285,17 @@ OUTSIDE_INCOMPLETE = (
 )
 
 
-def outside_to_complete(*, agency, limit: int = 20) -> tuple[int, list]:
+def outside_to_complete(*, agency, limit: int = 20) -> tuple[int, list, int]:
     """The district's agreements signed outside the portal that lack something (the count, and the oldest `limit`
-    with what each lacks in `.missing`), for its dashboard. Three queries, whatever their number."""
-    incomplete = Agreement.objects.filter(OUTSIDE_INCOMPLETE, agency=agency, outside_signing__isnull=False)
-    count = incomplete.count()
+    with what each lacks in `.missing`), for its dashboard, and how many it has signed outside the portal at all (its
+    dashboard looks for their past duties only if there are any). One query for a district that imported none, as
+    most have; two more for one that did, whatever their number."""
+    signed_outside = Agreement.objects.filter(agency=agency, outside_signing__isnull=False)
+    totals = signed_outside.aggregate(all=Count("pk"), incomplete=Count("pk", filter=OUTSIDE_INCOMPLETE))
+    count = totals["incomplete"]
     listed = list(
-        incomplete.select_related("contractor", "outside_signing", "supplemental_information")
+        signed_outside.filter(OUTSIDE_INCOMPLETE)
+        .select_related("contractor", "outside_signing", "supplemental_information")
         .prefetch_related(Prefetch("products", queryset=Product.objects.order_by("name")))
         .order_by("outside_signing__uploaded_at", "pk")[:limit]
         if count
@@ -299,7 +303,7 @@ def outside_to_complete(*, agency, limit: int = 20) -> tuple[int, list]:
     )
     for agreement in listed:
         agreement.missing = outside_missing(agreement)
-    return count, listed
+    return count, listed, totals["all"]
 
 
 def outside_review_duties(*, agency=None, agreement=None, limit: int = 20) -> list:

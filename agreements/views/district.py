@@ -29,7 +29,7 @@ def dashboard(request, agency, membership):
     )
     # Agreements signed outside the portal that the district has still to complete, and their duties that were past
     # when imported (issue 12): listed here to review, never e-mailed as overdue.
-    outside_count, outside_listed = selectors.outside_to_complete(agency=agency)
+    outside_count, outside_listed, outside_all = selectors.outside_to_complete(agency=agency)
     return render(
         request,
         "agreements/district_dashboard.html",
@@ -47,7 +47,7 @@ def dashboard(request, agency, membership):
             "complaint_contact_missing": complaint_contact_missing(agency),
             "outside_count": outside_count,
             "outside_listed": outside_listed,
-            "outside_review": selectors.outside_review_duties(agency=agency),
+            "outside_review": selectors.outside_review_duties(agency=agency) if outside_all else [],
         },
     )
 
