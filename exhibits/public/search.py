@@ -6,13 +6,12 @@ the first of which reads GIN indexes and stops at MAX_RESULTS.
 
 Ranked by where every word was found, as the document's weights say: in the vendor's or a product's name (A), then
 also among the subcontractors of Exhibit B (B), then also in the district's name (C); within a tier, the newest
-first; shown grouped by district. Each tier is its own column with its own GIN index and statistics, so the planner
-sees how many rows a word matches in that tier and either reads the index (a rare word) or walks the agreements from
-the newest until it has enough (a word in most documents), and ranking never reads every match. Not by district
-name: the matches of a word of district names lie together in that order ("New Paltz", "New Rochelle"), so a walk
-could pass most of the table before finding them; in the order agreements were posted, what many districts and
-vendors share is spread out. Prefix matching, so that "code" finds "CodeHS". On SQLite (`make run`) a
-case-insensitive match of each word in the entry's text stands in for it.
+first; shown grouped by district. Each tier is its own column with its own GIN index and statistics, and reads
+either the newest agreements until it has enough (a word most documents hold) or, for a rare word, its GIN index
+(see _RANKED); ranking never reads every match. Newest first rather than by district name: the matches of a word of
+district names lie together in that order ("New Paltz", "New Rochelle"), where what many districts and vendors share
+is spread out in the order agreements were posted. Prefix matching, so that "code" finds "CodeHS". On SQLite (`make
+run`) a case-insensitive match of each word in the entry's text stands in for it.
 """
 
 import re
@@ -56,20 +55,54 @@ def search_words(q: str) -> list[str]:
 
 # The first MAX_RESULTS of each tier, newest first, then the best of those by tier. A tier's column holds the one
 # before it, so its first MAX_RESULTS rows hold at least MAX_RESULTS - (matches of the tiers before) of its own: the
-# union is always the true first MAX_RESULTS. The tsquery is a constant in each branch, so the planner estimates it.
+# union is always the true first MAX_RESULTS.
+#
+# Each tier in two steps whose cost is bounded whatever the planner estimates: the newest WINDOW entries are read in
+# order until MAX_RESULTS match (a word most documents hold stops at once); only when fewer match there, so that the
+# word is rare, the GIN index finds every match (a Bitmap Index Scan) and they are sorted ("+ 0": never the key's
+# index, which would walk the whole table when two common words seldom meet, "codehs lakeview"). The tsquery is a
+# constant in each branch, so the planner estimates it with the column's statistics.
+WINDOW = 10_000
 _RANKED = """
+WITH names_recent AS (
+    SELECT agreement_id FROM (
+        SELECT agreement_id, names FROM exhibits_publicsearchentry ORDER BY agreement_id DESC LIMIT %(window)s
+    ) AS newest
+    WHERE names @@ to_tsquery('simple'::regconfig, %(query)s) LIMIT %(limit)s
+),
+suppliers_recent AS (
+    SELECT agreement_id FROM (
+        SELECT agreement_id, suppliers FROM exhibits_publicsearchentry ORDER BY agreement_id DESC LIMIT %(window)s
+    ) AS newest
+    WHERE suppliers @@ to_tsquery('simple'::regconfig, %(query)s) LIMIT %(limit)s
+),
+document_recent AS (
+    SELECT agreement_id FROM (
+        SELECT agreement_id, document FROM exhibits_publicsearchentry ORDER BY agreement_id DESC LIMIT %(window)s
+    ) AS newest
+    WHERE document @@ to_tsquery('simple'::regconfig, %(query)s) LIMIT %(limit)s
+)
 SELECT agreement_id FROM (
-    (SELECT agreement_id, 1 AS tier FROM exhibits_publicsearchentry
+    SELECT agreement_id, 1 AS tier FROM names_recent
+    UNION ALL
+    (SELECT agreement_id, 1 FROM exhibits_publicsearchentry
         WHERE names @@ to_tsquery('simple'::regconfig, %(query)s)
-        ORDER BY agreement_id DESC LIMIT %(limit)s)
+        AND (SELECT count(*) FROM names_recent) < %(limit)s
+        ORDER BY agreement_id + 0 DESC LIMIT %(limit)s)
     UNION ALL
-    (SELECT agreement_id, 2 AS tier FROM exhibits_publicsearchentry
+    SELECT agreement_id, 2 AS tier FROM suppliers_recent
+    UNION ALL
+    (SELECT agreement_id, 2 FROM exhibits_publicsearchentry
         WHERE suppliers @@ to_tsquery('simple'::regconfig, %(query)s)
-        ORDER BY agreement_id DESC LIMIT %(limit)s)
+        AND (SELECT count(*) FROM suppliers_recent) < %(limit)s
+        ORDER BY agreement_id + 0 DESC LIMIT %(limit)s)
     UNION ALL
-    (SELECT agreement_id, 3 AS tier FROM exhibits_publicsearchentry
+    SELECT agreement_id, 3 AS tier FROM document_recent
+    UNION ALL
+    (SELECT agreement_id, 3 FROM exhibits_publicsearchentry
         WHERE document @@ to_tsquery('simple'::regconfig, %(query)s)
-        ORDER BY agreement_id DESC LIMIT %(limit)s)
+        AND (SELECT count(*) FROM document_recent) < %(limit)s
+        ORDER BY agreement_id + 0 DESC LIMIT %(limit)s)
 ) AS hits
 GROUP BY agreement_id
 ORDER BY min(tier), agreement_id DESC
@@ -79,7 +112,7 @@ LIMIT %(limit)s
 
 def ranked_sql(words: list[str]) -> tuple[str, dict]:
     """The PostgreSQL query of the ranked agreement ids, and its parameters (the scale test EXPLAINs it)."""
-    return _RANKED, {"query": " & ".join(f"{word}:*" for word in words), "limit": MAX_RESULTS}
+    return _RANKED, {"query": " & ".join(f"{word}:*" for word in words), "limit": MAX_RESULTS, "window": WINDOW}
 
 
 def _full_text(words) -> list[int]:
