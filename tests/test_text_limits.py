@@ -46,6 +46,7 @@ WRITTEN_BY_THE_PORTAL = {
     "exhibits.BillOfRights": {"preamble"},
     "exhibits.FrameworkFunction": {"description"},
     "exhibits.FrameworkCategory": {"description"},
+    "exhibits.PublicSearchEntry": {"products", "subcontractors"},  # the search's copy of names (search_index.py)
 }
 RENDER_BOUND = 20.0  # seconds; see the module's docstring
 
