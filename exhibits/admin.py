@@ -9,6 +9,7 @@ from .models import (
     Framework,
     FrameworkCategory,
     FrameworkFunction,
+    PublicSearchEntry,
     Redaction,
     ReviewComment,
     SecurityPlan,
@@ -126,3 +127,21 @@ class RedactionAdmin(SimpleHistoryAdmin):
     list_filter = ["field"]
     search_fields = ["reason", "agreement__agency__name", "agreement__contractor__legal_name"]
     list_select_related = ["agreement__agency", "agreement__contractor", "created_by"]
+
+
+@admin.register(PublicSearchEntry)
+class PublicSearchEntryAdmin(admin.ModelAdmin):
+    """What the statewide search finds each posted agreement by: read only, written from the tables by
+    exhibits/public/search_index.py (entries_refresh repairs it)."""
+
+    list_display = ["agreement", "district", "vendor", "products", "subcontractors"]
+    search_fields = ["district", "vendor", "products", "subcontractors"]
+    list_select_related = ["agreement__agency", "agreement__contractor"]
+    readonly_fields = ["agreement", "agency", "district", "vendor", "products", "subcontractors", "document"]
+    exclude = ["names", "suppliers"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
