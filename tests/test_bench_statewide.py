@@ -45,7 +45,7 @@ def test_the_harness_generates_measures_and_reports_at_ten_thousand(catalogues, 
     sample = posted.order_by("pk").first()
     executed = StatusChange.objects.get(agreement=sample, to_status="executed")
     assert sample.posted_at == executed.created_at
-    assert generation < 30, generation
+    assert generation < 60, generation  # seconds: SQL, not the ORM row by row (about 6 s on 2 cores)
 
     # Every page of the table answers 200 and gets a number against the bare page.
     client = Client()
