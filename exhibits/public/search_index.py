@@ -178,6 +178,8 @@ def _rebuild() -> None:
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         for _name, definition in indexes:
             cursor.execute(definition)
+        # As the migration leaves it, for a database migrated before it said so: no parallel scan (see there).
+        cursor.execute("ALTER TABLE exhibits_publicsearchentry SET (parallel_workers = 0)")
         cursor.execute("ANALYZE exhibits_publicsearchentry")
 
 
