@@ -4,6 +4,11 @@ The brief list: a status change to or from a posted status (posted, expired, ter
 added or removed, Exhibit B saved, the sealed document or a public copy stored. Also what else the pages show: the
 Bill of Rights, the district itself, and the vendor's name, products and subcontractors. A redaction also makes the
 agreement's public copy due again (agreements.signing).
+
+Each change makes stale its district's pages and the statewide pages that show that district (cache.py). Only what
+the statewide pages list (an agreement entering or leaving the posted statuses, a district, vendor or product name)
+makes every statewide page stale; an agreement entering or leaving the posted statuses also counts its district's
+posted agreements again (EducationalAgency.posted_count, which the index shows).
 """
 
 from django.db.models import Q

@@ -134,7 +134,11 @@ def _apply(changes, slugs: set) -> None:
         statewide = bool(found) and any(listed for _q, listed, _c in changes)
         counted = [q for q, _l, c in changes if c]
         if counted:
-            posted_count_refresh(_matching(counted).values("agency_id"))
+            agency_ids = list(_matching(counted).values_list("agency_id", flat=True).distinct())
+            # Now, for this transaction's own reads, and again after it commits: two postings in one district at
+            # once each count without the other's uncommitted row, and the count after commit sees both.
+            posted_count_refresh(agency_ids)
+            transaction.on_commit(lambda: posted_count_refresh(agency_ids))
         slugs = slugs | found
     invalidate(*slugs, statewide=statewide)
 

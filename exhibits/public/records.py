@@ -151,6 +151,12 @@ class PublicAgreement:
         return " ".join(parts).casefold()
 
 
+def _related(instance, prefetched: str, manager: str):
+    """The list that selectors.posted_agreements() prefetched, or the related rows of an instance read otherwise."""
+    found = getattr(instance, prefetched, None)
+    return found if found is not None else getattr(instance, manager).all()
+
+
 def public_record(agreement) -> PublicAgreement:
     """The public record of an agreement from `selectors.posted_agreements()` (no further queries)."""
     withheld = {r.field: Withheld(r.field, r.reason) for r in agreement.redactions.all()}
@@ -171,7 +177,7 @@ def public_record(agreement) -> PublicAgreement:
         Subcontractor(s.name, s.purpose, s.receives_pii, s.written_agreement)
         if model_wording
         else Subcontractor(s.name, s.purpose, None, None)
-        for s in (info.subcontractors.all() if info else ())
+        for s in (_related(info, "public_subcontractors", "subcontractors") if info else ())
     )
     return PublicAgreement(
         pk=agreement.pk,
@@ -180,7 +186,7 @@ def public_record(agreement) -> PublicAgreement:
         vendor=agreement.contractor.legal_name,
         vendor_slug=agreement.contractor.slug,
         vendor_website=agreement.contractor.website,
-        products=tuple(p.name for p in agreement.products.all()),
+        products=tuple(p.name for p in _related(agreement, "public_products", "products")),
         kind=agreement.kind,
         status=agreement.status,
         posted_at=getattr(agreement, "posted_at", None),

@@ -15,7 +15,7 @@ from agreements.models import (
     statuses,
 )
 from exhibits.models import BillOfRights, Redaction, RedactionField, SupplementalInformation
-from vendors.models import Contractor, Product
+from vendors.models import Contractor, Product, Subcontractor
 
 from .labels import STATUS_ORDER
 
@@ -45,9 +45,15 @@ def posted_agreements():
         # outside_signing: an agreement signed outside the portal (issue 12), joined here so that no row costs a query.
         posted.select_related("agency", "contractor", "supplemental_information", "outside_signing")
         .prefetch_related(
-            Prefetch("products", queryset=Product.objects.order_by("name")),
-            "supplemental_information__subcontractors",
-            "redactions",
+            # Into lists (to_attr), not related managers: Django makes a queryset per agreement and relation for a
+            # manager's cache, which was most of the time of a district's open data (records.py reads the lists).
+            Prefetch("products", queryset=Product.objects.order_by("name"), to_attr="public_products"),
+            Prefetch(
+                "supplemental_information__subcontractors",
+                queryset=Subcontractor.objects.all(),
+                to_attr="public_subcontractors",
+            ),
+            "redactions",  # a related manager's cache still: PublicScope.of (agreements) reads it that way
             # The public copies, never the executed DPA: records.py picks the one of the district's current choice.
             Prefetch(
                 "documents",
