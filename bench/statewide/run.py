@@ -360,10 +360,10 @@ def report(args, results: dict[int, dict], started: datetime) -> str:
             f"with the process); database {f.get('database_bytes', 0) / 2**30:.1f} GB; rows: "
             f"{', '.join(f'{k} {v:,}' for k, v in f['rows'].items() if v)}."
         )
-    lines += ["", header(sizes), "|" + "---|" * (3 + 3 * len(sizes) + (1 if len(sizes) > 1 else 0))]
+    lines += ["", header(sizes), "|" + "---|" * (1 + 3 * len(sizes) + (1 if len(sizes) > 1 else 0))]
     names = [p.name for p in results[sizes[0]]["pages"]]
     for i, name in enumerate(names):
-        cells = [name.replace("|", "/"), str(results[sizes[0]]["pages"][i].bare)]
+        cells = [name.replace("|", "/")]
         for n in sizes:
             page = results[n]["pages"][i]
             bare = statistics.median(page.bare_times)
@@ -380,14 +380,14 @@ def report(args, results: dict[int, dict], started: datetime) -> str:
             cells += [
                 f"{cold * 1000:.0f} ms ({cold / bare:.1f}x){extra}",
                 f"{warm * 1000:.0f} ms ({warm / bare:.1f}x)",
-                f"{bare * 1000:.0f} ms, {page.cold[-1].size / 1024:.0f} KB",
+                f"{bare * 1000:.0f} ms for {page.bare:,} rows; page {page.cold[-1].size / 1024:.0f} KB",
             ]
         if len(sizes) > 1:
             first, last = results[sizes[0]]["pages"][i], results[sizes[-1]]["pages"][i]
             cells.append(f"{median(last.cold) / median(first.cold):.1f}x")
         lines.append("| " + " | ".join(cells) + " |")
     if any(results[n].get("sweep") for n in sizes):
-        cells = ["deadline sweep, 100 items due (today fixed)", "-"]
+        cells = ["deadline sweep, 100 items due (today fixed)"]
         for n in sizes:
             sw = results[n]["sweep"]
             cells += [f"{sw['median'] * 1000:.0f} ms, {sw['queries']} queries", "-",
@@ -417,9 +417,9 @@ def report(args, results: dict[int, dict], started: datetime) -> str:
 
 
 def header(sizes) -> str:
-    cells = ["page", "bare rows"]
+    cells = ["page"]
     for n in sizes:
-        cells += [f"{n:,}: cold (x bare)", f"{n:,}: warm (x bare)", f"{n:,}: bare page, page size"]
+        cells += [f"{n:,}: cold (x bare)", f"{n:,}: warm (x bare)", f"{n:,}: bare page; the page's size"]
     if len(sizes) > 1:
         cells.append(f"cold growth {sizes[0]:,} -> {sizes[-1]:,}")
     return "| " + " | ".join(cells) + " |"
