@@ -280,6 +280,7 @@ def test_measure_dashboards(client, catalogues, district, vendor):
         (admin, "district_dashboard", district.slug, {"status": "executed"}),
         (admin, "district_dashboard", district.slug, {"vendor": "Scale Vendor 00007 Learning"}),
         (admin, "district_dashboard", district.slug, {"q": "00042"}),
+        (admin, "district_dashboard", district.slug, {"q": "reader"}),
         (admin, "district_dashboard", district.slug, {"page": "70"}),
         (editor, "vendor_dashboard", vendor.slug, {}),
         (admin, "district_suggest_vendors", district.slug, {"vendor": "Vendor 0004"}),
