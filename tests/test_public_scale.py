@@ -290,3 +290,18 @@ def test_the_streams_memory_stays_flat_in_the_districts_size(client, catalogues,
     whole_peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
     assert large["agreements.json"][0] < whole_peak / 2, (large, whole_peak)
+
+
+def test_menus_longer_than_the_limit_give_way_to_the_search_box(client, template, monkeypatch):
+    """A district with thousands of vendors and products does not render menus of thousands of entries (most of the
+    page's cost); an old link with ?vendor= still filters."""
+    monkeypatch.setattr("exhibits.public.views.MENU_LIMIT", 3)
+    clone_posted(template, 9, vendors=5)
+    slug = template.agency.slug
+    page = client.get(f"/public/{slug}/").text
+    assert 'name="vendor"' not in page and 'name="q"' in page
+    assert 'name="product"' in page  # one product only: its menu is short
+    vendor = Agreement.objects.filter(agency=template.agency).exclude(pk=template.pk).first().contractor
+    filtered = client.get(f"/public/{slug}/", {"vendor": vendor.slug})
+    expected = Agreement.objects.filter(agency=template.agency, contractor=vendor).count()
+    assert f"{expected} of 10 agreements match" in filtered.text and len(listed_pks(filtered)) == expected

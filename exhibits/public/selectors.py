@@ -170,15 +170,28 @@ def posted_by_ids(ids: list[int]) -> list[Agreement]:
     return [found[pk] for pk in ids if pk in found]
 
 
-def district_menus(agency) -> tuple[list[tuple[str, str]], list[str]]:
-    """The vendors (slug, name) and product names of the district's posted agreements, for the filters' menus: two
-    queries, bounded by the district."""
+def district_menus(agency, *, limit: int, vendor: str = "", product: str = ""):
+    """The vendors (slug, name) and product names of the district's posted agreements for the filters' menus, each
+    None when the district has more than `limit` (a menu of thousands of entries is no use to anyone, and was most
+    of the page's cost: the search box finds vendors and products then). A menu left out still knows the `vendor` or
+    `product` asked for, if the district has it, so that a link with ?vendor= keeps working. Two to four queries,
+    bounded by the district."""
     posted = _district_posted(agency).values("pk")
-    vendors = list(
-        Contractor.objects.filter(agreements__in=posted).values_list("slug", "legal_name").distinct().order_by()
+    vendors = Contractor.objects.filter(agreements__in=posted).values_list("slug", "legal_name").distinct().order_by()
+    products = Product.objects.filter(agreements__in=posted).values_list("name", flat=True).distinct().order_by()
+    vendor_menu, product_menu = list(vendors[: limit + 1]), list(products[: limit + 1])
+    if len(vendor_menu) > limit:
+        vendor_menu = None
+        asked_vendor = list(vendors.filter(slug=vendor)) if vendor else []
+    if len(product_menu) > limit:
+        product_menu = None
+        asked_product = list(products.filter(name=product)) if product else []
+    return (
+        vendor_menu,
+        product_menu,
+        asked_vendor if vendor_menu is None else vendor_menu,
+        asked_product if product_menu is None else product_menu,
     )
-    products = list(Product.objects.filter(agreements__in=posted).values_list("name", flat=True).distinct().order_by())
-    return vendors, products
 
 
 def public_copy(*, slug: str, pk: int) -> AgreementDocument | None:

@@ -27,6 +27,8 @@ from .records import public_record, public_records
 from .search import statewide_search
 
 PER_PAGE = 50
+# The longest vendor or product menu a district's list shows; past it, the search box (which finds both) stands in.
+MENU_LIMIT = 100
 EMBED_CODE = '<iframe src="{}" title="{}" width="100%" height="480" style="border:0" loading="lazy"></iframe>'
 
 
@@ -79,14 +81,20 @@ class _MenuEntry:
     products: tuple[str, ...] = ()
 
 
-def _filter_form(request, agency) -> AgreementFilterForm:
-    vendors, products = selectors.district_menus(agency)
+def _filter_form(request, agency):
+    """The search and filters, and whether the vendor and product menus are shown (not when they would be longer than
+    MENU_LIMIT: selectors.district_menus)."""
+    shown_vendors, shown_products, vendors, products = selectors.district_menus(
+        agency, limit=MENU_LIMIT, vendor=request.GET.get("vendor", ""), product=request.GET.get("product", "")
+    )
     entries = [_MenuEntry(slug, name) for slug, name in vendors]
     if entries:
         entries[0] = _MenuEntry(*vendors[0], products=tuple(products))
+    elif products:
+        entries = [_MenuEntry("", "", products=tuple(products))]
     form = AgreementFilterForm(request.GET, records=entries)
     form.is_valid()  # a value that is not a choice (an old link, a typo) is ignored: it is not in cleaned_data
-    return form
+    return form, {"vendor": shown_vendors is not None, "product": shown_products is not None}
 
 
 class _DistrictList:
@@ -119,7 +127,7 @@ def district(request, slug):
 
     def build():
         agency = selectors.district_public(slug)
-        form = _filter_form(request, agency)
+        form, menus = _filter_form(request, agency)
         data = form.cleaned_data
         match = selectors.district_filter(
             words=(data.get("q") or "").casefold().split(),
@@ -135,6 +143,7 @@ def district(request, slug):
             "bill": selectors.bill_of_rights_current(agency),
             "nysed": NYSED_COMPLAINTS,
             "form": form,
+            "menus": menus,
             "filtered": form.active,
             "total": total,
             "count": count,
