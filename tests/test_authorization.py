@@ -104,7 +104,7 @@ def test_open_pages_answer_everyone_alike_and_never_with_an_email(client, posted
             _as(client, people, persona)
             response = client.get(url)
             answers[persona] = response.status_code
-            body = "" if "pdf" in response.get("Content-Type", "") else response.content.decode("utf-8", "replace")
+            body = "" if "pdf" in response.get("Content-Type", "") else response.getvalue().decode("utf-8", "replace")
             others = emails - {people[persona].email if people[persona] else None}  # the header names you to you
             assert not [e for e in others if e in body], (name, persona)
         assert set(answers.values()) == {200}, (name, answers)
