@@ -106,6 +106,11 @@ class PdfArchive:
     def __exit__(self, *exc):
         self.close()
 
+    def owning(self, fileobj) -> "PdfArchive":
+        """This archive closes `fileobj` (the file archive_open opened for a path) when it closes."""
+        self._owned_file = fileobj
+        return self
+
     def close(self):
         self._zip.close()
         if self._owned_file is not None:
@@ -189,8 +194,7 @@ def archive_open(path_or_fileobj) -> PdfArchive:
         if owned is not None:
             owned.close()
         raise
-    archive._owned_file = owned
-    return archive
+    return archive.owning(owned)
 
 
 def _refuse(message: str):

@@ -14,6 +14,7 @@ client that asks again with the ETag it got (the district's cache version) gets 
 """
 
 import csv
+import gc
 import hashlib
 import io
 import json
@@ -120,23 +121,18 @@ def agreement_data(r: PublicAgreement, absolute) -> dict:
 
 
 def _records(agency):
-    """The district's posted agreements by id, as public records, read CHUNK at a time."""
-    agreements = selectors.posted_agreements().filter(agency=agency).order_by("pk")
-    for agreement in agreements.iterator(chunk_size=CHUNK):
-        yield public_record(agreement)
-        _release(agreement)
+    """The district's posted agreements by id, as public records, read CHUNK at a time.
 
-
-def _release(agreement) -> None:
-    """Reading leaves reference cycles that only the garbage collector frees, late: an agreement and its Exhibit B
+    Reading leaves reference cycles that only the garbage collector frees, late: an agreement and its Exhibit B
     (select_related of a one-to-one caches each on the other), an instance and its related manager's prefetched
-    queryset. Broken here, each chunk is freed as soon as it is written, and memory stays flat however many
-    agreements the district has."""
-    cached = agreement._state.fields_cache
-    for instance in (agreement, *cached.values()):
-        if instance is not None:
-            instance.__dict__.pop("_prefetched_objects_cache", None)
-            instance._state.fields_cache = {}
+    queryset. A collection after each chunk frees it once written, so memory stays flat however many agreements the
+    district has (as the portfolio export does)."""
+    agreements = selectors.posted_agreements().filter(agency=agency).order_by("pk")
+    for n, agreement in enumerate(agreements.iterator(chunk_size=CHUNK), 1):
+        yield public_record(agreement)
+        if n % CHUNK == 0:
+            del agreement
+            gc.collect()
 
 
 def _chunks(records):
