@@ -48,6 +48,13 @@ def main():
         c.execute("ANALYZE agreements_agreement")
         c.execute("ANALYZE agreements_obligation")
 
+    # The sweep's own plans of the queries it reads its rows with, if it offers them (agreements.deadlines.sweep).
+    from agreements.deadlines import sweep as sweep_module
+
+    own_plans = []
+    if hasattr(sweep_module, "sweep_plans"):
+        own_plans = [{"step": name, "plan": plan} for name, plan in sweep_module.sweep_plans(args.today)]
+
     times, results, statements = [], [], []
 
     def capture(execute, sql, params, many, context):
@@ -97,6 +104,7 @@ def main():
                 "queries": len(statements),
                 "query_seconds": sum(s[0] for s in statements),
                 "plans": plans,
+                "own_plans": own_plans,
             }
         )
     )
