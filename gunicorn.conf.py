@@ -18,9 +18,9 @@ def _int(name: str, default: int) -> int:
 # plus one keeps the cores busy while a worker waits for PostgreSQL; WEB_CONCURRENCY (gunicorn's own name) overrides.
 workers = _int("WEB_CONCURRENCY", 2 * multiprocessing.cpu_count() + 1)
 worker_class = "sync"
-# The slowest page at a million agreements takes about 2 s (a district's CSV, bench/results/statewide.md); 30 s is a
-# request gone wrong, and its worker is restarted rather than left to hold its connection. A sync worker must finish
-# the whole response within it, a streamed open-data file included.
+# The slowest page at a million agreements takes 1-2 s (a district's JSON or CSV, bench/results/statewide.md); 30 s
+# is a request gone wrong, and its worker is restarted rather than left to hold its connection. A sync worker must
+# finish the whole response within it, a streamed open-data file included.
 timeout = _int("GUNICORN_TIMEOUT", 30)
 graceful_timeout = _int("GUNICORN_GRACEFUL_TIMEOUT", 30)
 # Behind a proxy that keeps connections open to the app (nginx upstream keepalive, a load balancer).
