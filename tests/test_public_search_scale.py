@@ -46,6 +46,9 @@ def _insert(cursor, table: str, values: dict[str, str], source: str, params=None
         columns.setdefault(name, EMPTY.get(kind, "DEFAULT"))
     names = ", ".join(f'"{n}"' for n in columns)
     cursor.execute(f"INSERT INTO {table} ({names}) SELECT {', '.join(columns.values())} FROM {source}", params or {})
+    # Statistics of what this transaction wrote, before the next join reads it: without them the planner may take a
+    # table left nearly empty by earlier tests for a few rows and nest loops over thousands (seen: minutes in CI).
+    cursor.execute(f"ANALYZE {table}")
 
 
 HOSTS = ["Amazon Web Services (AWS)", "Google Cloud Platform", "Microsoft Azure", "Twilio", "SendGrid", "Snowflake",
@@ -147,6 +150,7 @@ def make_statewide(n: int) -> dict:
             f" SELECT a.id, p.id FROM {mine} JOIN vendors_product p ON p.contractor_id = c.id"
         )
         _insert(cursor, "exhibits_supplementalinformation", {"agreement_id": "a.id", "correction_days": "21"}, mine)
+        cursor.execute("ANALYZE agreements_agreement_products")
         cursor.execute(
             "INSERT INTO exhibits_supplementalinformation_subcontractors (supplementalinformation_id, subcontractor_id)"
             f" SELECT si.id, s.id FROM {mine} JOIN exhibits_supplementalinformation si ON si.agreement_id = a.id"
