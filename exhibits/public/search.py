@@ -66,51 +66,32 @@ def search_words(q: str) -> list[str]:
 # out of order). A word that fills fewer than MAX_RESULTS of the window matches under 1% of the entries: at a million,
 # at most about 10,000 rows for the index, against 3 x 20,000 read in order for a word nothing matches.
 WINDOW = 20_000
-_RANKED = """
-WITH names_recent AS (
+# The tiers, best first: the column each reads (exhibits.models.PublicSearchEntry).
+TIERS = ("names", "suppliers", "document")
+_RECENT = """{column}_recent AS (
     SELECT agreement_id FROM (
-        SELECT agreement_id, names FROM exhibits_publicsearchentry ORDER BY agreement_id DESC LIMIT %(window)s
+        SELECT agreement_id, {column} FROM exhibits_publicsearchentry ORDER BY agreement_id DESC LIMIT %(window)s
     ) AS newest
-    WHERE names @@ to_tsquery('simple'::regconfig, %(query)s) LIMIT %(limit)s
-),
-suppliers_recent AS (
-    SELECT agreement_id FROM (
-        SELECT agreement_id, suppliers FROM exhibits_publicsearchentry ORDER BY agreement_id DESC LIMIT %(window)s
-    ) AS newest
-    WHERE suppliers @@ to_tsquery('simple'::regconfig, %(query)s) LIMIT %(limit)s
-),
-document_recent AS (
-    SELECT agreement_id FROM (
-        SELECT agreement_id, document FROM exhibits_publicsearchentry ORDER BY agreement_id DESC LIMIT %(window)s
-    ) AS newest
-    WHERE document @@ to_tsquery('simple'::regconfig, %(query)s) LIMIT %(limit)s
-)
+    WHERE {column} @@ to_tsquery('simple'::regconfig, %(query)s) LIMIT %(limit)s
+)"""
+_TIER = """SELECT agreement_id, {tier} AS tier FROM {column}_recent
+    UNION ALL
+    (SELECT agreement_id, {tier} FROM exhibits_publicsearchentry
+        WHERE {column} @@ to_tsquery('simple'::regconfig, %(query)s)
+        AND (SELECT count(*) FROM {column}_recent) < %(limit)s
+        ORDER BY agreement_id + 0 DESC LIMIT %(limit)s)"""
+_WITH = ",\n".join(_RECENT.format(column=column) for column in TIERS)
+_UNION = "\n    UNION ALL\n    ".join(_TIER.format(tier=n, column=column) for n, column in enumerate(TIERS, 1))
+# Built at import from the constant TIERS; the words reach it only as the %(query)s parameter.
+_RANKED = f"""
+WITH {_WITH}
 SELECT agreement_id FROM (
-    SELECT agreement_id, 1 AS tier FROM names_recent
-    UNION ALL
-    (SELECT agreement_id, 1 FROM exhibits_publicsearchentry
-        WHERE names @@ to_tsquery('simple'::regconfig, %(query)s)
-        AND (SELECT count(*) FROM names_recent) < %(limit)s
-        ORDER BY agreement_id + 0 DESC LIMIT %(limit)s)
-    UNION ALL
-    SELECT agreement_id, 2 AS tier FROM suppliers_recent
-    UNION ALL
-    (SELECT agreement_id, 2 FROM exhibits_publicsearchentry
-        WHERE suppliers @@ to_tsquery('simple'::regconfig, %(query)s)
-        AND (SELECT count(*) FROM suppliers_recent) < %(limit)s
-        ORDER BY agreement_id + 0 DESC LIMIT %(limit)s)
-    UNION ALL
-    SELECT agreement_id, 3 AS tier FROM document_recent
-    UNION ALL
-    (SELECT agreement_id, 3 FROM exhibits_publicsearchentry
-        WHERE document @@ to_tsquery('simple'::regconfig, %(query)s)
-        AND (SELECT count(*) FROM document_recent) < %(limit)s
-        ORDER BY agreement_id + 0 DESC LIMIT %(limit)s)
+    {_UNION}
 ) AS hits
 GROUP BY agreement_id
 ORDER BY min(tier), agreement_id DESC
 LIMIT %(limit)s
-"""
+"""  # noqa: S608
 
 
 def ranked_sql(words: list[str]) -> tuple[str, dict]:
