@@ -23,6 +23,7 @@ from django.core.validators import URLValidator, validate_email
 
 from dpa_portal.errors import INVALID, ApplicationError
 from dpa_portal.lengths import line_count, max_lines
+from dpa_portal.spreadsheets import formula_safe, formula_unquoted
 from exhibits.models import EXHIBIT_B_LENGTHS
 
 from . import archive
@@ -173,7 +174,6 @@ DATE_HELP = "Dates may be written " + ", ".join(DATE_FORMS) + " (month before da
 PII_KINDS = {"student pii": "student", "student data": "student", "appr data": "appr", "appr": "appr"}
 YES = {"yes", "y", "true", "1", "x"}
 NO = {"no", "n", "false", "0", ""}
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 UTF8_BOM = b"\xef\xbb\xbf"
 
 
@@ -331,7 +331,7 @@ def _cell_text(value, key: str | None = None) -> str:
 
 def _unprotect(text: str) -> str:
     """A cell the export wrote as '=... (so that a spreadsheet shows it as text) reads back as =..."""
-    return text[1:] if len(text) > 1 and text[0] == "'" and text[1] in "=+-@\t\r" else text
+    return formula_unquoted(text)
 
 
 def _build(filename: str, records, encoding: str, delimiter: str) -> Sheet:
@@ -636,12 +636,8 @@ def duplicates(parsed: list[ParsedRow]) -> dict[int, int]:
 
 
 def csv_safe(value) -> str:
-    """A cell a spreadsheet shows as text: one starting with = + - @ (or a tab or return) gets a leading quote.
-
-    The same rule as exhibits.public.opendata.csv_safe, written again: that module is a page, which import-linter
-    keeps other apps from importing."""
-    text = _text(value)
-    return f"'{text}" if text.startswith(FORMULA_PREFIXES) else text
+    """A cell a spreadsheet shows as text (dpa_portal.spreadsheets, the open data's rule too)."""
+    return formula_safe(_text(value))
 
 
 def _text(value) -> str:

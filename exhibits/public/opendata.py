@@ -24,6 +24,8 @@ from django.http import HttpResponseNotModified, StreamingHttpResponse
 from django.urls import reverse
 from django.utils.http import content_disposition_header
 
+from dpa_portal.spreadsheets import formula_safe
+
 from . import cache, selectors
 from .language import public_file_view
 from .records import PublicAgreement, Withheld, public_record
@@ -61,7 +63,6 @@ CSV_COLUMNS = [
     "subcontractor_terms",
     "accuracy_challenges",
 ]
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _iso(value):
@@ -205,8 +206,7 @@ def agreements_json(request, slug):
 
 def csv_safe(value) -> str:
     """A cell a spreadsheet shows as text: one starting with = + - @ (or a tab or return) gets a leading quote."""
-    text = "" if value is None else str(value)
-    return f"'{text}" if text.startswith(FORMULA_PREFIXES) else text
+    return formula_safe("" if value is None else str(value))
 
 
 def csv_row(data: dict) -> dict:
