@@ -18,6 +18,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from dpa_portal.errors import EXISTS, INVALID, STATE, ApplicationError
+from exhibits.answers import EXHIBIT_B_FIELDS
 
 from . import access
 from .models import Agreement, AgreementDocument, OutsideSigning, StatusChange
@@ -41,20 +42,7 @@ EXHIBIT_B_TEXTS = {
 }
 OUTSIDE_TEXTS = {"subcontractor_terms": "subcontractor_terms", "accuracy_challenges": "accuracy_challenges"}
 # Of a portal archive's Exhibit B: the fields set exactly as they were (SupplementalInformation's names).
-ARCHIVE_EXHIBIT_B_FIELDS = (
-    "purposes",
-    "receives_student_pii",
-    "receives_appr_data",
-    "subcontractor_use",
-    "data_transition_details",
-    "correction_days",
-    "storage_third_party_cloud",
-    "storage_contractor_hosted",
-    "storage_other",
-    "storage_other_description",
-    "security_measures",
-    "encryption_details",
-)
+ARCHIVE_EXHIBIT_B_FIELDS = (*EXHIBIT_B_FIELDS, "correction_days")
 
 
 @dataclass

@@ -228,16 +228,7 @@ def outside_missing(agreement) -> list[str]:
     (select_related them to spend no query)."""
     outside = agreement.outside_signing
     info = agreement.supplemental_information
-    missing = []
-    if not agreement.service_agreement_date:
-        missing.append("the Service Agreement's date")
-    if not agreement.contract_start:
-        missing.append("the contract start date")
-    if agreement.runs_until_terminated:
-        if not agreement.review_on:
-            missing.append("the next review date")
-    elif not agreement.contract_end:
-        missing.append("the contract end date (or that it runs until terminated, with a review date)")
+    missing = list(agreement.term_missing)  # the same phrases as a draft's term (issue 11.1)
     given = {
         1: bool(info.purposes.strip()),
         2: bool(outside.subcontractor_terms.strip() or info.subcontractor_use),
