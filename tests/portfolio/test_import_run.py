@@ -7,7 +7,7 @@ after another); tests/portfolio/test_import_worker.py runs them in a real worker
 import csv
 import hashlib
 import io
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from django.core.files.base import ContentFile
@@ -42,11 +42,11 @@ def portfolio_files():
     return csv_bytes(rows), zip_bytes(pdfs), pdfs
 
 
-def start(agency, actor, sheet_data: bytes, zip_data: bytes | None = None) -> ImportJob:
+def start(agency, actor, sheet_data: bytes, zip_data: bytes | None = None, name="agreements.csv") -> ImportJob:
     job = import_start(
         agency=agency,
         actor=actor,
-        sheet_file=ContentFile(sheet_data, name="agreements.csv"),
+        sheet_file=ContentFile(sheet_data, name=name),
         archive_file=ContentFile(zip_data, name="signed.zip") if zip_data is not None else None,
     )
     while import_read_step(job_id=job.pk, budget=600):
@@ -195,6 +195,36 @@ def test_a_row_that_matches_an_imported_agreement_without_its_pdf_adds_the_pdf(c
     assert bytes(signing.document.pdf) == pdf
     assert signing.document.sha256 == hashlib.sha256(pdf).hexdigest()
     assert Agreement.objects.filter(agency=district).count() == 1
+
+
+def test_an_xlsx_sheet_with_date_cells_is_imported_as_a_csv_one_is(catalogues, district, district_admin):
+    """Excel's own format, through the whole pipeline: date cells, a number of the sheet's rows, the PDFs."""
+    import openpyxl
+
+    from portfolio.sheet import KEYS
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "Agreements"
+    sheet.append(list(KEYS))
+    for n in (1, 2):
+        row = agreement_row(n)
+        for key in ("service_agreement_date", "contract_start", "contract_end"):
+            row[key] = date.fromisoformat(row[key])  # a real date cell, as Excel stores it
+        sheet.append([row.get(key, "") for key in KEYS])
+    data = io.BytesIO()
+    book.save(data)
+    pdfs = {f"dpa-{n}.pdf": blank_pdf(f"DPA {n}") for n in (1, 2)}
+    job = run(
+        import_confirm(
+            job=start(district, district_admin, data.getvalue(), zip_bytes(pdfs), name="agreements.xlsx"),
+            actor=district_admin,
+        )
+    )
+    assert outcomes(job) == {"created": 2}
+    agreement = job.rows.get(number=2).agreement
+    assert (agreement.contract_start, agreement.contract_end) == (date(2024, 7, 1), date(2027, 6, 30))
+    assert bytes(agreement.outside_signing.document.pdf) == pdfs["dpa-1.pdf"]
 
 
 def test_one_new_vendor_named_on_several_rows_is_created_once(catalogues, district, district_admin):
