@@ -1,7 +1,21 @@
 """Reads for the public pages, each a fixed number of queries however many agreements a district has."""
 
-from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Prefetch, Q, Subquery, Value, When
-from django.db.models.functions import Coalesce, Lower
+from django.contrib.postgres.expressions import ArraySubquery
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, Concat, JSONObject, Lower
 from django.shortcuts import get_object_or_404
 
 from agreements.models import (
@@ -18,6 +32,7 @@ from exhibits.models import BillOfRights, Redaction, RedactionField, Supplementa
 from vendors.models import Contractor, Product, Subcontractor
 
 from .labels import STATUS_ORDER
+from .records import INFO_COLUMNS, OUTSIDE_COLUMNS
 
 
 def _became(status):
@@ -64,14 +79,22 @@ def posted_agreements():
             ),
         )
         .annotate(
-            destruction_certified_at=destruction_certified_at(),
             # An amendment or renewal is a new agreement: link the two when both are posted.
             replaces_id=Subquery(posted.filter(pk=OuterRef("previous_id")).values("pk")[:1]),
-            replaced_by_id=Subquery(posted.filter(previous=OuterRef("pk")).order_by("-pk").values("pk")[:1]),
-            # Ended early (issue 11): the effective date the district recorded, which the page states.
-            ended_early_on=Subquery(Termination.objects.filter(agreement=OuterRef("pk")).values("effective_on")[:1]),
+            **_lifecycle(),
         )
     )
+
+
+def _lifecycle() -> dict:
+    """What a public record says of an agreement's life beyond its status, as annotations: when the vendor certified
+    destruction, the posted agreement that replaced it, and the day it ended early (issue 11)."""
+    posted = Agreement.objects.filter(status__in=statuses.POSTED)
+    return {
+        "destruction_certified_at": destruction_certified_at(),
+        "replaced_by_id": Subquery(posted.filter(previous=OuterRef("pk")).order_by("-pk").values("pk")[:1]),
+        "ended_early_on": Subquery(Termination.objects.filter(agreement=OuterRef("pk")).values("effective_on")[:1]),
+    }
 
 
 def posted_history(*, agency, pk: int) -> list[Agreement]:
@@ -152,9 +175,25 @@ def district_counts(agency, match: Q) -> tuple[int, int]:
     return counts["total"], counts["matching"]
 
 
-def district_page_ids(agency, match: Q, start: int, stop: int) -> list[int]:
-    """The ids of one page of the district's list, in its order: an OFFSET within the district (see views.district
-    for why not a keyset)."""
+# The columns a card of the list shows (records.Listing), read as values: none of Exhibit B's long texts but the
+# purposes, no model instances (building them was most of a cold page's time).
+_LISTING = {
+    "vendor": F("contractor__legal_name"),
+    "purposes": F("supplemental_information__purposes"),
+    "student_pii": F("supplemental_information__receives_student_pii"),
+    "appr_data": F("supplemental_information__receives_appr_data"),
+    "uploaded_at": F("outside_signing__uploaded_at"),
+    # The reason the district gives for withholding the purposes, if it does (records.Listing shows it instead).
+    "purposes_withheld": Subquery(
+        Redaction.objects.filter(agreement=OuterRef("pk"), field=RedactionField.PURPOSES).values("reason")[:1]
+    ),
+}
+
+
+def district_page_ids(agency, match: Q, start: int = 0, stop: int | None = None) -> list[int]:
+    """The ids of rows [start:stop] of the district's list, in its order (in effect first, then by vendor, newest
+    first): an OFFSET within the district (see views.district for why not a keyset). Only narrow columns are sorted;
+    the cards' columns are read for the page's rows alone (district_listing)."""
     ordered = (
         _district_posted(agency)
         .filter(match)
@@ -164,34 +203,39 @@ def district_page_ids(agency, match: Q, start: int, stop: int) -> list[int]:
     return list(ordered.values_list("pk", flat=True)[start:stop])
 
 
-def posted_by_ids(ids: list[int]) -> list[Agreement]:
-    """These posted agreements with all their public record needs, in the order of `ids`: seven queries."""
-    found = {a.pk: a for a in posted_agreements().filter(pk__in=ids)}
+def district_listing(agency, match: Q, start: int = 0, stop: int | None = None) -> list[dict]:
+    """The rows [start:stop] of the district's list in its order, each with the columns of records.Listing and its
+    products' names: three queries, however long Exhibit B's texts are."""
+    ids = district_page_ids(agency, match, start, stop)
+    found = {
+        row["pk"]: row
+        for row in Agreement.objects.filter(pk__in=ids)
+        .annotate(**_LISTING, **_lifecycle())
+        .values("pk", "status", "contract_start", "contract_end", "review_on", *_LISTING, *_lifecycle())
+    }
+    for row in found.values():
+        row["products"] = []
+    named = Agreement.products.through.objects.filter(agreement_id__in=ids)
+    for agreement_id, name in named.order_by("product__name").values_list("agreement_id", "product__name"):
+        found[agreement_id]["products"].append(name)
     return [found[pk] for pk in ids if pk in found]
 
 
 def district_menus(agency, *, limit: int, vendor: str = "", product: str = ""):
-    """The vendors (slug, name) and product names of the district's posted agreements for the filters' menus, each
-    None when the district has more than `limit` (a menu of thousands of entries is no use to anyone, and was most
-    of the page's cost: the search box finds vendors and products then). A menu left out still knows the `vendor` or
-    `product` asked for, if the district has it, so that a link with ?vendor= keeps working. Two to four queries,
-    bounded by the district."""
+    """The vendors (slug, name) and product names of the district's posted agreements for the filters' menus, both
+    None when the district posts more than `limit` agreements: reading every vendor and product of thousands of
+    agreements was most of a cold page's cost, and a menu of hundreds of entries is no use to anyone (the search box
+    finds vendors and products then). Menus left out still know the `vendor` or `product` asked for, if the district
+    has it, so that a link with ?vendor= keeps working. Up to two queries, bounded by `limit` or by what is asked."""
     posted = _district_posted(agency).values("pk")
     vendors = Contractor.objects.filter(agreements__in=posted).values_list("slug", "legal_name").distinct().order_by()
     products = Product.objects.filter(agreements__in=posted).values_list("name", flat=True).distinct().order_by()
-    vendor_menu, product_menu = list(vendors[: limit + 1]), list(products[: limit + 1])
-    if len(vendor_menu) > limit:
-        vendor_menu = None
-        asked_vendor = list(vendors.filter(slug=vendor)) if vendor else []
-    if len(product_menu) > limit:
-        product_menu = None
-        asked_product = list(products.filter(name=product)) if product else []
-    return (
-        vendor_menu,
-        product_menu,
-        asked_vendor if vendor_menu is None else vendor_menu,
-        asked_product if product_menu is None else product_menu,
-    )
+    if agency.posted_count <= limit:
+        vendor_menu, product_menu = list(vendors), list(products)
+        return vendor_menu, product_menu, vendor_menu, product_menu
+    asked_vendor = list(vendors.filter(slug=vendor)) if vendor else []
+    asked_product = list(products.filter(name=product)) if product else []
+    return None, None, asked_vendor, asked_product
 
 
 def public_copy(*, slug: str, pk: int) -> AgreementDocument | None:
@@ -214,4 +258,93 @@ def public_copy(*, slug: str, pk: int) -> AgreementDocument | None:
             public_scope=PublicScope.of(agreement).key,
         )
         .first()
+    )
+
+
+# --- a district's open data: its posted agreements as rows of values (issue 13) -----------------------------------
+# Building model instances, their related managers and prefetched lists was most of the time of a district's JSON
+# and CSV. These rows hold the same values (records._row_of reads them from an instance) and become the same records
+# (records.record_of), each agreement's related rows read with it as arrays: one query for a chunk of agreements.
+# A chunk at a time, not one query for the district: PostgreSQL compiles a query estimated as costly as a whole big
+# district's (JIT), which took longer than running it.
+
+
+def posted_ids(agency):
+    """The ids of the district's posted agreements in order, to iterate with .iterator(chunk_size=...)."""
+    return _district_posted(agency).order_by("pk").values_list("pk", flat=True)
+
+
+def _array(queryset, **columns):
+    """The related rows of each agreement, in the queryset's order, as a list of dicts of these columns."""
+    return ArraySubquery(queryset.values(row=JSONObject(**columns)))
+
+
+def posted_rows(ids: list[int]) -> list[dict]:
+    """These posted agreements by id, each a dict of the columns records.record_of reads (those of
+    posted_agreements(), as records._row_of reads them from an instance): one query."""
+    return list(
+        posted_agreements()
+        .prefetch_related(None)
+        .filter(pk__in=ids)
+        .order_by("pk")
+        .values(
+            "pk",
+            "kind",
+            "status",
+            "posted_at",
+            "status_changed_at",
+            "contract_start",
+            "contract_end",
+            "review_on",
+            "destruction_certified_at",
+            "ended_early_on",
+            "replaces_id",
+            "replaced_by_id",
+            district_slug=F("agency__slug"),
+            district_name=F("agency__name"),
+            post_exhibit_c=F("agency__post_exhibit_c"),
+            vendor=F("contractor__legal_name"),
+            vendor_slug=F("contractor__slug"),
+            vendor_website=F("contractor__website"),
+            info=F("supplemental_information__id"),
+            **{name: F(f"supplemental_information__{name}") for name in INFO_COLUMNS},
+            outside=F("outside_signing__id"),
+            **{name: F(f"outside_signing__{name}") for name in OUTSIDE_COLUMNS},
+            # In the order of posted_agreements()' prefetches: products by name, subcontractors as Subcontractor's
+            # Meta.ordering (by vendor, then name).
+            product_names=ArraySubquery(
+                Product.objects.filter(agreements=OuterRef("pk")).order_by("name").values("name")
+            ),
+            subcontractor_rows=_array(
+                Subcontractor.objects.filter(exhibits_b__agreement=OuterRef("pk")).order_by("contractor", "name"),
+                name="name",
+                purpose="purpose",
+                receives_pii="receives_pii",
+                written_agreement="written_agreement",
+            ),
+            # Unordered (records.record_of orders them): Meta.ordering would join the agreement for nothing.
+            redaction_rows=_array(
+                Redaction.objects.filter(agreement=OuterRef("pk")).order_by(), field="field", reason="reason"
+            ),
+            copy_rows=_array(
+                AgreementDocument.objects.filter(
+                    agreement=OuterRef("pk"), kind=AgreementDocument.Kind.PUBLIC_COPY
+                ).order_by(),
+                public_scope="public_scope",
+                document_id="document_id",
+                sha256="sha256",
+                size="size",
+                # As AgreementDocument.filename names a public copy.
+                filename=Concat(
+                    Value("dpa-"),
+                    OuterRef("agency__slug"),
+                    Value("-"),
+                    OuterRef("contractor__slug"),
+                    Value("-"),
+                    "document_id",
+                    Value("-public-copy.pdf"),
+                    output_field=CharField(),
+                ),
+            ),
+        )
     )

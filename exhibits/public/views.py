@@ -23,11 +23,12 @@ from . import cache, selectors
 from .forms import AgreementFilterForm, SearchForm
 from .labels import NYSED_COMPLAINTS, STATUS_LABELS
 from .language import path_without_language, public_file_view, public_view
-from .records import public_record, public_records
+from .records import listings, public_record
 from .search import statewide_search
 
 PER_PAGE = 50
-# The longest vendor or product menu a district's list shows; past it, the search box (which finds both) stands in.
+# The vendor and product menus of a district's list are shown up to this many posted agreements; past it, the search
+# box (which finds both) stands in.
 MENU_LIMIT = 100
 EMBED_CODE = '<iframe src="{}" title="{}" width="100%" height="480" style="border:0" loading="lazy"></iframe>'
 
@@ -117,8 +118,7 @@ class _DistrictList:
         return self._count
 
     def __getitem__(self, window: slice):
-        ids = selectors.district_page_ids(self.agency, self.match, window.start or 0, window.stop)
-        return public_records(selectors.posted_by_ids(ids))
+        return listings(selectors.district_listing(self.agency, self.match, window.start or 0, window.stop))
 
 
 @public_view
@@ -227,7 +227,7 @@ def open_data(request, slug):
 def embed(request, slug):
     def build():
         agency = selectors.district_public(slug)
-        records = sorted(public_records(selectors.posted_agreements().filter(agency=agency)), key=lambda r: r.sort_key)
+        records = listings(selectors.district_listing(agency, selectors.district_filter()))
         base = request.build_absolute_uri("/")[:-1]
         return render_to_string("public/embed.html", {"agency": agency, "records": records, "base": base})
 
