@@ -1,27 +1,30 @@
 """Reads for the accounts pages and the MFA middleware, each a fixed number of queries."""
 
 from allauth.mfa.models import Authenticator
-from django.contrib.auth import get_user_model
-from django.db.models import Exists, OuterRef
+from django.db import connection
 
 from agreements.models import DistrictMembership
 from vendors.models import ContractorMembership
 
 from .models import Invitation, invitations_pending_q, token_hash
 
+# An admin of a district or a vendor without an authenticator app: the ORM's three EXISTS, written out (the tables
+# of DistrictMembership, ContractorMembership and allauth's Authenticator). Constant text; the values are parameters.
+_MFA_SETUP_REQUIRED = """
+SELECT (EXISTS (SELECT 1 FROM agreements_districtmembership WHERE user_id = %s AND role = %s)
+        OR EXISTS (SELECT 1 FROM vendors_contractormembership WHERE user_id = %s AND role = %s))
+    AND NOT EXISTS (SELECT 1 FROM mfa_authenticator WHERE user_id = %s AND type = %s)
+"""
+
 
 def mfa_setup_required(user) -> bool:
-    """True if the user is an admin of a district or a vendor and has no authenticator app yet. One query."""
-    admin_of_district = DistrictMembership.objects.filter(user=OuterRef("pk"), role=DistrictMembership.Role.ADMIN)
-    admin_of_vendor = ContractorMembership.objects.filter(user=OuterRef("pk"), role=ContractorMembership.Role.ADMIN)
-    totp = Authenticator.objects.filter(user=OuterRef("pk"), type=Authenticator.Type.TOTP)
-    return (
-        get_user_model()
-        .objects.filter(pk=user.pk)
-        .filter(Exists(admin_of_district) | Exists(admin_of_vendor))
-        .exclude(Exists(totp))
-        .exists()
-    )
+    """True if the user is an admin of a district or a vendor and has no authenticator app yet. One query, written
+    out: the middleware asks it on every signed-in request, and Django took ten times as long to build it from the
+    ORM (about a millisecond) as PostgreSQL takes to answer it (issue 13)."""
+    admin = (DistrictMembership.Role.ADMIN, ContractorMembership.Role.ADMIN)
+    with connection.cursor() as cursor:
+        cursor.execute(_MFA_SETUP_REQUIRED, [user.pk, admin[0], user.pk, admin[1], user.pk, Authenticator.Type.TOTP])
+        return bool(cursor.fetchone()[0])
 
 
 def invitation_for_token(token: str) -> Invitation | None:

@@ -124,14 +124,11 @@ def agreement_list(
     term_end_after=None,
 ):
     """Agreements of one district or one vendor, filtered, newest change first: the columns a dashboard's table shows,
-    with the agency, the contractor and (in one more query) the products. A vendor, product or district is given by
-    its name (what the menus suggest, or what the person typed in full) or its slug. Products are matched in a
-    subquery rather than a join, so no row is repeated and no DISTINCT over the whole list is needed."""
-    qs = (
-        Agreement.objects.select_related("agency", "contractor")
-        .only(*LISTED_FIELDS)
-        .prefetch_related(Prefetch("products", queryset=Product.objects.only("name").order_by("name")))
-    )
+    with the agency and the contractor (`dashboard_page` adds the products' names of the page it shows). A vendor,
+    product or district is given by its name (what the menus suggest, or what the person typed in full) or its slug.
+    Products are matched in a subquery rather than a join, so no row is repeated and no DISTINCT over the whole list
+    is needed."""
+    qs = Agreement.objects.select_related("agency", "contractor").only(*LISTED_FIELDS)
     if agency is not None:
         qs = qs.filter(agency=agency)
     if contractor is not None:
@@ -169,7 +166,23 @@ def dashboard_page(agreements, *, counts: list, filters: dict, number, per_page:
     if {name for name, value in filters.items() if value} <= {"status"}:
         status = filters.get("status")
         paginator.count = sum(n for value, _, n in counts if not status or value == status)
-    return paginator.get_page(number)
+    page = paginator.get_page(number)
+    page.object_list = _with_product_names(page.object_list)
+    return page
+
+
+def _with_product_names(agreements) -> list:
+    """The agreements, each with `.product_names`: its products' names in alphabetical order, in one query for them
+    all that reads the names alone (the table shows nothing else of a product, so no Product is made)."""
+    agreements = list(agreements)
+    names = {agreement.pk: [] for agreement in agreements}
+    if names:
+        links = Agreement.products.through.objects.filter(agreement__in=names).order_by("product__name")
+        for agreement_id, name in links.values_list("agreement_id", "product__name"):
+            names[agreement_id].append(name)
+    for agreement in agreements:
+        agreement.product_names = names[agreement.pk]
+    return agreements
 
 
 # Of an agreement made before the term was required (issue 11.1): what it lacks. Drafts must complete it to be sent.
@@ -314,6 +327,24 @@ def outside_review_duties(*, agency=None, agreement=None, limit: int = 20) -> li
     if agreement is not None:
         duties = duties.filter(agreement=agreement)
     return list(duties.select_related("agreement__contractor").order_by("due_on", "pk")[:limit])
+
+
+def district_counts(*, agency) -> tuple[list[tuple[str, str, int]], int, int]:
+    """The district dashboard's counts, in one query: `status_counts`; how many drafts lack their term
+    (`agreements_missing_term` lists them); how many agreements were signed outside the portal (`outside_to_complete`
+    looks at them). The dashboard reads those lists only when there is something to list, as few districts have."""
+    rows = (
+        Agreement.objects.filter(agency=agency)
+        .values_list("status")
+        .annotate(n=Count("pk"), term_incomplete=Count("pk", filter=TERM_INCOMPLETE), outside=Count("outside_signing"))
+        .values_list("status", "n", "term_incomplete", "outside")
+    )
+    counts, missing_term, signed_outside = {}, 0, 0
+    for status, n, term_incomplete, outside in rows:
+        counts[status] = n
+        missing_term += term_incomplete if status == statuses.AgreementStatus.DRAFT else 0
+        signed_outside += outside
+    return [(s.value, s.label, counts.get(s.value, 0)) for s in Agreement.Status], missing_term, signed_outside
 
 
 def status_counts(*, agency=None, contractor=None) -> list[tuple[str, str, int]]:

@@ -22,14 +22,16 @@ def dashboard(request, agency, membership):
     filter_form = AgreementFilterForm(request.GET)
     filters = filter_form.filters()
     filters.pop("district", None)
-    counts = selectors.status_counts(agency=agency)
+    counts, missing_term, signed_outside = selectors.district_counts(agency=agency)
     agreements = selectors.agreement_list(agency=agency, **filters)
     page = selectors.dashboard_page(
         agreements, counts=counts, filters=filters, number=request.GET.get("page"), per_page=PAGE_SIZE
     )
     # Agreements signed outside the portal that the district has still to complete, and their duties that were past
     # when imported (issue 12): listed here to review, never e-mailed as overdue.
-    outside_count, outside_listed, outside_all = selectors.outside_to_complete(agency=agency)
+    outside_count, outside_listed, outside_all = (
+        selectors.outside_to_complete(agency=agency) if signed_outside else (0, [], 0)
+    )
     return render(
         request,
         "agreements/district_dashboard.html",
@@ -43,7 +45,7 @@ def dashboard(request, agency, membership):
             "org_suggest_url": reverse("district_suggest_vendors", args=[agency.slug]),
             "product_suggest_url": reverse("district_suggest_products", args=[agency.slug]),
             "statuses": Agreement.Status.choices,
-            "missing_term": selectors.agreements_missing_term(agency=agency),
+            "missing_term": selectors.agreements_missing_term(agency=agency) if missing_term else [],
             "complaint_contact_missing": complaint_contact_missing(agency),
             "outside_count": outside_count,
             "outside_listed": outside_listed,
