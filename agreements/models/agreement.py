@@ -74,6 +74,11 @@ class Agreement(models.Model):
             models.Index(
                 F("posted_at").desc(), F("id").desc(), condition=Q(posted_at__isnull=False), name="agreement_posted_at"
             ),
+            models.Index(
+                fields=["agency", "-posted_at", "-id"],
+                condition=Q(posted_at__isnull=False),
+                name="agreement_agency_posted_at",
+            ),
         ]
         constraints = [
             models.CheckConstraint(
