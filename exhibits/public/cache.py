@@ -47,18 +47,21 @@ def _version_key(scope: str) -> str:
 
 
 def version(scope: str) -> int:
-    key = _version_key(scope)
-    value = cache.get(key)
-    if value is None:
-        cache.add(key, time.time_ns(), timeout=None)
-        value = cache.get(key)
-    return value
+    value = cache.get(_version_key(scope))
+    return _restart(scope) if value is None else value
+
+
+def _restart(scope: str) -> int:
+    """A version the cache lost, started again: one round trip, two if another process started it first. (A
+    statewide page after the cache is emptied looks up every district it shows: up to fifty at statewide size.)"""
+    key, fresh = _version_key(scope), time.time_ns()
+    return fresh if cache.add(key, fresh, timeout=None) else cache.get(key)
 
 
 def _versions(scopes) -> dict[str, int]:
     """The versions of these districts: one round trip, and one more for each the cache lost."""
     found = cache.get_many([_version_key(s) for s in scopes])
-    return {s: found.get(_version_key(s)) or version(s) for s in scopes}
+    return {s: found.get(_version_key(s)) or _restart(s) for s in scopes}
 
 
 def _bump(scopes) -> None:
