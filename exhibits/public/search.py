@@ -6,12 +6,12 @@ the first of which reads GIN indexes and stops at MAX_RESULTS.
 
 Ranked by where every word was found, as the document's weights say: in the vendor's or a product's name (A), then
 also among the subcontractors of Exhibit B (B), then also in the district's name (C); within a tier, the newest
-first; shown grouped by district. Each tier is its own column with its own GIN index and statistics, and reads
-either the newest agreements until it has enough (a word most documents hold) or, for a rare word, its GIN index
-(see _RANKED); ranking never reads every match. Newest first rather than by district name: the matches of a word of
-district names lie together in that order ("New Paltz", "New Rochelle"), where what many districts and vendors share
-is spread out in the order agreements were posted. Prefix matching, so that "code" finds "CodeHS". On SQLite (`make
-run`) a case-insensitive match of each word in the entry's text stands in for it.
+first; shown grouped by district. Each tier is its own column with its own GIN index and statistics; a search reads
+the newest agreements first, and a GIN index only for a rare word, one index at most (see _RANKED); ranking never
+reads every match. Newest first rather than by district name: the matches of a word of district names lie together
+in that order ("New Paltz", "New Rochelle"), where what many districts and vendors share is spread out in the order
+agreements were posted. Prefix matching from three letters, so that "code" finds "CodeHS". On SQLite (`make run`) a
+case-insensitive match of each word in the entry's text stands in for it.
 """
 
 import re
@@ -53,50 +53,69 @@ def search_words(q: str) -> list[str]:
     return re.findall(r"[^\W_]+", q.casefold())[:MAX_WORDS]
 
 
-# The first MAX_RESULTS of each tier, newest first, then the best of those by tier. A tier's column holds the one
-# before it, so its first MAX_RESULTS rows hold at least MAX_RESULTS - (matches of the tiers before) of its own: the
-# union is always the true first MAX_RESULTS.
-#
-# Each tier in two steps whose cost is bounded whatever the planner estimates: the newest WINDOW entries are read in
-# order until MAX_RESULTS match (a word most documents hold stops at once); only when fewer match there, so that the
-# word is rare, the GIN index finds every match (a Bitmap Index Scan) and they are sorted ("+ 0": never the key's
-# index, which would walk the whole table when two common words seldom meet, "codehs lakeview"). The tsquery is a
-# constant in each branch, so the planner estimates it with the column's statistics.
-# Reading the newest entries costs about a microsecond each; a match found by the GIN index several (its page is read
-# out of order). A word that fills fewer than MAX_RESULTS of the window matches under 1% of the entries: at a million,
-# at most about 10,000 rows for the index, against 3 x 20,000 read in order for a word nothing matches.
-WINDOW = 20_000
-# The tiers, best first: the column each reads (exhibits.models.PublicSearchEntry).
+# The tiers, best first: the column each reads (exhibits.models.PublicSearchEntry). Each holds the one before it
+# (a vendor's name is also among the suppliers, and both are in the document), so a row's tier is the first column
+# that matches.
 TIERS = ("names", "suppliers", "document")
-_RECENT = """{column}_recent AS (
-    SELECT agreement_id FROM (
-        SELECT agreement_id, {column} FROM exhibits_publicsearchentry ORDER BY agreement_id DESC LIMIT %(window)s
-    ) AS newest
-    WHERE {column} @@ to_tsquery('simple'::regconfig, %(query)s) LIMIT %(limit)s
-)"""
-_TIER = """SELECT agreement_id, {tier} AS tier FROM {column}_recent
-    UNION ALL
-    (SELECT agreement_id, {tier} FROM exhibits_publicsearchentry
-        WHERE {column} @@ to_tsquery('simple'::regconfig, %(query)s)
-        AND (SELECT count(*) FROM {column}_recent) < %(limit)s
-        ORDER BY agreement_id + 0 DESC LIMIT %(limit)s)"""
-_WITH = ",\n".join(_RECENT.format(column=column) for column in TIERS)
-_UNION = "\n    UNION ALL\n    ".join(_TIER.format(tier=n, column=column) for n, column in enumerate(TIERS, 1))
-# Built at import from the constant TIERS; the words reach it only as the %(query)s parameter.
+# A word is matched as a prefix ("code" finds "CodeHS") from this many letters; a shorter one as a whole word. A
+# prefix of one or two letters stands for thousands of words, and their GIN posting lists together cost hundreds of
+# milliseconds ("a b c" took 200 ms at a million agreements).
+PREFIX_FROM = 3
+# The newest WINDOW entries are read in order first: a word most documents hold finds its matches there at once.
+# Reading them costs about a microsecond each; a match found by the GIN index several (its page is read out of order).
+WINDOW = 20_000
+# The first MAX_RESULTS by tier, newest first within a tier. The window gives each of its matches a tier; a tier with
+# at least MAX_RESULTS matches there needs nothing more, for the window holds the newest entries. Otherwise the
+# broadest column with fewer than MAX_RESULTS matches in the window (so that the word is rare: under 1% of the
+# entries, about 10,000 rows at a million) is read through its GIN index, every match given its tier: ONE index scan,
+# never one per tier (three took 180 ms where two common words seldom meet, "meadow classroom"). What the window
+# adds after it is of a worse tier, and the window has enough of those, so the union is the true first MAX_RESULTS.
+# A branch not needed is cut by its one-time filter before it reads anything. "+ 0": never the key's index, which
+# would walk the whole table. The tsquery is a constant in each branch, so the planner estimates it with the column's
+# statistics.
+_TIER_OF = """CASE WHEN names @@ to_tsquery('simple'::regconfig, %(query)s) THEN 1
+    WHEN suppliers @@ to_tsquery('simple'::regconfig, %(query)s) THEN 2 ELSE 3 END"""
 _RANKED = f"""
-WITH {_WITH}
+WITH newest AS (
+    SELECT agreement_id, {_TIER_OF} AS tier FROM (
+        SELECT agreement_id, names, suppliers, document FROM exhibits_publicsearchentry
+        ORDER BY agreement_id DESC LIMIT %(window)s
+    ) AS window_
+    WHERE document @@ to_tsquery('simple'::regconfig, %(query)s)
+),
+found AS (
+    SELECT count(*) FILTER (WHERE tier = 1) AS names, count(*) FILTER (WHERE tier <= 2) AS suppliers,
+        count(*) AS document
+    FROM newest
+)
 SELECT agreement_id FROM (
-    {_UNION}
+    SELECT agreement_id, tier FROM newest
+    UNION ALL
+    (SELECT agreement_id, {_TIER_OF} FROM exhibits_publicsearchentry
+        WHERE document @@ to_tsquery('simple'::regconfig, %(query)s)
+        AND (SELECT document FROM found) < %(limit)s
+        ORDER BY 2, agreement_id + 0 DESC LIMIT %(limit)s)
+    UNION ALL
+    (SELECT agreement_id, {_TIER_OF} FROM exhibits_publicsearchentry
+        WHERE suppliers @@ to_tsquery('simple'::regconfig, %(query)s)
+        AND (SELECT document FROM found) >= %(limit)s AND (SELECT suppliers FROM found) < %(limit)s
+        ORDER BY 2, agreement_id + 0 DESC LIMIT %(limit)s)
+    UNION ALL
+    (SELECT agreement_id, 1 FROM exhibits_publicsearchentry
+        WHERE names @@ to_tsquery('simple'::regconfig, %(query)s)
+        AND (SELECT suppliers FROM found) >= %(limit)s AND (SELECT names FROM found) < %(limit)s
+        ORDER BY agreement_id + 0 DESC LIMIT %(limit)s)
 ) AS hits
 GROUP BY agreement_id
 ORDER BY min(tier), agreement_id DESC
 LIMIT %(limit)s
-"""  # noqa: S608
+"""  # noqa: S608 -- built at import from constants; the words reach it only as the %(query)s parameter
 
 
 def ranked_sql(words: list[str]) -> tuple[str, dict]:
     """The PostgreSQL query of the ranked agreement ids, and its parameters (the scale test EXPLAINs it)."""
-    return _RANKED, {"query": " & ".join(f"{word}:*" for word in words), "limit": MAX_RESULTS, "window": WINDOW}
+    query = " & ".join(f"{word}:*" if len(word) >= PREFIX_FROM else word for word in words)
+    return _RANKED, {"query": query, "limit": MAX_RESULTS, "window": WINDOW}
 
 
 def _full_text(words) -> list[int]:
