@@ -119,16 +119,26 @@ class _PostedFeed(Feed):
         products = ", ".join(r.products)
         return f"{r.vendor}: {products}" if products else r.vendor
 
+    def get_feed(self, obj, request):
+        # The words every entry repeats, translated once per feed rather than once per entry.
+        self.said = {
+            "withheld": _("Purposes withheld by the district to protect security. Reason:"),
+            "purposes": _("Purposes:"),
+            "not provided": _("not provided by the district"),
+            "not stated": _("not stated"),
+            **{status: format_html("<p>{} {}</p>", _("Status:"), label) for status, label in STATUS_LABELS.items()},
+        }
+        return super().get_feed(obj, request)
+
     def item_description(self, r):
         # The summary is HTML (type="html"), so the vendor's text is escaped here and again as XML.
+        said = self.said
         if isinstance(r.purposes, Withheld):
-            purposes = format_html(
-                "{} {}", _("Purposes withheld by the district to protect security. Reason:"), r.purposes.reason
-            )
+            purposes = format_html("{} {}", said["withheld"], r.purposes.reason)
         else:
-            missing = _("not provided by the district") if r.signed_outside_portal else _("not stated")
-            purposes = format_html("{} {}", _("Purposes:"), r.purposes or missing)
-        summary = format_html("<p>{}</p><p>{} {}</p>", purposes, _("Status:"), r.status_label)
+            missing = said["not provided"] if r.signed_outside_portal else said["not stated"]
+            purposes = format_html("{} {}", said["purposes"], r.purposes or missing)
+        summary = format_html("<p>{}</p>{}", purposes, said[r.status])
         if r.signed_outside_portal:
             summary += format_html("<p>{}</p>", signed_outside_sentence(r))
         return summary
