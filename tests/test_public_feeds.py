@@ -3,9 +3,11 @@ public records say: the same XML as a feed made from records.public_record, a wi
 reason, in any language; a fixed number of queries, each feed's newest rows read from its index on posted_at."""
 
 import os
+import re
 
 import pytest
 from django.core.cache import cache as django_cache
+from django.core.cache import caches
 from django.db import connection
 from django.db.models import F
 from django.test import RequestFactory
@@ -152,6 +154,20 @@ def test_a_cold_feed_costs_the_same_queries_at_any_size(client, statewide, djang
         django_cache.clear()
         with django_assert_num_queries(queries):
             assert client.get(url).text.count("<entry>") == LATEST
+
+
+def test_a_statewide_feed_after_the_cache_is_emptied_asks_once_per_district_it_shows(client, statewide, monkeypatch):
+    """Each district's version, lost with the cache, is started again with one call (exhibits/public/cache.py), not
+    three: at a million agreements the feed shows fifty districts."""
+    backend, calls = caches["default"], []
+    for name in ("get", "get_many", "add", "set"):
+        method = getattr(backend, name)
+        monkeypatch.setattr(backend, name, lambda *a, _m=method, _n=name, **k: calls.append(_n) or _m(*a, **k))
+    django_cache.clear()
+    shown = set(re.findall(r"/public/(sx-district-\d+)/agreements/", client.get("/public/feed.atom").text))
+    assert len(shown) > 10
+    # The statewide version (get, add), the page (get, set), the districts' versions (get_many, an add each).
+    assert calls.count("add") == len(shown) + 1 and len(calls) <= len(shown) + 5, calls
 
 
 def test_plans(statewide, capsys):

@@ -53,10 +53,6 @@ class Entry:
     def signed_outside_portal(self) -> bool:
         return self.uploaded_on is not None
 
-    @property
-    def status_label(self):
-        return STATUS_LABELS[self.status]
-
 
 # An entry's columns, read as values: no model instances, none of Exhibit B's texts but the purposes (building the
 # full public records, with their prefetches, was most of a cold feed's time).
@@ -114,11 +110,6 @@ class _PostedFeed(Feed):
 
     feed_type = Atom1Feed
 
-    def item_title(self, r):
-        # Atom titles are text: the XML writer escapes them once, which is all they need.
-        products = ", ".join(r.products)
-        return f"{r.vendor}: {products}" if products else r.vendor
-
     def get_feed(self, obj, request):
         # The words every entry repeats, translated once per feed rather than once per entry.
         self.said = {
@@ -129,6 +120,11 @@ class _PostedFeed(Feed):
             **{status: format_html("<p>{} {}</p>", _("Status:"), label) for status, label in STATUS_LABELS.items()},
         }
         return super().get_feed(obj, request)
+
+    def item_title(self, r):
+        # Atom titles are text: the XML writer escapes them once, which is all they need.
+        products = ", ".join(r.products)
+        return f"{r.vendor}: {products}" if products else r.vendor
 
     def item_description(self, r):
         # The summary is HTML (type="html"), so the vendor's text is escaped here and again as XML.
