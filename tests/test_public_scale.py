@@ -219,7 +219,7 @@ def whole_json(agency) -> bytes:
     document = {
         "format": opendata.FORMAT,
         "district": {"name": agency.name, "slug": agency.slug, "url": absolute(f"/public/{agency.slug}/")},
-        "agreements": [opendata.agreement_data(r, absolute) for r in records],
+        "agreements": [opendata.agreement_data(r, opendata.Links(absolute)) for r in records],
     }
     return json.dumps(document, ensure_ascii=False, indent=2).encode()
 
@@ -231,7 +231,7 @@ def whole_csv(agency) -> bytes:
     writer = csv.DictWriter(out, fieldnames=opendata.CSV_COLUMNS, lineterminator="\r\n")
     writer.writeheader()
     for r in records:
-        writer.writerow(opendata.csv_row(opendata.agreement_data(r, absolute)))
+        writer.writerow(opendata.csv_row(opendata.agreement_data(r, opendata.Links(absolute))))
     return out.getvalue().encode("utf-8-sig")
 
 
@@ -252,8 +252,8 @@ def test_the_first_bytes_leave_before_the_last_agreement_is_read(client, templat
     monkeypatch.setattr(opendata, "CHUNK", 10)
     clone_posted(template, 59)
     read = []
-    original = opendata.public_record
-    monkeypatch.setattr(opendata, "public_record", lambda a: read.append(a.pk) or original(a))
+    original = opendata.record_of
+    monkeypatch.setattr(opendata, "record_of", lambda row: read.append(row["pk"]) or original(row))
     for url in ["agreements.json", "agreements.csv"]:
         read.clear()
         stream = iter(client.get(f"/public/{template.agency.slug}/{url}").streaming_content)
