@@ -365,7 +365,8 @@ def record_of(row: dict) -> PublicAgreement:
         accuracy_challenges=row["accuracy_challenges"] if outside and not row["accuracy_model_wording"] else "",
         model_wording=model_wording,
         uploaded_on=timezone.localdate(row["uploaded_at"]) if outside else None,
-        withheld=tuple(withheld[f] for f in F.values if f in withheld),
+        # In RedactionField's order (its .values is made anew at each use: only when something is withheld).
+        withheld=tuple(withheld[f] for f in F.values if f in withheld) if withheld else (),
         document=Document(
             document["document_id"], document["sha256"], document["size"], document["filename"], scope.exhibit_c
         )
