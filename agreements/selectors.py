@@ -92,6 +92,8 @@ def vendor_districts(contractor, text: str = "", limit: int = SUGGESTIONS) -> li
     return _suggested(visible, "agency__name", text, limit)
 
 
+# A dashboard's list: newest change first.
+LISTED_ORDER = ("-status_changed_at", "-pk")
 # What a row of a dashboard's table shows: nothing else is read (Exhibit B, the term's other dates stay behind).
 LISTED_FIELDS = (
     "kind",
@@ -123,12 +125,11 @@ def agreement_list(
     term_end_before=None,
     term_end_after=None,
 ):
-    """Agreements of one district or one vendor, filtered, newest change first: the columns a dashboard's table shows,
-    with the agency and the contractor (`dashboard_page` adds the products' names of the page it shows). A vendor,
-    product or district is given by its name (what the menus suggest, or what the person typed in full) or its slug.
-    Products are matched in a subquery rather than a join, so no row is repeated and no DISTINCT over the whole list
-    is needed."""
-    qs = Agreement.objects.select_related("agency", "contractor").only(*LISTED_FIELDS)
+    """Agreements of one district or one vendor, filtered, newest change first (`LISTED_ORDER`): what a dashboard
+    lists, a page of which `dashboard_page` reads. A vendor, product or district is given by its name (what the menus
+    suggest, or what the person typed in full) or its slug. Products are matched in a subquery rather than a join, so
+    no row is repeated and no DISTINCT over the whole list is needed."""
+    qs = Agreement.objects.all()
     if agency is not None:
         qs = qs.filter(agency=agency)
     if contractor is not None:
@@ -154,27 +155,35 @@ def agreement_list(
         qs = qs.filter(contract_end__lte=term_end_before)
     if term_end_after:
         qs = qs.filter(contract_end__gte=term_end_after)
-    return qs.order_by("-status_changed_at", "-pk")
+    return qs.order_by(*LISTED_ORDER)
 
 
 def dashboard_page(agreements, *, counts: list, filters: dict, number, per_page: int):
     """One page of a dashboard's list (`agreement_list`), sliced in SQL: LIMIT and OFFSET, since a district's or a
     vendor's list holds a few thousand agreements at most and page 80 costs what page 1 does. With no filter, or the
     status alone, how many there are is read from the counts per status (`status_counts`) that the page shows anyway:
-    one COUNT fewer."""
-    paginator = Paginator(agreements, per_page)
+    one COUNT fewer. The rows are `_listed`."""
+    paginator = Paginator(agreements.values_list("pk", flat=True), per_page)
     if {name for name, value in filters.items() if value} <= {"status"}:
         status = filters.get("status")
         paginator.count = sum(n for value, _, n in counts if not status or value == status)
     page = paginator.get_page(number)
-    page.object_list = _with_product_names(page.object_list)
+    page.object_list = _listed(page.object_list)
     return page
 
 
-def _with_product_names(agreements) -> list:
-    """The agreements, each with `.product_names`: its products' names in alphabetical order, in one query for them
-    all that reads the names alone (the table shows nothing else of a product, so no Product is made)."""
-    agreements = list(agreements)
+def _listed(ids) -> list:
+    """The agreements of a page, given by the list's ids sliced in SQL (a subquery of the same query), in the list's
+    order: what the table shows, with the agency's and the contractor's names, and each agreement's `.product_names`,
+    its products' names in alphabetical order (one more query for them all; no Product is made). Only the page is
+    joined to the vendors and districts: the whole list joined first, PostgreSQL hashed every vendor in the state to
+    sort a district's few thousand rows (3.6 ms of the 4.8 ms the query took at 20,000 vendors; issue 13)."""
+    agreements = list(
+        Agreement.objects.filter(pk__in=ids)
+        .select_related("agency", "contractor")
+        .only(*LISTED_FIELDS)
+        .order_by(*LISTED_ORDER)
+    )
     names = {agreement.pk: [] for agreement in agreements}
     if names:
         links = Agreement.products.through.objects.filter(agreement__in=names).order_by("product__name")
