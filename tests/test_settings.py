@@ -119,3 +119,13 @@ def test_manage_py_with_a_secret_key_keeps_debug_off():
     result = run(["manage.py", "shell", "-c", "from django.conf import settings; print(settings.DEBUG)"], **PRODUCTION)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().splitlines()[-1] == "False"
+
+
+@pytest.mark.django_db
+def test_postgresql_connections_run_without_jit():
+    """Issue 13: the portal's queries are short; PostgreSQL's JIT compiled plans past its threshold first (190 ms)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW jit")
+        assert cursor.fetchone()[0] == "off"
