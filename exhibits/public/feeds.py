@@ -13,8 +13,8 @@ from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
-from agreements.models import Agreement, statuses
-from exhibits.models import Redaction, RedactionField
+from agreements.models import Agreement, OutsideSigning, statuses
+from exhibits.models import Redaction, RedactionField, SupplementalInformation
 
 from . import cache, selectors
 from .labels import STATUS_LABELS
@@ -54,20 +54,22 @@ class Entry:
         return self.uploaded_on is not None
 
 
+def _of_the_agreement(queryset, column):
+    """A column of the agreement's one row in `queryset` (or None), as a subquery: the planner weighed outer joins to
+    these optional rows for longer than the query ran."""
+    return Subquery(queryset.filter(agreement=OuterRef("pk")).order_by().values(column)[:1])
+
+
 # An entry's columns, read as values: no model instances, none of Exhibit B's texts but the purposes (building the
 # full public records, with their prefetches, was most of a cold feed's time).
 _COLUMNS = {
     "district_slug": F("agency__slug"),
     "district_name": F("agency__name"),
     "vendor": F("contractor__legal_name"),
-    "purposes": F("supplemental_information__purposes"),
-    "uploaded_at": F("outside_signing__uploaded_at"),
+    "purposes": _of_the_agreement(SupplementalInformation.objects, "purposes"),
+    "uploaded_at": _of_the_agreement(OutsideSigning.objects, "uploaded_at"),
     # The reason the district gives for withholding the purposes, if it does: the entry shows it instead.
-    "purposes_withheld": Subquery(
-        Redaction.objects.filter(agreement=OuterRef("pk"), field=RedactionField.PURPOSES)
-        .order_by()
-        .values("reason")[:1]
-    ),
+    "purposes_withheld": _of_the_agreement(Redaction.objects.filter(field=RedactionField.PURPOSES), "reason"),
 }
 
 
