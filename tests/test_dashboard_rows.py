@@ -4,7 +4,7 @@ dashboard's counts, which say in the same query whether there are drafts lacking
 the portal to list."""
 
 import re
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from django.urls import reverse
@@ -122,3 +122,20 @@ def test_agreements_signed_outside_the_portal_are_counted_once_each(district, ro
         OutsideSigning.objects.create(agreement=agreement, uploaded_by_name="Admin", source_key=f"{n:064x}")
     counts, _, signed_outside = selectors.district_counts(agency=district)
     assert signed_outside == 3 and sum(n for _, _, n in counts) == len(rows)  # the join repeats no agreement
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_short_date_writes_what_the_date_filter_writes(language):
+    from django.template import Context, Template
+    from django.utils import translation
+
+    days = [date(2026, m, d) for m in range(1, 13) for d in (1, 9, 28)] + [date(999, 5, 2)]
+    # Aware datetimes either side of midnight in New York (TIME_ZONE), where the day and even the year differ in UTC.
+    moments = [datetime(2027, 1, 1, 3, 30, tzinfo=UTC), datetime(2026, 6, 30, 23, 59, tzinfo=UTC)]
+    values = [*days, *moments, None, ""]
+    django_date = Template('{% for v in values %}{{ v|date:"M j, Y" }}|{% endfor %}')
+    short = Template("{% load portal %}{% for v in values %}{{ v|short_date }}|{% endfor %}")
+    with translation.override(language):
+        written = short.render(Context({"values": values}))
+        assert written == django_date.render(Context({"values": values}))
+    assert "Dec 31, 2026|" in written or "Dic 31, 2026|" in written  # 03:30 UTC on Jan 1 is still Dec 31 in New York

@@ -1,5 +1,6 @@
 from django import template
 from django.urls import reverse
+from django.utils.dates import MONTHS_3
 from django.utils.html import format_html
 
 register = template.Library()
@@ -65,3 +66,13 @@ def max_length(model: str, field: str) -> int:
     from dpa_portal import lengths
 
     return lengths.max_length(apps.get_model(model), field)
+
+
+@register.filter(expects_localtime=True)
+def short_date(value) -> str:
+    """{{ value|date:"M j, Y" }} ("Dec 1, 2026", the month's abbreviation in the page's language), written out: the
+    dashboards show two a row on every request, and Django's date filter, which parses its format each time, was a
+    quarter of their table's rendering (issue 13). tests/test_dashboard_rows.py checks that both give the same."""
+    if not value:
+        return ""
+    return f"{MONTHS_3[value.month].title()} {value.day}, {value.year:04d}"
