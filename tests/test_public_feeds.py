@@ -14,6 +14,7 @@ from django.db import connection
 from django.db.models import F
 from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 from django.utils import translation
 
 from agreements.models import Agreement, EducationalAgency
@@ -37,11 +38,14 @@ HOSTILE = '<script>alert("x")</script> & Co'
 
 def from_records(feed_class):
     """The same feed made the way it was before feeds.Entry: every entry a full public record, and the feed made by
-    the syndication framework's own get_feed."""
+    the syndication framework's own get_feed, each link reversed."""
 
     class FromRecords(feed_class):
         def get_feed(self, obj, request):
             return Feed.get_feed(self, obj, request)
+
+        def item_link(self, r):
+            return reverse("public_agreement", args=[r.district_slug, r.pk])
 
         def items(self, agency=None):
             posted = selectors.posted_agreements().filter(posted_at__isnull=False)
