@@ -91,3 +91,56 @@ def test_make_run_serves_with_a_worker_that_runs_the_tasks(run_env):
         except subprocess.TimeoutExpired:  # a worker finishing its warm shutdown: not what this test is about
             os.killpg(server.pid, signal.SIGKILL)
             server.wait(timeout=15)
+
+
+# Every page a visitor and the demo's district and vendor admins open, on make run's SQLite database with the demo
+# data: what is written for PostgreSQL alone (arrays, raw SQL) must have its fallback there.
+SQLITE_PAGES = """
+import django, os
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dpa_portal.settings")
+django.setup()
+from django.test import Client
+from accounts.models import User
+from agreements.models import Agreement, EducationalAgency, statuses
+from vendors.models import Contractor
+
+anonymous, failed = Client(HTTP_HOST="127.0.0.1"), []
+def fetch(client, url):
+    try:
+        response = client.get(url)
+        body = b"".join(response) if response.streaming else response.content
+        if response.status_code != 200 or not body:
+            failed.append(f"{url}: {response.status_code}")
+    except Exception as error:
+        failed.append(f"{url}: {error!r}"[:300])
+for url in ("/", "/public/", "/public/search/?q=code", "/public/feed.atom", "/verify/"):
+    fetch(anonymous, url)
+for agency in EducationalAgency.objects.all():
+    base = f"/public/{agency.slug}/"
+    for url in ("", "agreements.json", "agreements.csv", "feed.atom", "embed/", "open-data/", "?q=code", "?page=2"):
+        fetch(anonymous, base + url)
+    for pk in Agreement.objects.filter(agency=agency, status__in=statuses.POSTED).values_list("pk", flat=True):
+        fetch(anonymous, f"{base}agreements/{pk}/")
+district, vendor = Client(HTTP_HOST="127.0.0.1"), Client(HTTP_HOST="127.0.0.1")
+district.force_login(User.objects.get(email="district-admin@example.org"))
+vendor.force_login(User.objects.get(email="vendor-admin@example.org"))
+agency = EducationalAgency.objects.get(memberships__user__email="district-admin@example.org")
+contractor = Contractor.objects.get(memberships__user__email="vendor-admin@example.org")
+for url in (f"/district/{agency.slug}/", f"/district/{agency.slug}/?q=code", f"/district/{agency.slug}/?page=2"):
+    fetch(district, url)
+for url in (f"/vendor/{contractor.slug}/",):
+    fetch(vendor, url)
+for pk in Agreement.objects.filter(agency=agency).values_list("pk", flat=True):
+    fetch(district, f"/agreements/{pk}/")
+print("FAILED:" if failed else "ALL 200", *failed, sep="\\n")
+"""
+
+
+def test_the_pages_answer_on_sqlite_with_the_demo_data(run_env):
+    env, tmp = run_env
+    env = {**env, "DPA_SEAL_P12": str(tmp / "seal.p12"), "DPA_SEAL_P12_PASSPHRASE": "", "PYTHONPATH": str(ROOT)}
+    for command in (["create_seal_certificate", "--out", env["DPA_SEAL_P12"]], ["load_demo"]):
+        subprocess.run([PY, "manage.py", *command], cwd=ROOT, env=env, check=True, timeout=180, capture_output=True)
+    done = subprocess.run([PY, "-c", SQLITE_PAGES], cwd=ROOT, env=env, timeout=180, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stdout.strip().splitlines()[-1] == "ALL 200", done.stdout[-3000:]
