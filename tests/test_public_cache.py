@@ -232,6 +232,22 @@ def test_a_lost_version_starts_again_above_the_old_one(district):
     assert cache.version(district.slug) > first
 
 
+def test_lost_versions_start_again_together_above_the_old_ones(db, monkeypatch):
+    """After the cache is emptied, a statewide search shows up to 200 districts: their versions start again in one
+    round trip (a pipeline), not one add each; one that another process started first keeps its number."""
+    scopes = [f"district-{n}" for n in range(200)]
+    before = cache._versions(scopes)
+    django_cache.delete_many([f"public:version:{s}" for s in scopes])
+    monkeypatch.setattr(cache.cache, "add", None)  # not called once per version
+    assert cache._restart_many(scopes[:1]) and django_cache.get("public:version:district-0") > before["district-0"]
+    django_cache.delete("public:version:district-0")
+    django_cache.set("public:version:district-7", 42, timeout=None)  # started by another process meanwhile
+    after = cache._versions(scopes)
+    assert after["district-7"] == 42
+    assert all(after[s] > before[s] for s in scopes if s != "district-7")
+    assert cache._versions(scopes) == after  # stored
+
+
 def test_the_pages_work_when_the_cache_does_not(client, executed, monkeypatch):
     def broken(*args, **kwargs):
         raise ConnectionError("Redis is down")
