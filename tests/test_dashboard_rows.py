@@ -53,12 +53,16 @@ def rows(catalogues, district, vendor, other_district):
 
 
 def _listed(page: str) -> list[int]:
-    """The agreements a dashboard's table links to, in its order."""
-    return [int(pk) for pk in re.findall(r'<tr>\s*<td><a href="/agreements/(\d+)/">', page)]
+    """The agreements a dashboard's table links to, in its order; each link is the agreement's page."""
+    links = re.findall(r'<tr>\s*<td><a href="([^"]+)">', page)
+    listed = [int(re.search(r"/(\d+)/$", link).group(1)) for link in links]
+    assert links == [reverse("agreement_detail", args=[pk]) for pk in listed]
+    return listed
 
 
 def _row(page: str, agreement) -> str:
-    return re.search(rf'<tr>\s*<td><a href="/agreements/{agreement.pk}/">.*?</tr>', page, re.S).group(0)
+    url = reverse("agreement_detail", args=[agreement.pk])
+    return re.search(rf'<tr>\s*<td><a href="{url}">.*?</tr>', page, re.S).group(0)
 
 
 def test_the_district_dashboard_lists_its_rows_newest_change_first_page_after_page(client, district, rows):
