@@ -39,7 +39,8 @@ def signed_outside_sentence(r) -> str:
 class Entry:
     """A posted agreement as a feed's entry shows it: who, what, its status, when it was posted, and the purposes of
     Exhibit B. The purposes are the district's reason when it withholds them (records.Withheld), as in its public
-    record (records.public_record); the feed shows no other part of Exhibit B, so it reads no other."""
+    record and its card in the district's list (records.Listing); the feed shows no other part of Exhibit B, so it
+    reads no other."""
 
     pk: int
     district_slug: str
