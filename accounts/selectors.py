@@ -8,13 +8,13 @@ from vendors.models import ContractorMembership
 
 from .models import Invitation, invitations_pending_q, token_hash
 
-# An admin of a district or a vendor without an authenticator app: the ORM's three EXISTS, written out (the tables
-# of DistrictMembership, ContractorMembership and allauth's Authenticator). Constant text; the values are parameters.
-_MFA_SETUP_REQUIRED = """
-SELECT (EXISTS (SELECT 1 FROM agreements_districtmembership WHERE user_id = %s AND role = %s)
-        OR EXISTS (SELECT 1 FROM vendors_contractormembership WHERE user_id = %s AND role = %s))
-    AND NOT EXISTS (SELECT 1 FROM mfa_authenticator WHERE user_id = %s AND type = %s)
-"""
+# An admin of a district or a vendor without an authenticator app: the ORM's three EXISTS, written out. The tables'
+# names from the models; the values are parameters.
+_MFA_SETUP_REQUIRED = f"""
+SELECT (EXISTS (SELECT 1 FROM {DistrictMembership._meta.db_table} WHERE user_id = %s AND role = %s)
+        OR EXISTS (SELECT 1 FROM {ContractorMembership._meta.db_table} WHERE user_id = %s AND role = %s))
+    AND NOT EXISTS (SELECT 1 FROM {Authenticator._meta.db_table} WHERE user_id = %s AND type = %s)
+"""  # noqa: S608 -- table names from the models, nothing a person typed
 
 
 def mfa_setup_required(user) -> bool:
