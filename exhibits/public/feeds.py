@@ -4,8 +4,10 @@ import functools
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from django.contrib.postgres.aggregates import ArrayAgg
 from django.contrib.sites.shortcuts import get_current_site
 from django.contrib.syndication.views import Feed, add_domain
+from django.db import connection
 from django.db.models import F, OuterRef, Subquery
 from django.http import HttpResponse
 from django.urls import reverse
@@ -77,7 +79,7 @@ _COLUMNS = {
 }
 
 
-def _entry(row: dict, products: tuple[str, ...]) -> Entry:
+def _entry(row: dict) -> Entry:
     cache.shows(row["district_slug"])  # a statewide feed goes stale when a district it shows changes
     withheld = row["purposes_withheld"]
     return Entry(
@@ -85,7 +87,7 @@ def _entry(row: dict, products: tuple[str, ...]) -> Entry:
         district_slug=row["district_slug"],
         district_name=row["district_name"],
         vendor=row["vendor"],
-        products=products,
+        products=tuple(row["product_names"] or ()),
         status=row["status"],
         posted_at=row["posted_at"],
         status_changed_at=row["status_changed_at"],
@@ -95,20 +97,35 @@ def _entry(row: dict, products: tuple[str, ...]) -> Entry:
 
 
 def _latest(**filters) -> list[Entry]:
-    """The LATEST posted agreements, newest first, with their columns: one query that reads an index on posted_at
-    (agreement_posted_at, or agreement_agency_posted_at for a district's) and stops after LATEST rows, joining only
-    those; then their products' names. Two queries at any size."""
-    rows = list(
+    """The LATEST posted agreements, newest first, with their columns and their products' names: one query that
+    reads an index on posted_at (agreement_posted_at, or agreement_agency_posted_at for a district's) and stops
+    after LATEST rows, joining only those. At any size one query on PostgreSQL, two on SQLite."""
+    newest = (
         Agreement.objects.filter(status__in=statuses.POSTED, posted_at__isnull=False, **filters)
         .order_by(F("posted_at").desc(), F("pk").desc())
         .annotate(**_COLUMNS)
-        .values("pk", "status", "posted_at", "status_changed_at", *_COLUMNS)[:LATEST]
     )
-    products = {row["pk"]: [] for row in rows}
-    named = Agreement.products.through.objects.filter(agreement_id__in=products).order_by("product__name")
+    fields = ["pk", "status", "posted_at", "status_changed_at", *_COLUMNS]
+    if connection.vendor != "postgresql":
+        return [_entry(row) for row in _with_product_names(list(newest.values(*fields)[:LATEST]))]
+    rows = newest.annotate(product_names=_product_names()).values(*fields, "product_names")[:LATEST]
+    return [_entry(row) for row in rows]
+
+
+def _product_names():
+    """The agreement's products' names by name, as one PostgreSQL array (ARRAY_AGG ... ORDER BY); none without
+    products."""
+    named = Agreement.products.through.objects.filter(agreement=OuterRef("pk")).order_by().values("agreement")
+    return Subquery(named.annotate(names=ArrayAgg("product__name", order_by="product__name")).values("names"))
+
+
+def _with_product_names(rows: list[dict]) -> list[dict]:
+    """SQLite (`make run`) has no arrays: the rows' products' names, by name, from a second query."""
+    names = {row["pk"]: row.setdefault("product_names", []) for row in rows}
+    named = Agreement.products.through.objects.filter(agreement_id__in=names).order_by("product__name")
     for agreement_id, name in named.values_list("agreement_id", "product__name"):
-        products[agreement_id].append(name)
-    return [_entry(row, tuple(products[row["pk"]])) for row in rows]
+        names[agreement_id].append(name)
+    return rows
 
 
 @functools.cache
