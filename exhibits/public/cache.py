@@ -20,6 +20,7 @@ A version number that the cache lost starts again from the clock in nanoseconds,
 The cache is a help, not a dependency: when it fails, pages are built from the database and the error is logged.
 """
 
+import functools
 import hashlib
 import logging
 import threading
@@ -27,6 +28,8 @@ import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
+import redis
+from django.conf import settings
 from django.core.cache import DEFAULT_CACHE_ALIAS, cache, caches
 from django.core.cache.backends.redis import RedisCache
 from django.db import transaction
@@ -74,14 +77,22 @@ def _restart_many(scopes) -> dict[str, int]:
     fresh, backend = time.time_ns(), caches[DEFAULT_CACHE_ALIAS]
     if not isinstance(backend, RedisCache):
         return {s: _restart(s) for s in scopes}
-    client = backend._cache.get_client(write=True)  # the client RedisCache.add uses (Django's own, no public API)
-    pipeline, value = client.pipeline(), backend._cache._serializer.dumps(fresh)
+    location = settings.CACHES[DEFAULT_CACHE_ALIAS]["LOCATION"]
+    pipeline = _redis(location[0] if isinstance(location, list | tuple) else location.split(",")[0]).pipeline()
     for scope in scopes:
-        pipeline.set(backend.make_and_validate_key(_version_key(scope)), value, nx=True)
+        # An integer as it is: what Django's RedisCache stores for one, so that cache.get and cache.incr read it.
+        pipeline.set(backend.make_and_validate_key(_version_key(scope)), fresh, nx=True)
     added = dict(zip(scopes, pipeline.execute(), strict=True))
     raced = [s for s in scopes if not added[s]]
     others = cache.get_many([_version_key(s) for s in raced]) if raced else {}
     return {s: fresh if added[s] else others.get(_version_key(s)) or _restart(s) for s in scopes}
+
+
+@functools.cache
+def _redis(location: str):
+    """A client of the cache's Redis (its primary, the first address), for a pipeline: Django's RedisCache keeps its
+    own client private."""
+    return redis.Redis.from_url(location)
 
 
 def _bump(scopes) -> None:
