@@ -13,6 +13,7 @@ from django.utils import timezone
 from agreements.mail import email_enqueue
 from agreements.selectors import memberships_of
 from dpa_portal.errors import EXISTS, FORBIDDEN, STATE, ApplicationError
+from dpa_portal.sentences import full_stop
 from vendors.models import Contractor
 from vendors.services import contractor_create
 
@@ -34,7 +35,7 @@ def home_url_for(user) -> str:
 
 
 def invitation_create(
-    *, kind, email, role, invited_by, agency=None, contractor=None, contractor_name=None, agreement=None
+    *, kind, email, role, invited_by, agency=None, contractor=None, contractor_name=None, agreement=None, note=""
 ) -> tuple[Invitation, str]:
     """Create an invitation and queue its e-mail. Returns the invitation and the raw token (shown nowhere else).
 
@@ -44,6 +45,8 @@ def invitation_create(
       vendor's organisation. An existing vendor that already has staff manages its own people, so a district may
       then only invite someone already on that staff (e.g. to land them on `agreement`).
     - vendor staff: `contractor` and a vendor role; `invited_by` is an admin of the contractor.
+
+    `note`: what the district wrote when it sent the agreement, quoted in the e-mail (issue 14.6).
     """
     email = (email or "").strip().lower()
     try:
@@ -91,6 +94,7 @@ def invitation_create(
                 "agreement": agreement,
                 "role": invitation.get_role_display(),
                 "accept_path": reverse("invitation_accept", args=[token]),
+                "note": (note or "").strip(),
             },
             agreement=agreement,
         )
@@ -290,7 +294,7 @@ def _check_not_last_admin(side, membership, verb: str):
     if not others.exists():
         organisation = getattr(membership, side.org_field)
         raise ApplicationError(
-            f"You cannot {verb} {membership.user}: they are the last admin of {organisation}. "
+            f"You cannot {verb} {membership.user}: they are the last admin of {full_stop(organisation)} "
             "Make someone else an admin first.",
             code=FORBIDDEN,
         )

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from agreements.access import DISTRICT_ADMIN, member_required
 from dpa_portal.errors import refusal_message
 from dpa_portal.ratelimits import rate_limited
+from dpa_portal.sentences import full_stop
 
 from . import mfa, selectors, services
 from .forms import InvitationSignupForm, RoleForm, StaffInviteForm, VendorInviteForm
@@ -45,7 +46,7 @@ def invitation_accept(request, token):
         if request.method == "POST":
             with refusal_message(request):
                 services.invitation_accept(token=token, user=user)
-                messages.success(request, f"Welcome to {invitation.organisation}.")
+                messages.success(request, f"Welcome to {full_stop(invitation.organisation)}")
                 return redirect(_after_acceptance(request, invitation, user))
             return redirect(request.path)
         return render(request, "accounts/invitation.html", context)
@@ -61,7 +62,7 @@ def invitation_accept(request, token):
                 last_name=form.cleaned_data["last_name"],
                 password=form.cleaned_data["password1"],
             )
-            messages.success(request, f"Welcome to {invitation.organisation}.")
+            messages.success(request, f"Welcome to {full_stop(invitation.organisation)}")
             return _sign_in_new_user(request, user, _after_acceptance(request, invitation, user))
     return render(request, "accounts/invitation.html", {**context, "form": form})
 
@@ -156,7 +157,7 @@ def staff_remove(request, side, organisation, membership, pk):
     member = _member(side, organisation, pk)
     with refusal_message(request):
         services.membership_remove(membership=member, actor=request.user)
-        messages.success(request, f"{member.user} is no longer on the staff of {organisation}.")
+        messages.success(request, f"{member.user} is no longer on the staff of {full_stop(organisation)}")
     return _back_to_staff(request, side, organisation, member)
 
 
@@ -204,7 +205,7 @@ def vendor_invite(request, agency, membership):
                 contractor=form.cleaned_data["contractor"],
                 contractor_name=form.cleaned_data["legal_name"] or None,
             )
-            messages.success(request, f"Invitation sent to {invitation.email} at {invitation.contractor}.")
+            messages.success(request, f"Invitation sent to {invitation.email} at {full_stop(invitation.contractor)}")
             return redirect(request.path)
     context = {
         "agency": agency,

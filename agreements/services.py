@@ -4,6 +4,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from dpa_portal.errors import INVALID, STATE, ApplicationError
+from dpa_portal.sentences import full_stop
 from vendors.models import ContractorMembership
 
 from . import access
@@ -77,7 +78,7 @@ def agreement_create(
     products = list(products)
     foreign = [p for p in products if p.contractor_id != contractor.pk]
     if foreign:
-        raise ApplicationError(f"{foreign[0]} is not a product of {contractor}.")
+        raise ApplicationError(f"{foreign[0]} is not a product of {full_stop(contractor)}")
     with transaction.atomic():
         agreement = Agreement.objects.create(
             agency=agency,
@@ -149,6 +150,7 @@ def agreement_send_to_vendor(*, agreement: Agreement, actor, contact_email: str 
                 agency=agreement.agency,
                 contractor=agreement.contractor,
                 agreement=agreement,
+                note=note,
             )
         else:
             raise ApplicationError(f"{agreement.contractor} has no staff here yet: give a contact e-mail to invite.")

@@ -5,6 +5,7 @@ from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from dpa_portal.sentences import full_stop
 from exhibits.selectors import agreement_exhibits
 from exhibits.services import answers_reuse, reuse_source_for
 from vendors.models import ContractorMembership
@@ -146,5 +147,6 @@ def reuse(request, agreement, side, role):
         messages.error(request, "There are no earlier answers to start from.")
     else:
         answers_reuse(agreement=agreement, source=source, actor=request.user)
-        messages.success(request, f"Answers carried over from your agreement with {source.agency}. Check each one.")
+        carried_from = full_stop(source.agency)
+        messages.success(request, f"Answers carried over from your agreement with {carried_from} Check each one.")
     return redirect("agreement_detail", pk=agreement.pk)
