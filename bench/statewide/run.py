@@ -205,8 +205,8 @@ class Page:
     streamed: bool = False
     cold: list[Response] = field(default_factory=list)
     warm: list[Response] = field(default_factory=list)
-    bare: int = 0  # the rows of the bare page of the page's own size in bytes (measure finds it)
-    bare_times: list[float] = field(default_factory=list)  # that bare page's times, beside each of the page's
+    bare: int = 0  # the rows of the bare page of the page's own size in bytes, the last measured
+    bare_times: list[float] = field(default_factory=list)  # the bare page of each response's size, beside it
     row_times: list[float] = field(default_factory=list)  # the bare page of as many rows as the page lists
     memory: dict = field(default_factory=dict)
 
@@ -214,32 +214,38 @@ class Page:
         return self.path[run % len(self.path)] if isinstance(self.path, list) else self.path
 
 
-def bare_rows(fetch, size: int) -> int:
-    """How many rows make a bare page of `size` bytes (two bare pages measure a row and the frame)."""
+def bare_rows(fetch):
+    """A function of a page's size in bytes to the rows of a bare page of that size (two bare pages measure a row
+    and the frame)."""
     one, hundred_one = fetch("/bench/bare/?size=1", "").size, fetch("/bench/bare/?size=101", "").size
     per_row = (hundred_one - one) / 100
-    return max(1, min(round((size - one) / per_row) + 1, 20_000))
+    return lambda size: max(1, min(round((size - one) / per_row) + 1, 20_000))
 
 
 def measure(fetch, clear, page: Page, runs: int):
     """Cold: the cache emptied (`clear`), then one request, `runs` times. Warm: the same request again, `runs` times.
-    The bare page of the page's size in bytes (the goal's yardstick) and the bare page of as many rows as the page
-    lists in between, so that all see the same machine at the same moment. `fetch(path, cookie)` returns a Response:
-    gunicorn's over HTTP (`get`), or Django's test client in the suite."""
-    # The worker's first request of each is not counted; it tells the page's size.
-    page.bare = bare_rows(fetch, fetch(page.path_for(0), page.cookie).size)
-    same_size, same_rows = f"/bench/bare/?size={page.bare}", f"/bench/bare/?size={page.rows}"
-    fetch(same_size, "")
+    After each, the bare page of that response's size in bytes (the goal's yardstick; a search's new query each time
+    has its own size) and the bare page of as many rows as the page lists, so that all see the same machine at the
+    same moment. `fetch(path, cookie)` returns a Response: gunicorn's over HTTP (`get`), or Django's test client in
+    the suite."""
+    rows_of = bare_rows(fetch)
+    same_rows = f"/bench/bare/?size={page.rows}"
+
+    def beside(response: Response):
+        page.bare = rows_of(response.size)
+        page.bare_times.append(fetch(f"/bench/bare/?size={page.bare}", "").total)
+        page.row_times.append(fetch(same_rows, "").total)
+
+    # The worker's first request of each is not counted.
+    fetch(f"/bench/bare/?size={rows_of(fetch(page.path_for(0), page.cookie).size)}", "")
     fetch(same_rows, "")
     for run in range(runs):
         clear()
         page.cold.append(fetch(page.path_for(run), page.cookie))
-        page.bare_times.append(fetch(same_size, "").total)
-        page.row_times.append(fetch(same_rows, "").total)
+        beside(page.cold[-1])
     for _ in range(runs):
         page.warm.append(fetch(page.path_for(runs - 1), page.cookie))
-        page.bare_times.append(fetch(same_size, "").total)
-        page.row_times.append(fetch(same_rows, "").total)
+        beside(page.warm[-1])
 
 
 def throughput(port: int, path: str, cookie: str = "", clients: int = 20, seconds: float = 10) -> float:
@@ -339,6 +345,11 @@ def median(responses: list[Response], attr="total") -> float:
     return statistics.median(getattr(r, attr) for r in responses)
 
 
+def ratio(responses: list[Response], bare_times: list[float]) -> float:
+    """The median of each response's time over the time of the bare page of its size measured just after it."""
+    return statistics.median(r.total / bare for r, bare in zip(responses, bare_times, strict=False))
+
+
 # --- the report ----------------------------------------------------------------------------------------------------
 
 
@@ -396,8 +407,8 @@ def report(args, results: dict[int, dict], started: datetime) -> str:
                 extra += f"; {len(failed)} of {len(page.cold) + len(page.warm)} failed ({', '.join(map(str, failed))})"
             rows = statistics.median(page.row_times)
             cells += [
-                f"{cold * 1000:.0f} ms ({cold / bare:.1f}x; {cold / rows:.1f}x rows){extra}",
-                f"{warm * 1000:.0f} ms ({warm / bare:.1f}x)",
+                f"{cold * 1000:.0f} ms ({ratio(page.cold, page.bare_times):.1f}x; {cold / rows:.1f}x rows){extra}",
+                f"{warm * 1000:.0f} ms ({ratio(page.warm, page.bare_times[len(page.cold) :]):.1f}x)",
                 f"page {page.cold[-1].size / 1024:.0f} KB: bare {bare * 1000:.0f} ms for {page.bare:,} rows; "
                 f"{rows * 1000:.0f} ms for {page.rows:,} row{'s' if page.rows != 1 else ''}",
             ]
@@ -406,8 +417,8 @@ def report(args, results: dict[int, dict], started: datetime) -> str:
             growth = f"{median(last.cold) / median(first.cold):.1f}x"
             if first.rows == last.rows:
                 # The same growth counted in bare pages of the moment: a machine busier in one half does not count.
-                ratio = lambda p: median(p.cold) / statistics.median(p.row_times)  # noqa: E731
-                growth += f" ({ratio(last) / ratio(first):.1f}x in bare pages)"
+                in_rows = lambda p: median(p.cold) / statistics.median(p.row_times)  # noqa: E731
+                growth += f" ({in_rows(last) / in_rows(first):.1f}x in bare pages)"
             cells.append(growth)
         lines.append("| " + " | ".join(cells) + " |")
     if any(results[n].get("sweep") for n in sizes):
