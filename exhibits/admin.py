@@ -91,8 +91,18 @@ class CsfResponseAdmin(SimpleHistoryAdmin):
 
 @admin.register(ReviewComment)
 class ReviewCommentAdmin(admin.ModelAdmin):
-    list_display = ["agreement", "section", "category", "author", "recommendation", "created_at"]
+    list_display = [
+        "agreement",
+        "section",
+        "field",
+        "category",
+        "author",
+        "recommendation",
+        "created_at",
+        "resolved_at",
+    ]
     list_filter = ["section", "recommendation"]
+    raw_id_fields = ["subcontractor"]  # one of the contractor's, among every vendor's in the state
     search_fields = ["body", "author__email", "agreement__agency__name", "agreement__contractor__legal_name"]
     list_select_related = ["agreement__agency", "agreement__contractor", "category", "author"]
 

@@ -5,7 +5,7 @@ browser does (dpa_portal/lengths.Textarea)."""
 
 from django import forms
 
-from dpa_portal.lengths import Textarea
+from dpa_portal.lengths import Textarea, text_form_field
 from vendors.models import Subcontractor
 
 from .answers import EXHIBIT_B_FIELDS, EXHIBIT_C_FIELDS
@@ -112,19 +112,32 @@ class SubcontractorForm(forms.ModelForm):
         return name
 
 
-class ReviewCommentForm(forms.ModelForm):
-    class Meta:
-        model = ReviewComment
-        fields = ["section", "category", "body", "recommendation"]
-        widgets = {
-            "section": forms.HiddenInput,
-            "category": forms.HiddenInput,
-            "body": Textarea(attrs={"rows": 2, "class": "form-control"}),
-        }
-        labels = {"body": "Comment"}
+class ReviewCommentForm(forms.Form):
+    """A reviewer's comment on one place (exhibits/places.py): `place` names it ("exhibit_c:training"), or, as the
+    agreement page's forms for a section or a C.1 category post, `section` and `category`. Whether the place exists
+    for the agreement is the service's to say (services.review_comment_place)."""
+
+    place = forms.CharField(required=False, max_length=60)
+    section = forms.ChoiceField(required=False, choices=[("", ""), *Section.choices])
+    category = forms.ModelChoiceField(required=False, queryset=None)
+    body = text_form_field(ReviewComment, "body", label="Comment")
+    recommendation = forms.ChoiceField(required=False, choices=ReviewComment.Recommendation.choices)
 
     def __init__(self, *args, agreement, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["category"].queryset = agreement.framework.categories.all()
-        self.fields["category"].required = False
-        self.fields["section"].choices = Section.choices
+
+    def clean(self):
+        data = super().clean()
+        if data.get("category"):
+            data["place"] = f"c1:{data['category'].identifier}"
+        elif not data.get("place"):
+            data["place"] = data.get("section") or Section.GENERAL
+        return data
+
+
+class CommentStateForm(forms.Form):
+    """Resolve a comment, or open it again."""
+
+    comment = forms.IntegerField(min_value=1)
+    resolved = forms.BooleanField(required=False)

@@ -352,6 +352,22 @@ class CsfResponse(models.Model):
 # --- Review: comments, submissions and carried-over answers -------------------------------------------------
 
 
+# The items a review comment's `field` may name, per section (issue 14.5; labelled in exhibits/places.py): Exhibit
+# B's items as the DPA asks them (its check boxes in two groups, "pii" and "storage"), and Exhibit C's questions.
+REVIEW_ITEMS = {
+    "exhibit_b": [
+        "purposes",
+        "pii",
+        "subcontractor_use",
+        "data_transition_details",
+        "storage",
+        "security_measures",
+        "encryption_details",
+    ],
+    "exhibit_c": [field for field, _ in SECURITY_PLAN_QUESTIONS],
+}
+
+
 class Section(models.TextChoices):
     """The parts of an agreement that a vendor answers and a district reviews."""
 
@@ -364,7 +380,9 @@ class Section(models.TextChoices):
 
 
 class ReviewComment(models.Model):
-    """A district reviewer's comment on a section, or on one C.1 category; the vendor sees it beside the fields."""
+    """A district reviewer's comment on a section, or on one place in it (issue 14.5): an item of Exhibit B, a
+    question of Exhibit C, a subcontractor, a C.1 category. The vendor sees it beside that field (exhibits/places.py
+    names the places; services.review_comment_place checks that one exists for the agreement)."""
 
     class Recommendation(models.TextChoices):
         NONE = "", "No recommendation"
@@ -375,6 +393,12 @@ class ReviewComment(models.Model):
     section = models.CharField(max_length=20, choices=Section.choices)
     category = models.ForeignKey(
         FrameworkCategory, on_delete=models.PROTECT, null=True, blank=True, related_name="review_comments"
+    )
+    # One item of Exhibit B or one question of Exhibit C (exhibits/places.py: ITEMS); "" for the section as a whole.
+    field = models.CharField(max_length=40, blank=True)
+    # A subcontractor that goes away (merged into another, deleted) leaves its comments on the subcontractors section.
+    subcontractor = models.ForeignKey(
+        "vendors.Subcontractor", on_delete=models.SET_NULL, null=True, blank=True, related_name="review_comments"
     )
     body = bounded_text(max_length=REVIEW_COMMENT_LENGTH)
     recommendation = models.CharField(max_length=10, choices=Recommendation.choices, blank=True)
@@ -388,6 +412,17 @@ class ReviewComment(models.Model):
             # A category comment belongs to Exhibit C.1, and only there.
             models.CheckConstraint(
                 condition=Q(category__isnull=True) | Q(section="exhibit_c1"), name="review_comment_category_in_c1"
+            ),
+            # An item is one of Exhibit B's or Exhibit C's (the names are distinct), in its own section.
+            models.CheckConstraint(
+                condition=Q(field="")
+                | Q(section="exhibit_b", field__in=REVIEW_ITEMS["exhibit_b"])
+                | Q(section="exhibit_c", field__in=REVIEW_ITEMS["exhibit_c"]),
+                name="review_comment_field_in_section",
+            ),
+            models.CheckConstraint(
+                condition=Q(subcontractor__isnull=True) | Q(section="subcontractors"),
+                name="review_comment_subcontractor_in_section",
             ),
             models.CheckConstraint(condition=~Q(body=""), name="review_comment_not_empty"),
             *length_checks("review_comment", {"body": REVIEW_COMMENT_LENGTH}),

@@ -1,11 +1,12 @@
 """Reads for the agreement page: every exhibit, the comments, the last submissions, in a fixed number of queries."""
 
 from collections import defaultdict
+from dataclasses import dataclass, field
 from itertools import groupby
 
 from agreements.models import Agreement, StatusChange
 
-from . import bill_of_rights, crosswalk
+from . import bill_of_rights, crosswalk, places
 from .answers import agreement_answers, answers_diff, carried_over
 from .completeness import agreement_completeness
 from .models import (
@@ -58,7 +59,8 @@ def csf_rows(responses) -> list:
 
 
 def comments_by_place(agreement, *, for_vendor: bool = False) -> dict:
-    """Review comments keyed by section, and by "c1:<identifier>" for C.1 categories.
+    """Review comments keyed by place (exhibits/places.py): a section, "exhibit_b:<item>", "exhibit_c:<question>",
+    "subcontractors:<id>", "c1:<identifier>".
 
     The district reviews among itself, then speaks to the vendor through an admin: a vendor sees the comments written
     before an admin last sent the agreement back for changes, and no reviewer's recommendation, which is advice to
@@ -73,13 +75,87 @@ def comments_by_place(agreement, *, for_vendor: bool = False) -> dict:
             .first()
         )
         comments = comments.filter(created_at__lte=sent_back) if sent_back else comments.none()
-    places = defaultdict(list)
+    by_place = defaultdict(list)
     for comment in comments:
         if for_vendor:
             comment.recommendation = ""
-        key = f"c1:{comment.category.identifier}" if comment.category_id else comment.section
-        places[key].append(comment)
-    return dict(places)
+        by_place[places.key_of(comment)].append(comment)
+    return dict(by_place)
+
+
+def comments_in_sections(comments: dict, all_places) -> dict:
+    """{section: [(place, [comment, ...]), ...]}: the comments on one item, question or subcontractor of each section,
+    for the agreement page, which shows them under the section with the place they are about. No query."""
+    inside = defaultdict(list)
+    for place in all_places:
+        if place.key != place.section and not place.key.startswith("c1:") and comments.get(place.key):
+            inside[place.section].append((place, comments[place.key]))
+    return dict(inside)
+
+
+@dataclass
+class ReviewRow:
+    """One place of the review page: what the vendor answers there now, what changed since the previous
+    submission, and the comments on it."""
+
+    place: places.Place
+    now: list = field(default_factory=list)  # lines of text
+    changes: list = field(default_factory=list)  # exhibits.answers.Change
+    comments: list = field(default_factory=list)
+
+    @property
+    def anchor(self) -> str:
+        return "place-" + self.place.key.replace(":", "-").replace(".", "-")
+
+
+def review_rows(exhibits: dict) -> list[ReviewRow]:
+    """Every place of the agreement, in the DPA's order, with its answer, its changes and its comments, from what
+    agreement_exhibits loaded (no query)."""
+    info, plan, answers = exhibits["info"], exhibits["plan"], exhibits["answers"]
+    subs = list(info.subcontractors.all())
+    responses = [r for _, rows in exhibits["csf_rows"] for r in rows]
+    all_places = places.agreement_places(subs, [r.category for r in responses])
+    rows = {p.key: ReviewRow(p, comments=exhibits["comments"].get(p.key, [])) for p in all_places}
+    version = answers[Section.EXHIBIT_A]["bill_of_rights_version"]
+    rows[Section.EXHIBIT_A].now = [f"Bill of Rights version {version} acknowledged" if version else "Not acknowledged"]
+    for item, _, fields in places.EXHIBIT_B_ITEMS:
+        rows[f"{Section.EXHIBIT_B}:{item}"].now = _b_answer(info, item, fields)
+    for sub in subs:
+        rows[f"{Section.SUBCONTRACTORS}:{sub.pk}"].now = [
+            sub.purpose or "(no purpose given)",
+            f"Receives PII: {_yes_no(sub.receives_pii)}. Written agreement: {_yes_no(sub.written_agreement)}.",
+        ]
+    for _, field_name, _, answer in plan.answers():
+        rows[f"{Section.EXHIBIT_C}:{field_name}"].now = [answer] if answer else []
+    for r in responses:
+        tier = [r.get_tier_display()] if r.tier else []
+        rows[f"c1:{r.category.identifier}"].now = ([r.narrative] if r.narrative else []) + tier
+    sub_keys = {sub.name: f"{Section.SUBCONTRACTORS}:{sub.pk}" for sub in subs}
+    for change in exhibits["changes"] or []:
+        key = places.key_of_change(change)
+        if change.section == Section.SUBCONTRACTORS:
+            key = sub_keys.get(change.key, Section.SUBCONTRACTORS)  # one no longer listed: on the section
+        rows.get(key, rows[change.section]).changes.append(change)
+    return list(rows.values())
+
+
+def _yes_no(value) -> str:
+    return "yes" if value is True else "no" if value is False else "not answered"
+
+
+def _b_answer(info, item, fields) -> list[str]:
+    if item == "pii":
+        kinds = (("receives_student_pii", "Student PII"), ("receives_appr_data", "APPR Data"))
+        return [label for name, label in kinds if getattr(info, name)]
+    if item == "storage":
+        names = [name for name in fields[:3] if getattr(info, name)]
+        lines = [str(SupplementalInformation._meta.get_field(name).verbose_name).capitalize() for name in names]
+        other = info.storage_other_description if info.storage_other else ""
+        return lines + ([other] if other else [])
+    if item == "subcontractor_use":
+        return [info.get_subcontractor_use_display()] if info.subcontractor_use else []
+    value = getattr(info, fields[0])
+    return [value] if value else []
 
 
 def agreement_exhibits(agreement, *, side: str = "district") -> dict:
@@ -92,11 +168,19 @@ def agreement_exhibits(agreement, *, side: str = "district") -> dict:
     reuse = AnswerReuse.objects.filter(agreement=agreement).select_related("source__agency").first()
     bill = BillOfRights.objects.filter(agency=agreement.agency_id).order_by("-version").first()
     ack = getattr(agreement, "bill_of_rights_acknowledgement", None)
+    comments = comments_by_place(agreement, for_vendor=side == "vendor")
+    all_places = places.agreement_places(info.subcontractors.all(), [r.category for r in responses])
+    section_places = defaultdict(list)
+    for place in all_places:
+        section_places[place.section].append(place)
     return {
         "info": info,
         "plan": plan,
         "csf_rows": csf_rows(responses),
-        "comments": comments_by_place(agreement, for_vendor=side == "vendor"),
+        "comments": comments,
+        # The places a reviewer may comment on, per section, and the comments already on one of them (issue 14.5).
+        "section_places": section_places,
+        "comments_inside": comments_in_sections(comments, all_places),
         "answers": answers,
         "missing": agreement_completeness(agreement, answers, current_version=bill.version if bill else None),
         "latest_submission": submissions[0] if submissions else None,

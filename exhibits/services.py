@@ -4,10 +4,12 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from dpa_portal.errors import STATE, ApplicationError
+from agreements.access import DISTRICT_REVIEWERS, require_district_staff
+from agreements.models import statuses
+from dpa_portal.errors import INVALID, STATE, ApplicationError
 from vendors.models import Subcontractor
 
-from . import bill_of_rights, crosswalk
+from . import bill_of_rights, crosswalk, places
 from .answers import EXHIBIT_B_FIELDS, EXHIBIT_C_FIELDS, agreement_answers
 from .models import (
     CSF_NARRATIVE_LENGTH,
@@ -184,14 +186,63 @@ def submission_record(*, agreement, actor) -> Submission:
     )
 
 
-def review_comment_add(*, agreement, author, section, body, category=None, recommendation="") -> ReviewComment:
+def review_comment_place(*, agreement, key: str) -> dict:
+    """The place a comment's key names (exhibits/places.py), as review_comment_add's arguments, if it exists for this
+    agreement: an item of Exhibit B or a question of Exhibit C, a subcontractor on its Exhibit B list, a category of
+    its framework, or a section. Anything else is refused: a hand-made form cannot pin a comment on another
+    agreement's subcontractor or another framework's category."""
+    section, rest = places.parse(key)
+    if section not in Section.values:
+        raise ApplicationError("There is no such place to comment on.", code=INVALID)
+    if not rest:
+        return {"section": section}
+    if section in places.ITEMS:
+        if rest not in places.ITEMS[section]:
+            raise ApplicationError("There is no such question or field to comment on.", code=INVALID)
+        return {"section": section, "field": rest}
+    if section == Section.SUBCONTRACTORS:
+        listed = Subcontractor.objects.filter(exhibits_b__agreement=agreement)
+        subcontractor = listed.filter(pk=int(rest)).first() if rest.isdigit() else None
+        if subcontractor is None:
+            raise ApplicationError("That subcontractor is not on this agreement's list.", code=INVALID)
+        return {"section": section, "subcontractor": subcontractor}
+    if section == Section.EXHIBIT_C1:
+        category = FrameworkCategory.objects.filter(framework=agreement.framework_id, identifier=rest).first()
+        if category is None:
+            raise ApplicationError("That category is not part of this agreement's framework.", code=INVALID)
+        return {"section": section, "category": category}
+    raise ApplicationError("There is no such place to comment on.", code=INVALID)
+
+
+def review_comment_add(
+    *, agreement, author, section, body, category=None, field="", subcontractor=None, recommendation=""
+) -> ReviewComment:
+    """A reviewer's comment on a section or on one place in it (review_comment_place reads a place's key)."""
+    require_district_staff(author, agreement.agency_id, DISTRICT_REVIEWERS)
     if category is not None and category.framework_id != agreement.framework_id:
         raise ApplicationError("That category is not part of this agreement's framework.")
+    if field and field not in places.ITEMS.get(section, ()):
+        raise ApplicationError("There is no such question or field to comment on.", code=INVALID)
+    if subcontractor is not None and subcontractor.contractor_id != agreement.contractor_id:
+        raise ApplicationError("That subcontractor is not the contractor's.", code=INVALID)
     return ReviewComment.objects.create(
         agreement=agreement,
         author=author,
         section=section,
         category=category if section == Section.EXHIBIT_C1 else None,
+        field=field if section in places.ITEMS else "",
+        subcontractor=subcontractor if section == Section.SUBCONTRACTORS else None,
         body=body,
         recommendation=recommendation,
     )
+
+
+def review_comment_resolve(*, comment, actor, resolved: bool = True) -> ReviewComment:
+    """Mark a comment resolved (the answer now does what it asked), or open again. The district's reviewers decide,
+    while the agreement is in review, as they comment; the vendor sees the state beside the field."""
+    require_district_staff(actor, comment.agreement.agency_id, DISTRICT_REVIEWERS)
+    if comment.agreement.status not in statuses.IN_REVIEW:
+        raise ApplicationError("The agreement is no longer in review.", code=STATE)
+    comment.resolved_at = timezone.now() if resolved else None
+    comment.save(update_fields=["resolved_at"])
+    return comment

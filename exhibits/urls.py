@@ -7,6 +7,8 @@ from . import views
 
 urlpatterns = [
     path("agreements/<int:pk>/comments/", views.comment, name="agreement_comment"),
+    path("agreements/<int:pk>/comments/state/", views.comment_state, name="agreement_comment_state"),
+    path("agreements/<int:pk>/review/", views.review, name="agreement_review"),
     path("agreements/<int:pk>/exhibit-a/acknowledge/", views.acknowledge_bill_of_rights, name="exhibit_a_ack"),
     path("agreements/<int:pk>/exhibit-b/", views.exhibit_b, name="exhibit_b"),
     path("agreements/<int:pk>/exhibit-c/", views.exhibit_c, name="exhibit_c"),

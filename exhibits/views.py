@@ -12,7 +12,9 @@ from agreements.access import DISTRICT_REVIEWERS, member_required
 from agreements.models import Agreement, statuses
 from dpa_portal.errors import refusal_message
 
+from . import places
 from .forms import (
+    CommentStateForm,
     CsfResponseFormSet,
     ReviewCommentForm,
     SecurityPlanForm,
@@ -20,11 +22,12 @@ from .forms import (
     SubcontractorForm,
     SupplementalInformationForm,
 )
-from .models import AnswerReuse, CsfResponse, SecurityPlan, SupplementalInformation
-from .selectors import c1_crosswalk, comments_by_place
-from .services import bill_of_rights_acknowledge, review_comment_add
+from .models import AnswerReuse, CsfResponse, ReviewComment, Section, SecurityPlan, SupplementalInformation
+from .selectors import agreement_exhibits, c1_crosswalk, comments_by_place, review_rows
+from .services import bill_of_rights_acknowledge, review_comment_add, review_comment_place, review_comment_resolve
 
 NOT_SAVED = "Nothing was saved: correct what is marked below. What you typed is kept."
+NOT_ADDED = "The comment was not added: there is no such place to comment on."
 
 
 vendor_only = member_required("agreement", side="vendor")
@@ -155,28 +158,88 @@ def acknowledge_bill_of_rights(request, agreement, side, role):
     return redirect("agreement_detail", pk=agreement.pk)
 
 
-@member_required("agreement", side="district", roles=DISTRICT_REVIEWERS)
+reviewers_only = member_required("agreement", side="district", roles=DISTRICT_REVIEWERS)
+
+
+def _back(request, agreement, anchor: str):
+    """Back where the reviewer commented: the review page or the agreement page, at the place."""
+    page = "agreement_review" if request.POST.get("back") == "review" else "agreement_detail"
+    return redirect(reverse(page, args=[agreement.pk]) + anchor)
+
+
+@reviewers_only
 @require_POST
 def comment(request, agreement, side, role):
-    """A reviewer's comment on a section, or on one C.1 category, while the vendor answers or the district reviews
-    (the agreement page offers the form on the same terms)."""
+    """A reviewer's comment on a section or one place in it (an item of B, a question of C, a subcontractor, a C.1
+    category), while the vendor answers or the district reviews (the pages offer the form on the same terms)."""
     if agreement.status not in statuses.IN_REVIEW:
         raise Http404
     form = ReviewCommentForm(request.POST, agreement=agreement)
     if not form.is_valid():
-        messages.error(request, "Write a comment before adding it.")
-        return redirect("agreement_detail", pk=agreement.pk)
+        messages.error(request, "Write a comment before adding it." if "body" in form.errors else NOT_ADDED)
+        return _back(request, agreement, "")
     data = form.cleaned_data
     with refusal_message(request):
+        place = review_comment_place(agreement=agreement, key=data["place"])
         review_comment_add(
-            agreement=agreement,
-            author=request.user,
-            section=data["section"],
-            category=data["category"],
-            body=data["body"],
-            recommendation=data["recommendation"],
+            agreement=agreement, author=request.user, body=data["body"], recommendation=data["recommendation"], **place
         )
         messages.success(request, "Comment added.")
-        anchor = f"#csf-{data['category'].identifier}" if data["category"] else f"#{data['section']}"
-        return redirect(reverse("agreement_detail", args=[agreement.pk]) + anchor)
-    return redirect("agreement_detail", pk=agreement.pk)
+        return _back(request, agreement, _anchor(request, data["place"], place))
+    return _back(request, agreement, "")
+
+
+def _anchor(request, key, place) -> str:
+    if request.POST.get("back") == "review":
+        return "#place-" + key.replace(":", "-").replace(".", "-")
+    if place.get("category"):
+        return f"#csf-{place['category'].identifier}"
+    return f"#{place['section']}"
+
+
+@reviewers_only
+@require_POST
+def comment_state(request, agreement, side, role):
+    """Resolve a comment (the answer now does what it asked), or open it again."""
+    if agreement.status not in statuses.IN_REVIEW:
+        raise Http404
+    form = CommentStateForm(request.POST)
+    comment = None
+    if form.is_valid():
+        found = ReviewComment.objects.select_related("category").filter(agreement=agreement)
+        comment = found.filter(pk=form.cleaned_data["comment"]).first()
+    if comment is None:  # another agreement's comment is no more found than one that never was
+        messages.error(request, "There is no such comment on this agreement.")
+        return _back(request, agreement, "")
+    resolved = form.cleaned_data["resolved"]
+    with refusal_message(request):
+        review_comment_resolve(comment=comment, actor=request.user, resolved=resolved)
+        messages.success(request, "Comment marked resolved." if resolved else "Comment open again.")
+    key = places.key_of(comment)
+    return _back(request, agreement, _anchor(request, key, {"section": comment.section, "category": comment.category}))
+
+
+@member_required("agreement", side="district")
+def review(request, agreement, side, role):
+    """The district's review, field by field: every answer, what changed since the previous submission, and the
+    comments beside each (issue 14.5). A fixed number of queries, whatever the framework or the comments."""
+    exhibits = agreement_exhibits(agreement, side=side)
+    rows = review_rows(exhibits)
+    only = request.GET.get("only") == "changed"
+    if only:
+        rows = [row for row in rows if row.changes or row.comments]
+    return render(
+        request,
+        "exhibits/review.html",
+        {
+            "agreement": agreement,
+            "side": side,
+            "rows": rows,
+            "only": only,
+            "sections": dict(Section.choices),
+            "latest_submission": exhibits["latest_submission"],
+            "changes": exhibits["changes"],
+            "can_comment": role in DISTRICT_REVIEWERS and agreement.status in statuses.IN_REVIEW,
+            "page_title": "Review, field by field",
+        },
+    )

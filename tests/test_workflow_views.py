@@ -46,6 +46,8 @@ PAGES = [
     ("agreement_terminate", "post", "agreement", {"district_admin"}),
     ("agreement_carry_over", "post", "agreement", {"district_admin"}),
     ("agreement_comments", "post", "agreement", {"district_admin", "district_reviewer"}),
+    ("agreement_comment_state", "post", "agreement", {"district_admin", "district_reviewer"}),
+    ("agreement_review", "get", "agreement", DISTRICT_STAFF),
     ("agreement_submit", "post", "agreement", VENDOR_STAFF),
     ("agreement_reuse", "post", "agreement", VENDOR_STAFF),
     ("exhibit_a_ack", "post", "agreement", VENDOR_STAFF),
