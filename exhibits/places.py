@@ -94,6 +94,11 @@ def agreement_places(subcontractors, categories) -> list[Place]:
     return places
 
 
+def anchor(key: str) -> str:
+    """The id of a place's block on the review page: "place-exhibit_c-training", "place-c1-PR-DS"."""
+    return "place-" + key.replace(":", "-").replace(".", "-")
+
+
 def parse(key: str) -> tuple[str, str]:
     """("exhibit_c", "training") from "exhibit_c:training", ("exhibit_c1", "PR.DS") from "c1:PR.DS",
     ("general", "") from "general". Says nothing of whether the place exists: services.review_comment_place does."""

@@ -66,7 +66,7 @@ def comments_by_place(agreement, *, for_vendor: bool = False) -> dict:
     before an admin last sent the agreement back for changes, and no reviewer's recommendation, which is advice to
     the admin (decision of issue 10; README, "Security"). Two queries for the vendor, one for the district.
     """
-    comments = ReviewComment.objects.filter(agreement=agreement).select_related("author", "category")
+    comments = ReviewComment.objects.filter(agreement=agreement).select_related("author", "category", "subcontractor")
     if for_vendor:
         sent_back = (
             StatusChange.objects.filter(agreement=agreement, to_status=S.WITH_VENDOR, from_status__in=SENT_BACK_FROM)
@@ -90,7 +90,21 @@ def comments_in_sections(comments: dict, all_places) -> dict:
     for place in all_places:
         if place.key != place.section and not place.key.startswith("c1:") and comments.get(place.key):
             inside[place.section].append((place, comments[place.key]))
+    for place in _places_gone(comments, all_places):
+        inside[place.section].append((place, comments[place.key]))
     return dict(inside)
+
+
+def _places_gone(comments: dict, all_places) -> list:
+    """Places with comments that the agreement no longer has: a subcontractor taken off its Exhibit B list keeps
+    its comments, shown under the section."""
+    known = {place.key for place in all_places}
+    gone = []
+    for key, found in comments.items():
+        if key not in known and found[0].subcontractor_id:
+            name = found[0].subcontractor.name
+            gone.append(places.Place(key, Section.SUBCONTRACTORS, f"Subcontractor {name} (no longer listed)"))
+    return gone
 
 
 @dataclass
@@ -105,7 +119,7 @@ class ReviewRow:
 
     @property
     def anchor(self) -> str:
-        return "place-" + self.place.key.replace(":", "-").replace(".", "-")
+        return places.anchor(self.place.key)
 
 
 def review_rows(exhibits: dict) -> list[ReviewRow]:
@@ -115,6 +129,8 @@ def review_rows(exhibits: dict) -> list[ReviewRow]:
     subs = list(info.subcontractors.all())
     responses = [r for _, rows in exhibits["csf_rows"] for r in rows]
     all_places = places.agreement_places(subs, [r.category for r in responses])
+    last_sub = max(i for i, p in enumerate(all_places) if p.section == Section.SUBCONTRACTORS)
+    all_places[last_sub + 1 : last_sub + 1] = _places_gone(exhibits["comments"], all_places)
     rows = {p.key: ReviewRow(p, comments=exhibits["comments"].get(p.key, [])) for p in all_places}
     version = answers[Section.EXHIBIT_A]["bill_of_rights_version"]
     rows[Section.EXHIBIT_A].now = [f"Bill of Rights version {version} acknowledged" if version else "Not acknowledged"]
@@ -130,13 +146,33 @@ def review_rows(exhibits: dict) -> list[ReviewRow]:
     for r in responses:
         tier = [r.get_tier_display()] if r.tier else []
         rows[f"c1:{r.category.identifier}"].now = ([r.narrative] if r.narrative else []) + tier
-    sub_keys = {sub.name: f"{Section.SUBCONTRACTORS}:{sub.pk}" for sub in subs}
+    sub_keys = _subcontractor_keys(subs)
     for change in exhibits["changes"] or []:
-        key = places.key_of_change(change)
-        if change.section == Section.SUBCONTRACTORS:
-            key = sub_keys.get(change.key, Section.SUBCONTRACTORS)  # one no longer listed: on the section
+        key = _change_key(change, sub_keys)
         rows.get(key, rows[change.section]).changes.append(change)
     return list(rows.values())
+
+
+def changes_with_comments(changes, comments: dict, subcontractors) -> list[tuple]:
+    """[(change, the anchor of its place on the review page, the comments on its place), ...] for the table of what
+    changed between two submissions (templates/exhibits/_changes.html). No query."""
+    sub_keys = _subcontractor_keys(subcontractors)
+    rows = []
+    for change in changes or []:
+        key = _change_key(change, sub_keys)
+        rows.append((change, places.anchor(key), comments.get(key, [])))
+    return rows
+
+
+def _subcontractor_keys(subcontractors) -> dict:
+    """The diff names a subcontractor; a comment's place, its id."""
+    return {sub.name: f"{Section.SUBCONTRACTORS}:{sub.pk}" for sub in subcontractors}
+
+
+def _change_key(change, sub_keys: dict) -> str:
+    if change.section == Section.SUBCONTRACTORS:
+        return sub_keys.get(change.key, Section.SUBCONTRACTORS)  # one no longer listed: on the section
+    return places.key_of_change(change)
 
 
 def _yes_no(value) -> str:
@@ -173,6 +209,7 @@ def agreement_exhibits(agreement, *, side: str = "district") -> dict:
     section_places = defaultdict(list)
     for place in all_places:
         section_places[place.section].append(place)
+    changes = answers_diff(submissions[1].answers, submissions[0].answers) if len(submissions) == 2 else None
     return {
         "info": info,
         "plan": plan,
@@ -184,7 +221,9 @@ def agreement_exhibits(agreement, *, side: str = "district") -> dict:
         "answers": answers,
         "missing": agreement_completeness(agreement, answers, current_version=bill.version if bill else None),
         "latest_submission": submissions[0] if submissions else None,
-        "changes": answers_diff(submissions[1].answers, submissions[0].answers) if len(submissions) == 2 else None,
+        "changes": changes,
+        # The same, with the comments on each change's place (templates/exhibits/_changes.html; issue 14.5).
+        "change_rows": changes_with_comments(changes, comments, info.subcontractors.all()),
         "reuse": reuse,
         "carried": carried_over(reuse.answers, answers) if reuse else set(),
         "c1_crosswalk": c1_crosswalk(reuse),

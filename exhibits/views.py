@@ -191,7 +191,7 @@ def comment(request, agreement, side, role):
 
 def _anchor(request, key, place) -> str:
     if request.POST.get("back") == "review":
-        return "#place-" + key.replace(":", "-").replace(".", "-")
+        return "#" + places.anchor(key)
     if place.get("category"):
         return f"#csf-{place['category'].identifier}"
     return f"#{place['section']}"
@@ -208,6 +208,8 @@ def comment_state(request, agreement, side, role):
     if form.is_valid():
         found = ReviewComment.objects.select_related("category").filter(agreement=agreement)
         comment = found.filter(pk=form.cleaned_data["comment"]).first()
+        if comment is not None:
+            comment.agreement = agreement
     if comment is None:  # another agreement's comment is no more found than one that never was
         messages.error(request, "There is no such comment on this agreement.")
         return _back(request, agreement, "")
@@ -239,6 +241,7 @@ def review(request, agreement, side, role):
             "sections": dict(Section.choices),
             "latest_submission": exhibits["latest_submission"],
             "changes": exhibits["changes"],
+            "change_rows": exhibits["change_rows"],
             "can_comment": role in DISTRICT_REVIEWERS and agreement.status in statuses.IN_REVIEW,
             "page_title": "Review, field by field",
         },

@@ -258,12 +258,19 @@ def test_the_review_page_shows_each_change_with_the_comments_beside_it(client, s
     assert "Answer: data_transition" in question_6  # the old answer, from fill_complete
     assert f"{HOSTILE} CSV?" in question_6 and "Mark resolved" in question_6
     storage = _element(html, "place-exhibit_b-storage")
-    assert "changed" in storage and "Using Contractor owned and hosted solution" in storage
+    assert "changed" in storage and "using contractor owned and hosted solution" in storage.lower()
     subcontractor = _element(html, f"place-subcontractors-{sub.pk}")
     assert "Hosting in us-east-1" in subcontractor and "Where?" in subcontractor and "changed" in subcontractor
     c1 = _element(html, "place-c1-" + category.identifier.replace(".", "-"))
     assert "An inventory of every device" in c1 and "changed" in c1
     assert "changed" not in _element(html, "place-exhibit_c-training")
+    # The table of what changed (templates/exhibits/_changes.html): the comments beside each change, a link to it.
+    table = lxml.html.fromstring(html).xpath("//table[caption='Answers changed since the previous submission']")[0]
+    rows = {row.xpath("td[2]")[0].text_content(): row for row in table.xpath("tbody/tr")}
+    assert f"{HOSTILE} CSV?" in rows["Question 6"].text_content()
+    assert rows["Question 6"].xpath("td[2]/a/@href")[0].endswith("#place-exhibit_c-data_transition")
+    assert "Where?" in rows[f"Subcontractor {sub.name}: purpose"].text_content()
+    assert "CSV?" not in rows[f"{category.identifier} response"].text_content()
     # Only what changed or has comments.
     html = client.get(reverse("agreement_review", args=[submitted.pk]) + "?only=changed").content.decode()
     assert "place-exhibit_c-data_transition" in html and "place-exhibit_c-training" not in html
