@@ -7,6 +7,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 
+from dpa_portal.links import Links
 from vendors.models import ContractorMembership, Product
 
 from .models import (
@@ -189,12 +190,10 @@ def _listed(ids) -> list:
         links = Agreement.products.through.objects.filter(agreement__in=names).order_by("product__name")
         for agreement_id, name in links.values_list("agreement_id", "product__name"):
             names[agreement_id].append(name)
-    # Each row's link: the agreement page's URL reversed once, the id put in place of the 0 (a reverse per row was a
-    # sixth of the table's rendering).
-    head, _, tail = reverse("agreement_detail", args=[0]).rpartition("/0/")
+    links = Links()  # each row's link, the agreement page's URL reversed once (a reverse per row: a sixth of the table)
     for agreement in agreements:
         agreement.product_names = names[agreement.pk]
-        agreement.url = f"{head}/{agreement.pk}/{tail}"
+        agreement.url = links.url("agreement_detail", agreement.pk)
     return agreements
 
 

@@ -12,6 +12,7 @@ from django.urls import reverse
 
 from agreements.models import Agreement
 from agreements.services import agreement_create
+from dpa_portal.links import Links
 from exhibits.models import RedactionField
 from exhibits.public import opendata, selectors
 from exhibits.public.records import Withheld, public_records, record_of
@@ -106,7 +107,7 @@ def test_the_json_is_what_json_dumps_writes(value):
 
 def test_the_links_are_the_reversed_urls(rf):
     absolute = rf.get("/", HTTP_HOST="testserver").build_absolute_uri
-    links = opendata.Links(absolute)
+    links = Links(absolute)
     for slug in ["district-0", "hometown", "a0"]:
         for pk in [0, 1, 10, 100, 4242]:
             for view in ["public_agreement", "public_agreement_pdf"]:

@@ -17,6 +17,7 @@ from django.test.utils import CaptureQueriesContext
 
 from agreements.models import Agreement, EducationalAgency
 from agreements.services import agreement_transition
+from dpa_portal.links import Links
 from exhibits.models import SupplementalInformation
 from exhibits.public import cache, opendata, selectors
 from exhibits.public.records import listings, public_records
@@ -115,8 +116,8 @@ def test_a_district_list_loads_only_its_page_in_a_constant_number_of_queries(
     loaded = []
     original = listings
 
-    def counting(rows):
-        cards = original(rows)
+    def counting(rows, slug):
+        cards = original(rows, slug)
         loaded.append(len(cards))
         return cards
 
@@ -219,7 +220,7 @@ def whole_json(agency) -> bytes:
     document = {
         "format": opendata.FORMAT,
         "district": {"name": agency.name, "slug": agency.slug, "url": absolute(f"/public/{agency.slug}/")},
-        "agreements": [opendata.agreement_data(r, opendata.Links(absolute)) for r in records],
+        "agreements": [opendata.agreement_data(r, Links(absolute)) for r in records],
     }
     return json.dumps(document, ensure_ascii=False, indent=2).encode()
 
@@ -231,7 +232,7 @@ def whole_csv(agency) -> bytes:
     writer = csv.DictWriter(out, fieldnames=opendata.CSV_COLUMNS, lineterminator="\r\n")
     writer.writeheader()
     for r in records:
-        writer.writerow(opendata.csv_row(opendata.agreement_data(r, opendata.Links(absolute))))
+        writer.writerow(opendata.csv_row(opendata.agreement_data(r, Links(absolute))))
     return out.getvalue().encode("utf-8-sig")
 
 

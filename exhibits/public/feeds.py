@@ -19,6 +19,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from agreements.models import Agreement, OutsideSigning, statuses
+from dpa_portal.links import Links
 from exhibits.models import Redaction, RedactionField, SupplementalInformation
 
 from . import cache, selectors
@@ -141,18 +142,9 @@ def _phrases(language: str) -> dict:
 
 
 def _agreement_links(domain: str, secure: bool):
-    """The absolute link of an agreement's public page, reversed once per district with the id put in place of a 0,
-    as opendata.Links does (a reverse for each entry was a third of making the entries)."""
-    made = {}
-
-    def link_of(slug: str, pk: int) -> str:
-        if slug not in made:
-            url = add_domain(domain, reverse("public_agreement", args=[slug, 0]), secure)
-            made[slug] = url.rpartition("/0/")  # a slug holds no "/": the id's is the last "/0/"
-        head, _, tail = made[slug]
-        return f"{head}/{pk}/{tail}"
-
-    return link_of
+    """The absolute link of an agreement's public page, reversed once per district (dpa_portal.links)."""
+    links = Links(lambda path: add_domain(domain, path, secure))
+    return lambda slug, pk: links.url("public_agreement", slug, pk)
 
 
 class _PostedFeed(Feed):

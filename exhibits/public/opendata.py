@@ -28,6 +28,7 @@ from django.http import HttpResponseNotModified, StreamingHttpResponse
 from django.urls import reverse
 from django.utils.http import content_disposition_header
 
+from dpa_portal.links import Links
 from dpa_portal.spreadsheets import formula_safe
 
 from . import cache, selectors
@@ -77,23 +78,6 @@ def _iso(value):
 def _open(value):
     """A value as JSON shows it: None where withheld."""
     return None if isinstance(value, Withheld) else value
-
-
-class Links:
-    """The absolute URLs of agreements' pages and PDFs: each view's URL reversed once per district, with the id put
-    in its place (a reverse and an absolute URL for each agreement was a tenth of the time)."""
-
-    def __init__(self, absolute):
-        self.absolute = absolute
-        self.made = {}
-
-    def url(self, view: str, slug: str, pk: int) -> str:
-        if (view, slug) not in self.made:
-            # An id of 0 marks its place: the last "/0/" of the URL (a slug holds no "/", the id comes last).
-            head, _, tail = self.absolute(reverse(view, args=[slug, 0])).rpartition("/0/")
-            self.made[view, slug] = (f"{head}/", f"/{tail}")
-        head, tail = self.made[view, slug]
-        return f"{head}{pk}{tail}"
 
 
 def agreement_data(r: PublicAgreement, links: Links) -> dict:

@@ -10,6 +10,7 @@ from datetime import date, datetime
 from django.utils import timezone
 
 from agreements.models import PublicScope
+from dpa_portal.links import Links
 from exhibits.models import RedactionField
 
 from . import cache
@@ -185,17 +186,20 @@ class Listing(_Shown):
     appr_data: bool
     purposes: str | Withheld
     uploaded_on: date | None
+    url: str  # its public page
 
     @property
     def withheld(self) -> tuple[Withheld, ...]:
         return (self.purposes,) if isinstance(self.purposes, Withheld) else ()
 
 
-def listings(rows: list[dict]) -> list[Listing]:
-    """The cards of selectors.district_listing's rows (no queries)."""
+def listings(rows: list[dict], district_slug: str) -> list[Listing]:
+    """The cards of selectors.district_listing's rows of this district (no queries)."""
+    links = Links()
     return [
         Listing(
             pk=row["pk"],
+            url=links.url("public_agreement", district_slug, row["pk"]),
             vendor=row["vendor"],
             products=tuple(row["products"]),
             status=row["status"],

@@ -118,7 +118,8 @@ class _DistrictList:
         return self._count
 
     def __getitem__(self, window: slice):
-        return listings(selectors.district_listing(self.agency, self.match, window.start or 0, window.stop))
+        rows = selectors.district_listing(self.agency, self.match, window.start or 0, window.stop)
+        return listings(rows, self.agency.slug)
 
 
 @public_view
@@ -227,7 +228,7 @@ def open_data(request, slug):
 def embed(request, slug):
     def build():
         agency = selectors.district_public(slug)
-        records = listings(selectors.district_listing(agency, selectors.district_filter()))
+        records = listings(selectors.district_listing(agency, selectors.district_filter()), slug)
         base = request.build_absolute_uri("/")[:-1]
         return render_to_string("public/embed.html", {"agency": agency, "records": records, "base": base})
 
