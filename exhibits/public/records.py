@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from agreements.models import PublicScope
 from dpa_portal.links import Links
+from exhibits.answers import EXHIBIT_B_FIELDS
 from exhibits.models import RedactionField
 
 from . import cache
@@ -290,20 +291,7 @@ def _row_of(agreement) -> dict:
 
 # The columns of Exhibit B (SupplementalInformation) and of an agreement signed outside the portal (OutsideSigning)
 # that a row holds under their own names: None where the agreement has none.
-INFO_COLUMNS = (
-    "receives_student_pii",
-    "receives_appr_data",
-    "correction_days",
-    "purposes",
-    "subcontractor_use",
-    "data_transition_details",
-    "storage_third_party_cloud",
-    "storage_contractor_hosted",
-    "storage_other",
-    "storage_other_description",
-    "security_measures",
-    "encryption_details",
-)
+INFO_COLUMNS = (*EXHIBIT_B_FIELDS, "correction_days")
 OUTSIDE_COLUMNS = ("accuracy_model_wording", "subcontractor_terms", "accuracy_challenges", "uploaded_at")
 
 
