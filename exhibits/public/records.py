@@ -9,6 +9,7 @@ from datetime import date, datetime
 
 from django.utils import timezone
 
+from agreements.deadlines.rules import CORRECTION, RULES
 from agreements.models import PublicScope
 from dpa_portal.links import Links
 from exhibits.answers import EXHIBIT_B_FIELDS
@@ -18,6 +19,8 @@ from . import cache
 from .labels import FIELD_LABELS, PII_LABELS, STATUS_LABELS, STATUS_ORDER
 
 F = RedactionField
+# The model DPA's days to facilitate a correction (Exhibit B's default), for an agreement without Exhibit B.
+_MODEL_CORRECTION_DAYS = RULES[CORRECTION].default_days
 
 
 @dataclass(frozen=True)
@@ -338,7 +341,7 @@ def record_of(row: dict) -> PublicAgreement:
         ended_early_on=row["ended_early_on"],
         student_pii=bool(info and row["receives_student_pii"]),
         appr_data=bool(info and row["receives_appr_data"]),
-        correction_days=(row["correction_days"] if info else 21) if model_wording else None,
+        correction_days=(row["correction_days"] if info else _MODEL_CORRECTION_DAYS) if model_wording else None,
         purposes=shown(F.PURPOSES, answer("purposes")),
         subcontractor_use=shown(F.SUBCONTRACTORS, answer("subcontractor_use")),
         subcontractors=shown(F.SUBCONTRACTORS, subcontractors),
