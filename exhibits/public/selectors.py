@@ -97,6 +97,12 @@ def _lifecycle() -> dict:
     }
 
 
+def posted_agreement(*, slug: str, pk: int) -> Agreement | None:
+    """One posted agreement of this district with what its public record needs (its district included): five
+    queries, none for the district alone."""
+    return next(iter(posted_agreements().filter(agency__slug=slug, pk=pk).order_by()[:1]), None)
+
+
 def posted_history(*, agency, pk: int) -> list[Agreement]:
     """The posted agreements of the chain of amendments and renewals that agreement `pk` belongs to, oldest first, so
     that its public page shows the current one and its history (issue 11.3). One query: the district's posted

@@ -161,11 +161,10 @@ def district(request, slug):
 
 
 def _posted_record(slug, pk):
-    agency = selectors.district_public(slug)
-    agreement = selectors.posted_agreements().filter(agency=agency, pk=pk).first()
+    agreement = selectors.posted_agreement(slug=slug, pk=pk)
     if agreement is None:
         raise Http404
-    return agency, public_record(agreement)
+    return agreement.agency, public_record(agreement)
 
 
 @public_view
