@@ -3,7 +3,7 @@ dpa_portal/urls.py). The deadlines have their own (agreements/deadlines/urls.py)
 
 from django.urls import path
 
-from .views import agreement, district, ending, outside, public, signing, term, verify
+from .views import agreement, district, ending, outside, progress, public, signing, term, verify
 
 urlpatterns = [
     path("", public.home, name="home"),
@@ -28,6 +28,12 @@ urlpatterns = [
     path("agreements/<int:pk>/reuse/", agreement.reuse, name="agreement_reuse"),
     path("agreements/<int:pk>/sign/", signing.sign, name="agreement_sign"),
     path("agreements/<int:pk>/documents/<slug:kind>/", signing.document, name="agreement_document"),
+    # A document while a worker makes it: the panel the agreement and signing pages ask for every 2 s (issue 14.1).
+    path(
+        "agreements/<int:pk>/documents/<slug:kind>/progress/",
+        progress.document_status,
+        name="agreement_document_progress",
+    ),
     path("agreements/<int:pk>/amend/", signing.amend, name="agreement_amend"),
     path("agreements/<int:pk>/terminate/", ending.terminate, name="agreement_terminate"),
     path("agreements/<int:pk>/carry-over/", ending.carry_over, name="agreement_carry_over"),

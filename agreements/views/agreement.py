@@ -10,13 +10,15 @@ from exhibits.selectors import agreement_exhibits
 from exhibits.services import answers_reuse, reuse_source_for
 from vendors.models import ContractorMembership
 
-from .. import render_jobs, services
+from .. import services
 from ..access import DISTRICT_ADMIN, DISTRICT_REVIEWERS, member_required
 from ..forms import AgreementTermForm, DecisionForm, SendToVendorForm
-from ..models import Agreement, AgreementDocument, OutsideSigning, statuses
+from ..models import Agreement, AgreementDocument, OutsideSigning, Signature, statuses
 from ..signing import public_copy_current, signing_side
 from .ending import ending_context
+from .next_step import next_step
 from .outside import outside_context, outside_of
+from .progress import agreement_progress
 from .steps import district_admin_only, form_step_take, step_take
 from .term import term_context
 
@@ -49,7 +51,7 @@ def detail(request, agreement, side, role):
         "role": role,
         "can": can,
         "products": list(agreement.products.all()),
-        "timeline": agreement.status_changes.select_related("actor"),
+        "timeline": list(agreement.status_changes.select_related("actor")),
         **agreement_exhibits(agreement, side=side),
     }
     if can["send"]:
@@ -79,9 +81,25 @@ def detail(request, agreement, side, role):
     context["signing_as"] = signing_side(agreement, request.user)
     context["show_signing"] = agreement.status in statuses.SIGNING + statuses.POSTED and outside is None
     context["posted_statuses"] = statuses.POSTED
-    # A document the portal failed to render, or gave up on (issue 10): the page says so, to both parties.
-    context["render_failures"] = render_jobs.failures(agreement) if context["show_signing"] else []
-    context["max_attempts"] = render_jobs.MAX_ATTEMPTS
+    countersigned = [s.signed_at for s in context["signatures"] if s.side == Signature.Side.DISTRICT]
+    # The documents a worker makes, each in a panel that follows the work until the PDF is ready, and says so if it
+    # failed and what happens next (issue 14.1; a failed or given-up render: issue 10). One query for their jobs.
+    context["progress"] = (
+        agreement_progress(
+            agreement,
+            side=side,
+            role=role,
+            documents=context["documents"],
+            district_signed_at=countersigned[0] if countersigned else None,
+        )
+        if context["show_signing"]
+        else {}
+    )
+    context["progress_polling"] = any(p.polling for p in context["progress"].values())
+    # Who has the agreement, what they must do, since when (issue 14.6): from the timeline read above.
+    context["next_step"] = next_step(
+        agreement, side=side, role=role, timeline=context["timeline"], signatures=context["signatures"]
+    )
     context.update(ending_context(agreement, side=side, role=role, can=can))  # early termination, supersession
     context.update(term_context(agreement, side=side, role=role))  # the term of an executed agreement (issue 11)
     return render(request, "agreements/agreement_detail.html", context)

@@ -19,6 +19,7 @@ from ..consent import CURRENT_CONSENT_VERSION, consent_text
 from ..models import Agreement, AgreementDocument, Signature
 from ..services import agreement_amend
 from ..signing import SignatureRequest, agreement_sign, public_copy_current, signing_side
+from .progress import sign_page_progress
 
 KINDS = {
     "signing-copy": AgreementDocument.Kind.SIGNING_COPY,
@@ -63,6 +64,8 @@ def sign(request, agreement, side, role):
         messages.error(request, "You cannot sign this agreement now.")
         return redirect("agreement_detail", pk=pk)
     document = AgreementDocument.objects.filter(agreement=agreement, kind=AgreementDocument.Kind.SIGNING_COPY).first()
+    # While the worker makes the copy to sign: its panel (issue 14.1), under way, retrying or given up.
+    progress = None if document else sign_page_progress(agreement, side=side, role=role)
     initial = {
         "typed_name": request.user.get_full_name(),
         "consent_version": CURRENT_CONSENT_VERSION,
@@ -103,6 +106,7 @@ def sign(request, agreement, side, role):
             "consent": consent_text(),
             "signing_as": signing_as,
             "consent_version": CURRENT_CONSENT_VERSION,
+            "progress": progress,
         },
     )
 
