@@ -6,6 +6,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import SetPasswordMixin
 
 from dpa_portal.lengths import max_length
+from vendors.forms import SimilarVendorsMixin
 from vendors.models import Contractor
 
 
@@ -35,7 +36,12 @@ class RoleForm(forms.Form):
         self.fields["role"].choices = roles.choices
 
 
-class VendorInviteForm(forms.Form):
+class VendorInviteForm(SimilarVendorsMixin, forms.Form):
+    """A new vendor's name close to a vendor's on the portal, or an address at its domain, asks which it is
+    (vendors.forms, issue 14.4)."""
+
+    similar_email_field = "email"
+
     email = forms.EmailField(
         label="Vendor contact's e-mail address",
         help_text="Usually the vendor's compliance lead: they will fill in the exhibits and sign.",
@@ -54,8 +60,12 @@ class VendorInviteForm(forms.Form):
         help_text="As it will appear in the agreement, e.g. “Learning Tools, Inc.”.",
     )
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.similar_vendors_ask()
+
     def clean(self):
-        cleaned = super().clean()
+        cleaned = self.similar_vendors_resolve(super().clean())
         legal_name = (cleaned.get("legal_name") or "").strip()
         if cleaned.get("contractor") and legal_name:
             raise forms.ValidationError("Choose a vendor from the list or type a new vendor's name, not both.")

@@ -4,6 +4,7 @@ from django import forms
 
 from dpa_portal.lengths import Textarea, max_length, text_form_field
 from exhibits.models import Framework, SupplementalInformation
+from vendors.forms import SimilarVendorsMixin
 from vendors.models import Contractor, Product
 
 from .models import Agreement, EducationalAgency, OutsideSigning, StatusChange, Termination
@@ -46,8 +47,11 @@ class TermFields(forms.Form):
     )
 
 
-class AgreementCreateForm(TermFields):
-    """A new agreement: an existing vendor or a new one, a product, the framework version and the contract term."""
+class AgreementCreateForm(SimilarVendorsMixin, TermFields):
+    """A new agreement: an existing vendor or a new one, a product, the framework version and the contract term. A
+    new vendor's name close to a vendor's on the portal asks which it is (vendors.forms, issue 14.4)."""
+
+    similar_name_field = "new_vendor_name"
 
     field_order = ["contractor", "new_vendor_name", "product_name", "framework"]  # then the term
 
@@ -73,9 +77,10 @@ class AgreementCreateForm(TermFields):
         # The model DPA names CSF 1.1; a district moving to 2.0 picks it here.
         first = self.fields["framework"].queryset.first()
         self.fields["framework"].initial = first.pk if first else None
+        self.similar_vendors_ask()
 
     def clean(self):
-        data = super().clean()
+        data = self.similar_vendors_resolve(super().clean())
         if not data.get("contractor") and not (data.get("new_vendor_name") or "").strip():
             self.add_error("new_vendor_name", "Choose a vendor or type the new vendor's legal name.")
         _term_clean(self, data)

@@ -24,6 +24,7 @@ from agreements.models import (
     statuses,
 )
 from vendors.models import Contractor, Product, Subcontractor
+from vendors.signals import contractors_merged
 
 from .models import BillOfRights, Redaction, SupplementalInformation
 from .public import cache
@@ -134,3 +135,10 @@ def subcontractor_saved(sender, instance, raw=False, **kwargs):
     """Shown on its district's pages only."""
     if not raw:
         _invalidate_agreements(contractor=instance.contractor_id)
+
+
+@receiver(contractors_merged)
+def vendors_merged(sender, agreement_ids, **kwargs):
+    """Two contractors merged (issue 14.4): the moved agreements name another vendor, products and subcontractors,
+    which the statewide pages list too. Bulk UPDATEs sent no other signal."""
+    _invalidate_agreements(listed=True, pk__in=list(agreement_ids))

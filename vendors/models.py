@@ -102,3 +102,24 @@ class Subcontractor(models.Model):
 
     def __str__(self):
         return self.name
+
+
+class ContractorMerge(models.Model):
+    """A platform operator merged one contractor into another (issue 14.4): who, when, and what moved. The merged
+    contractor is gone, so its id and name are kept as written."""
+
+    kept = models.ForeignKey(Contractor, on_delete=models.PROTECT, related_name="merges")
+    merged_contractor_id = models.PositiveBigIntegerField()
+    merged_name = models.CharField(max_length=200)
+    merged_slug = models.CharField(max_length=80)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    # What moved, by table: {"agreements.Agreement.contractor": [ids], ...}, and the products and subcontractors
+    # that were one with the kept contractor's own ({"products": {"merged id": "kept id"}, ...}).
+    moved = models.JSONField(default=dict)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.merged_name} merged into {self.kept}"

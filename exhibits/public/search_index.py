@@ -26,6 +26,7 @@ from django.dispatch import receiver
 from agreements.models import Agreement, EducationalAgency, StatusChange, statuses
 from exhibits.models import Redaction, RedactionField, SupplementalInformation
 from vendors.models import Contractor, Product, Subcontractor
+from vendors.signals import contractors_merged
 
 from . import cache
 
@@ -283,6 +284,13 @@ def subcontractor_saved(sender, instance, created, raw=False, **kwargs):
 def vendor_detail_deleted(sender, instance, **kwargs):
     """Its links are gone already; the agreements that named it are among its vendor's."""
     entries_refresh(contractor=instance.contractor_id)
+
+
+@receiver(contractors_merged)
+def vendors_merged(sender, agreement_ids, **kwargs):
+    """Two contractors merged (issue 14.4): the moved agreements' vendor, products and subcontractors changed."""
+    if agreement_ids:
+        _changed(*agreement_ids)
 
 
 @receiver(post_save, sender=EducationalAgency)
