@@ -25,8 +25,9 @@ class AccountAdapter(DefaultAccountAdapter):
         return False
 
     def get_login_redirect_url(self, request):
-        # After signing in (a `next` address still wins): the dashboard of the person's only organisation, else the
-        # home page listing them. LOGIN_REDIRECT_URL stays "home" for anything that reads the setting itself.
+        # After signing in (a `next` address on this site still wins, through the MFA step too): the dashboard of the
+        # person's only organisation, the admin for a platform operator in none, else the home page listing them.
+        # LOGIN_REDIRECT_URL stays "home" for anything that reads the setting itself: "/" sends them on the same way.
         return home_url_for(request.user)
 
     def get_client_ip(self, request):

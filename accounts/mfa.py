@@ -11,21 +11,30 @@ stores and lists authenticators, but has nothing for what the portal does outsid
 - the same for test personas, and computing the code an authenticator app shows (`tests/`).
 
 - reading and writing the session's record of how the person signed in, so that an admin who signed in seconds ago
-  sets up an authenticator without confirming the password again (`accounts.adapter`, `accounts.views`).
+  sets up an authenticator without confirming the password again (`accounts.adapter`, `accounts.views`);
+- keeping the secret that the set-up page showed until a code confirms it (`accounts.mfa_forms.ActivateTOTPForm`):
+  allauth's form makes a new one each time the page is loaded (issue 14.9).
 
 Those live in `allauth.mfa.totp.internal.auth`, `allauth.mfa.recovery_codes.internal.auth` and
 `allauth.account.internal.flows.login`, which allauth may change in any release. After upgrading allauth, read those
-modules against this file and run tests/test_signing.py, tests/test_demo.py, tests/test_accounts_mfa.py and
-tests/test_accounts_views.py.
+modules against this file and run tests/test_signing.py, tests/test_demo.py, tests/test_accounts_mfa.py,
+tests/test_accounts_views.py and tests/test_first_week_home.py.
 """
 
 import time
 
 from allauth.account.internal.flows.login import get_authentication_records, record_authentication
+from allauth.core import context
 from allauth.mfa import app_settings
 from allauth.mfa.models import Authenticator
 from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
-from allauth.mfa.totp.internal.auth import TOTP, format_hotp_value, generate_totp_secret, hotp_value
+from allauth.mfa.totp.internal.auth import (
+    SECRET_SESSION_KEY,
+    TOTP,
+    format_hotp_value,
+    generate_totp_secret,
+    hotp_value,
+)
 
 __all__ = [
     "code_valid",
@@ -38,12 +47,29 @@ __all__ = [
     "totp_activate",
     "totp_code",
     "totp_secret_new",
+    "totp_secret_pending",
+    "totp_secret_pending_keep",
 ]
 
 
 def totp_secret_new() -> str:
     """A new random TOTP secret (base32), as allauth makes when someone sets up an authenticator app."""
     return generate_totp_secret()
+
+
+def totp_secret_pending() -> str | None:
+    """The secret the set-up page showed in this session and no code has confirmed yet (None before the page).
+
+    allauth keeps it in the session from showing the QR code to the code that confirms it, and clears it on
+    activation (`allauth.mfa.totp.internal.flows.activate_totp`); only its form replaces it on every GET.
+    """
+    return context.request.session.get(SECRET_SESSION_KEY)
+
+
+def totp_secret_pending_keep(secret: str) -> str:
+    """Make `secret` again the one the set-up page shows and the code is checked against; returns it."""
+    context.request.session[SECRET_SESSION_KEY] = secret
+    return secret
 
 
 def totp_activate(user, secret: str) -> Authenticator:

@@ -24,11 +24,19 @@ INVITATION_LIFETIME = timedelta(days=14)
 Kind = Invitation.Kind
 
 
-def home_url_for(user) -> str:
-    """Where a signed-in person starts (after signing in, accepting an invitation, setting up MFA, the Agreements
-    link): the dashboard of their only organisation, district or vendor; else the home page, which lists them."""
-    memberships = memberships_of(user)
-    return memberships[0][2] if len(memberships) == 1 else reverse("home")
+def home_url_for(user, memberships=None) -> str:
+    """Where a signed-in person starts (after signing in, at "/", after accepting an invitation or setting up MFA, the
+    Agreements link): the dashboard of their only organisation, district or vendor; a platform operator who belongs to
+    none, the operators' admin; else the home page, which lists their organisations to choose from (issue 14.3).
+
+    `memberships`: `memberships_of(user)` when the caller has it already.
+    """
+    memberships = memberships_of(user) if memberships is None else memberships
+    if len(memberships) == 1:
+        return memberships[0][2]
+    if not memberships and user.is_staff:
+        return reverse("admin:index")
+    return reverse("home")
 
 
 # --- invitations ---------------------------------------------------------------------------------------------

@@ -137,6 +137,8 @@ ACCOUNT_LOGOUT_ON_GET = False
 ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "DPA Portal"
+# The set-up page keeps the secret it showed until a code confirms it (allauth's form makes a new one at each load).
+MFA_FORMS = {"activate_totp": "accounts.mfa_forms.ActivateTOTPForm"}
 # Accounts come from invitations (no public sign-up); a fresh sign-in may set up the first authenticator.
 ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
 ACCOUNT_FORMS = {"login": "accounts.forms.LoginForm"}
