@@ -9,6 +9,10 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
+from agreements.models import Agreement, OutboundEmail
+from agreements.services import agreement_send_to_vendor
+from vendors.models import Contractor
+
 from .. import factories
 from .conftest import assert_accessible
 
@@ -103,3 +107,34 @@ def test_reloading_the_two_factor_set_up_keeps_the_secret(page, places, district
     page.get_by_label("Authenticator code").fill(totp_code(first))
     page.get_by_role("button", name="Activate").click()
     expect(page).to_have_url(re.compile(r"/accounts/2fa/recovery-codes/"))
+
+
+def test_the_invitation_carries_the_note_and_names_end_with_one_period(page, places, agreement, district_admin):
+    """Issue 14.6: the vendor's contact reads the district's note in the e-mail, and "CodeHS, Inc." ends its sentences
+    with one period in the e-mail, on the invitation page and in the welcome message."""
+    Contractor.objects.filter(pk=agreement.contractor_id).update(legal_name="CodeHS, Inc.")
+    agreement_send_to_vendor(
+        agreement=Agreement.objects.get(pk=agreement.pk),
+        actor=district_admin,
+        contact_email="lead@codehs.example",
+        note="Please start with Exhibit C.\nCall Pat with any question.",
+    )
+    email = OutboundEmail.objects.get(template="invitation")
+    page.set_content(email.body_html)
+    expect(page.locator("blockquote")).to_contain_text("Please start with Exhibit C.")
+    shot(page, "invitation-e-mail")
+
+    path = re.search(r"https?://[^/\s]+(/accounts/invitations/[\w-]+/)", email.body_text).group(1)
+    page.goto(path)
+    expect(page.get_by_text("for CodeHS, Inc. You will manage")).to_be_visible()
+    assert_accessible(page)
+    shot(page, "invitation-page")
+    page.get_by_label("First name").fill("Lee")
+    page.get_by_label("Last name").fill("Lead")
+    page.get_by_label("Password", exact=False).first.fill("quiet harbour ledger 77")
+    page.get_by_label("Password confirmation").fill("quiet harbour ledger 77")
+    page.get_by_role("button", name="Create account and accept").click()
+    expect(page).to_have_url(re.compile(r"/accounts/2fa/totp/activate/"))  # an admin: two-factor first
+    expect(page.get_by_role("status")).to_contain_text("Welcome to CodeHS, Inc. ")
+    expect(page.get_by_role("status")).not_to_contain_text("Inc..")
+    shot(page, "welcome-message")
