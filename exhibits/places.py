@@ -79,7 +79,7 @@ def agreement_places(subcontractors, categories) -> list[Place]:
         Place(S.EXHIBIT_B, S.EXHIBIT_B, "Exhibit B as a whole"),
     ]
     places += [Place(f"{S.EXHIBIT_B}:{item}", S.EXHIBIT_B, label) for item, label, _ in EXHIBIT_B_ITEMS]
-    places.append(Place(S.SUBCONTRACTORS, S.SUBCONTRACTORS, "The subcontractors as a whole"))
+    places.append(Place(S.SUBCONTRACTORS, S.SUBCONTRACTORS, "Subcontractors as a whole"))
     places += [
         Place(f"{S.SUBCONTRACTORS}:{sub.pk}", S.SUBCONTRACTORS, f"Subcontractor {sub.name}") for sub in subcontractors
     ]

@@ -175,6 +175,10 @@ def _change_key(change, sub_keys: dict) -> str:
     return places.key_of_change(change)
 
 
+# Exhibit B's items where the DPA's own wording is the answer and the vendor may add details.
+OPTIONAL_B_ITEMS = {"data_transition_details", "encryption_details"}
+
+
 def _yes_no(value) -> str:
     return "yes" if value is True else "no" if value is False else "not answered"
 
@@ -191,6 +195,8 @@ def _b_answer(info, item, fields) -> list[str]:
     if item == "subcontractor_use":
         return [info.get_subcontractor_use_display()] if info.subcontractor_use else []
     value = getattr(info, fields[0])
+    if not value and item in OPTIONAL_B_ITEMS:
+        return ["The model DPA's wording, with nothing added."]
     return [value] if value else []
 
 

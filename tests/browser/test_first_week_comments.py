@@ -42,6 +42,12 @@ def review(transactional_db, catalogues):
     agreement_send_to_vendor(agreement=agreement, actor=admin)
     fill_complete(agreement, actor=editor)
     agreement_submit(agreement=agreement, actor=editor)
+    # Sent back once; the vendor rewrote question 6 and resubmitted: the review shows what changed.
+    agreement_request_changes(agreement=agreement, actor=admin, note="Say more about the data's return.")
+    plan = agreement.security_plan
+    plan.data_transition = "We export every record as CSV and delete our copies within 30 days."
+    plan.save()
+    agreement_submit(agreement=agreement, actor=editor)
     return {"agreement": agreement, "admin": admin, "reviewer": with_totp(reviewer), "editor": with_totp(editor)}
 
 
@@ -92,6 +98,9 @@ def test_a_reviewer_comments_on_question_6_and_the_vendor_reads_it_beside_the_fi
     question_6 = d.locator("#place-exhibit_c-data_transition")
     expect(question_6.get_by_text("Say <b>how</b> the data goes back: format?")).to_be_visible()  # escaped
     expect(question_6.get_by_text("Open", exact=True)).to_be_visible()
+    expect(question_6.get_by_text("We export every record as CSV")).to_be_visible()  # now, beside before
+    changes = d.get_by_role("table", name="Answers changed since the previous submission")
+    expect(changes.get_by_role("row", name=re.compile("Question 6"))).to_contain_text("Say <b>how</b> the data")
     _visit(d, shot="review-page")
 
     # The agreement page: a comment on one item of Exhibit B, chosen in the section's form.
