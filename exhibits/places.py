@@ -9,7 +9,7 @@ services check that a place exists for the agreement, the selectors and the page
 
 from dataclasses import dataclass
 
-from .models import REVIEW_ITEMS, SECURITY_PLAN_QUESTIONS, Section
+from .models import REVIEW_ITEMS, SECURITY_PLAN_QUESTIONS, Section, security_plan_question
 
 # Exhibit B as the vendor answers it, item by item, in the model DPA's order: (item, label, the answers it covers).
 # Two items are groups of check boxes ("check all that apply"), commented on as one, as the DPA asks them as one.
@@ -39,6 +39,11 @@ class Place:
     key: str
     section: str
     label: str
+    short: str = ""  # "Question 6", where the label is the whole question
+
+    @property
+    def name(self) -> str:
+        return self.short or self.label
 
 
 def item_label(section: str, item: str) -> str:
@@ -70,9 +75,9 @@ def key_of_change(change) -> str:
     return change.section
 
 
-def agreement_places(subcontractors, categories) -> list[Place]:
+def agreement_places(subcontractors, categories, framework_version=None) -> list[Place]:
     """Every place of an agreement, in the DPA's order, from its listed subcontractors and its framework's
-    categories (already loaded: no query here)."""
+    categories (already loaded: no query here); question 9 names the framework's version as the DPA does."""
     S = Section
     places = [
         Place(S.EXHIBIT_A, S.EXHIBIT_A, S.EXHIBIT_A.label),
@@ -85,8 +90,13 @@ def agreement_places(subcontractors, categories) -> list[Place]:
     ]
     places.append(Place(S.EXHIBIT_C, S.EXHIBIT_C, "Exhibit C as a whole"))
     places += [
-        Place(f"{S.EXHIBIT_C}:{field}", S.EXHIBIT_C, f"Question {n}: {question}")
-        for n, (field, question) in enumerate(SECURITY_PLAN_QUESTIONS, 1)
+        Place(
+            f"{S.EXHIBIT_C}:{field}",
+            S.EXHIBIT_C,
+            f"Question {n}: {security_plan_question(field, framework_version)}",
+            f"Question {n}",
+        )
+        for n, (field, _) in enumerate(SECURITY_PLAN_QUESTIONS, 1)
     ]
     places.append(Place(S.EXHIBIT_C1, S.EXHIBIT_C1, "Exhibit C.1 as a whole"))
     places += [Place(f"c1:{c.identifier}", S.EXHIBIT_C1, f"{c.identifier} {c.name}") for c in categories]

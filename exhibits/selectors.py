@@ -128,7 +128,8 @@ def review_rows(exhibits: dict) -> list[ReviewRow]:
     info, plan, answers = exhibits["info"], exhibits["plan"], exhibits["answers"]
     subs = list(info.subcontractors.all())
     responses = [r for _, rows in exhibits["csf_rows"] for r in rows]
-    all_places = places.agreement_places(subs, [r.category for r in responses])
+    framework_version = plan.agreement.framework.version
+    all_places = places.agreement_places(subs, [r.category for r in responses], framework_version)
     last_sub = max(i for i, p in enumerate(all_places) if p.section == Section.SUBCONTRACTORS)
     all_places[last_sub + 1 : last_sub + 1] = _places_gone(exhibits["comments"], all_places)
     rows = {p.key: ReviewRow(p, comments=exhibits["comments"].get(p.key, [])) for p in all_places}
@@ -211,7 +212,8 @@ def agreement_exhibits(agreement, *, side: str = "district") -> dict:
     bill = BillOfRights.objects.filter(agency=agreement.agency_id).order_by("-version").first()
     ack = getattr(agreement, "bill_of_rights_acknowledgement", None)
     comments = comments_by_place(agreement, for_vendor=side == "vendor")
-    all_places = places.agreement_places(info.subcontractors.all(), [r.category for r in responses])
+    categories = [r.category for r in responses]
+    all_places = places.agreement_places(info.subcontractors.all(), categories, agreement.framework.version)
     section_places = defaultdict(list)
     for place in all_places:
         section_places[place.section].append(place)
