@@ -171,7 +171,9 @@ def test_the_operator_merges_in_the_admin_choosing_the_one_to_keep(client, world
     assert Contractor.objects.filter(pk=merged.pk).exists()  # nothing happens before the confirmation
 
     response = client.post(url, {**selected, "confirm": "yes", "keep": str(kept.pk)}, follow=True)
-    assert "CodeHS, Inc. was merged into CodeHS: 1 staff, 2 products, 2 subcontractors, 2 agreements" in response.text
+    done = "CodeHS, Inc. was merged into CodeHS: 1 staff member, 2 products, 2 subcontractors, 2 agreements, "
+    done += "1 invitation"
+    assert done in response.text
     assert not Contractor.objects.filter(pk=merged.pk).exists()
     assert LogEntry.objects.filter(object_id=str(kept.pk), change_message__contains="Merged CodeHS, Inc.").exists()
     log_page = client.get(reverse("admin:vendors_contractormerge_changelist"))

@@ -54,7 +54,11 @@ class ContractorAdmin(admin.ModelAdmin):
             except ApplicationError as error:
                 self.message_user(request, str(error), messages.ERROR)
                 return None
-            moved = ", ".join(f"{len(ids)} {label}" for label, ids in _moved_summary(merge.moved) if ids)
+            moved = ", ".join(
+                f"{len(ids)} {label if len(ids) > 1 else label.removesuffix('s')}"
+                for label, ids in _moved_summary(merge.moved)
+                if ids
+            )
             self.log_change(request, kept, f"Merged {merge.merged_name} (id {merge.merged_contractor_id}) into it.")
             self.message_user(
                 request,
@@ -117,7 +121,7 @@ def _moved_summary(moved: dict):
         "agreements.Obligation.contractor": "deadlines",
         "agreements.BreachReport.contractor": "breach reports",
     }
-    yield "staff", moved.get("people", {}).get("moved", [])
+    yield "staff members", moved.get("people", {}).get("moved", [])
     yield "products", moved.get("products", {}).get("moved", []) + list(moved.get("products", {}).get("same_as", {}))
     yield (
         "subcontractors",

@@ -53,8 +53,8 @@ class SimilarVendorsMixin:
             choices=choices,
             widget=forms.RadioSelect,
             error_messages={
-                "required": "Vendors with a close name are already on the portal: choose one, or say that this is "
-                "another company.",
+                "required": "Vendors with a close name or the same domain are already on the portal: choose one, or "
+                "say that this is another company.",
                 "invalid_choice": "The vendors with a close name changed: choose again.",
             },
         )

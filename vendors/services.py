@@ -92,7 +92,7 @@ class MergePlan:
 
     kept: Contractor
     merged: Contractor
-    counts: dict[str, int] = field(default_factory=dict)  # verbose name plural -> rows that move
+    counts: dict[str, int] = field(default_factory=dict)  # verbose name (plural from 2) -> rows that move
     people: list = field(default_factory=list)  # the merged contractor's memberships
     same_products: list = field(default_factory=list)  # (merged's, kept's) of the same name
     same_subcontractors: list = field(default_factory=list)
@@ -107,7 +107,8 @@ def contractor_merge_plan(*, kept: Contractor, merged: Contractor) -> MergePlan:
             continue  # follows its subcontractor
         count = fk.model._meta.default_manager.filter(**{fk.name: merged}).count()
         if count:
-            plan.counts[str(fk.model._meta.verbose_name_plural)] = count
+            meta = fk.model._meta
+            plan.counts[str(meta.verbose_name if count == 1 else meta.verbose_name_plural)] = count
     plan.people = list(merged.memberships.select_related("user").order_by("user__email"))
     plan.same_products = _same_names(Product, "name", kept, merged)
     plan.same_subcontractors = _same_names(Subcontractor, "name", kept, merged)

@@ -94,7 +94,7 @@ def test_a_platform_operator_merges_two_contractors(browser, live_server, liverp
     o.get_by_label(re.compile("Keep \u201cCodeHS\u201d")).check()
     shot(o, "admin-merge-confirm")
     o.get_by_role("button", name="Merge").click()
-    expect(o.get_by_text(re.compile(r"CodeHS, Inc\. was merged into CodeHS: .*1 agreements"))).to_be_visible()
+    expect(o.get_by_text(re.compile(r"CodeHS, Inc\. was merged into CodeHS: .*1 agreement\b"))).to_be_visible()
     shot(o, "admin-merge-done")
     assert not Contractor.objects.filter(pk=duplicate.pk).exists()
     assert ContractorMerge.objects.get().actor == operator
