@@ -4,9 +4,11 @@ agreement, what they must do, and since when (the last change of status), with n
 
 import html
 import re
+from datetime import timedelta
 from types import SimpleNamespace
 
 import pytest
+from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 
@@ -92,7 +94,7 @@ def test_the_box_says_who_has_it_what_to_do_and_since_when(client, status, agree
             ' <span class="badge text-bg-primary">you</span>' if yours else ""
         )
         assert todo in found["todo"], found["todo"]
-        assert f'<time datetime="{since}">' in found["since"] and "ago)" in found["since"]
+        assert f'<time datetime="{since}">' in found["since"] and "(just now)" in found["since"]
         assert ".." not in found["holder"] + found["todo"]  # "Learning Tools, Inc." never ends with two periods
 
 
@@ -104,8 +106,11 @@ def test_changes_requested_the_vendor_is_told_to_make_them(client, agreement, ve
     assert found["todo"].startswith(f"Make the changes that {DISTRICT} asked for")
     activate_totp(district_admin)
     client.force_login(district_admin)
+    # Three hours later (the timeline moved back, in its order).
+    StatusChange.objects.filter(agreement=agreement).update(created_at=F("created_at") - timedelta(hours=3))
     found = box(client.get(reverse("agreement_detail", args=[agreement.pk])).text)
     assert found["todo"].startswith(f"{VENDOR} changes its answers as you asked")
+    assert found["since"].endswith("(3 hours ago)")  # since the district sent it back
 
 
 def test_each_role_reads_its_own_part(client, agreement, district_reviewer, vendor_admin, with_totp):

@@ -6,7 +6,9 @@ The sentences never end with a party's name: a legal name often ends with its ow
 """
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
+
+from django.utils import timezone
 
 from ..access import DISTRICT_ADMIN, DISTRICT_REVIEWERS, VENDOR_ADMIN
 from ..models import Agreement, Signature
@@ -23,6 +25,11 @@ class NextStep:
     todo: str  # what they must do (or that nothing is due), for the person reading
     since: datetime | None  # when the agreement entered its status
     yours: bool  # the reader's side has it
+
+    @property
+    def just_now(self) -> bool:
+        """Less than a minute ago: "just now" reads better than "0 minutes ago"."""
+        return self.since is not None and timezone.now() - self.since < timedelta(minutes=1)
 
 
 def last_change(agreement: Agreement, timeline):

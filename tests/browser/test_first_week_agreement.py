@@ -73,6 +73,7 @@ def test_approve_and_countersign_return_at_once_and_the_page_follows_the_worker(
         shot(d, "2-approved-copy-ready")
 
         copy = AgreementDocument.objects.get(agreement=agreement, kind=K.SIGNING_COPY)
+        agreement.refresh_from_db()
         agreement_sign(
             agreement=agreement,
             user=users["vendor"],
