@@ -52,6 +52,8 @@ PARTIES = test_workflow_views.DISTRICT_STAFF | test_workflow_views.VENDOR_STAFF
 SIGNING = {
     "agreement_sign": ("get", lambda a: [a.pk], {}, PARTIES),
     "agreement_document": ("get", lambda a: [a.pk, "executed"], {}, PARTIES),
+    # A document's progress panel, which the agreement and signing pages poll (issue 14.1): the parties' members.
+    "agreement_document_progress": ("get", lambda a: [a.pk, "public-copy"], {}, PARTIES),
     "agreement_amend": ("post", lambda a: [a.pk], {"kind": "renewal"}, {"district_admin"}),
     "public_redactions": ("get", lambda a: [a.agency.slug, a.pk], {}, {"district_admin"}),
 }
