@@ -267,7 +267,8 @@ def test_the_panel_is_for_the_parties_members_only(
         client.force_login(user)
         assert client.get(url).status_code == 404
     client.force_login(vendor_editor)
-    assert client.get(status_url(approved, "termination-record")).status_code == 404  # not a document it follows
+    assert client.get(status_url(approved, "termination-record")).status_code == 404  # not ended early: none due
+    assert client.get(status_url(approved, "outside")).status_code == 404  # not a document it follows
     assert client.get(status_url(approved, "executed")).status_code == 404  # not due: nobody signed
 
 
@@ -278,3 +279,29 @@ def test_a_draft_has_no_panel_and_the_vendor_cannot_ask(client, agreement, distr
     assert "progress-" not in client.get(reverse("agreement_detail", args=[agreement.pk])).text
     client.force_login(vendor_editor)
     assert client.get(status_url(agreement, "signing-copy")).status_code == 404  # a draft is hidden from the vendor
+
+
+def test_the_record_of_an_early_termination_is_followed_in_the_same_panel(
+    client, approved, district_admin, django_capture_on_commit_callbacks
+):
+    from agreements.deadlines.services.ending import agreement_terminate
+
+    move(approved, S.EXECUTED, start=S.APPROVED)
+    with django_capture_on_commit_callbacks(execute=False):  # the task is not run: the record is still to be made
+        agreement_terminate(
+            agreement=approved,
+            actor=district_admin,
+            effective_on=timezone.localdate(),
+            basis="notice",
+            reason="The district ends the reading service.",
+        )
+    client.force_login(district_admin)
+    page = client.get(reverse("agreement_detail", args=[approved.pk])).text
+    sealing = panel(page, "progress-termination-record")
+    assert "The portal is sealing the record of the early termination." in sealing
+    assert f'hx-get="{status_url(approved, "termination-record")}" hx-trigger="every 2s"' in sealing
+    job(approved, kind=K.TERMINATION_RECORD, retry_after=timezone.now() + timedelta(minutes=1), last_error="Slow.")
+    fragment = client.get(status_url(approved, "termination-record")).text
+    assert "Preparing the record of the early termination failed. Slow." in " ".join(
+        re.sub(r"<[^>]+>", "", fragment).split()
+    )

@@ -81,27 +81,27 @@ def detail(request, agreement, side, role):
     context["signing_as"] = signing_side(agreement, request.user)
     context["show_signing"] = agreement.status in statuses.SIGNING + statuses.POSTED and outside is None
     context["posted_statuses"] = statuses.POSTED
-    countersigned = [s.signed_at for s in context["signatures"] if s.side == Signature.Side.DISTRICT]
-    # The documents a worker makes, each in a panel that follows the work until the PDF is ready, and says so if it
-    # failed and what happens next (issue 14.1; a failed or given-up render: issue 10). One query for their jobs.
-    context["progress"] = (
-        agreement_progress(
-            agreement,
-            side=side,
-            role=role,
-            documents=context["documents"],
-            district_signed_at=countersigned[0] if countersigned else None,
-        )
-        if context["show_signing"]
-        else {}
-    )
-    context["progress_polling"] = any(p.polling for p in context["progress"].values())
     # Who has the agreement, what they must do, since when (issue 14.6): from the timeline read above.
     context["next_step"] = next_step(
         agreement, side=side, role=role, timeline=context["timeline"], signatures=context["signatures"]
     )
     context.update(ending_context(agreement, side=side, role=role, can=can))  # early termination, supersession
     context.update(term_context(agreement, side=side, role=role))  # the term of an executed agreement (issue 11)
+    countersigned = [s.signed_at for s in context["signatures"] if s.side == Signature.Side.DISTRICT]
+    # The documents a worker makes, each in a panel that follows the work until the PDF is ready, and says so if it
+    # failed and what happens next (issue 14.1; a failed or given-up render: issue 10). One query for their jobs.
+    progress = agreement_progress(
+        agreement,
+        side=side,
+        role=role,
+        documents=context["documents"],
+        district_signed_at=countersigned[0] if countersigned else None,
+        terminated=context.get("termination") is not None,
+        signing=context["show_signing"],
+    )
+    context["progress_polling"] = any(p.polling for p in progress.values())
+    context["termination_progress"] = progress.pop(AgreementDocument.Kind.TERMINATION_RECORD, None)
+    context["progress"] = progress
     return render(request, "agreements/agreement_detail.html", context)
 
 

@@ -21,7 +21,7 @@ from django.views.decorators.http import require_GET
 
 from .. import render_jobs
 from ..access import DISTRICT_ADMIN, member_required
-from ..models import Agreement, AgreementDocument, OutsideSigning, RenderJob, Signature, statuses
+from ..models import Agreement, AgreementDocument, OutsideSigning, RenderJob, Signature, Termination, statuses
 from ..models.render_job import WHAT
 from ..signing import public_copy_current
 
@@ -29,7 +29,12 @@ S = Agreement.Status
 K = AgreementDocument.Kind
 WORKING, RETRYING, FAILED, READY = "working", "retrying", "failed", "ready"
 # The URL's name for each document (as agreements/views/signing.py's download URLs).
-SLUGS = {K.SIGNING_COPY: "signing-copy", K.EXECUTED: "executed", K.PUBLIC_COPY: "public-copy"}
+SLUGS = {
+    K.SIGNING_COPY: "signing-copy",
+    K.EXECUTED: "executed",
+    K.PUBLIC_COPY: "public-copy",
+    K.TERMINATION_RECORD: "termination-record",
+}
 KINDS = {slug: kind for kind, slug in SLUGS.items()}
 # A job under way for longer than this was probably lost (a worker restarted): the documents sweep, every 5 minutes
 # (settings.CELERY_BEAT_SCHEDULE), queues it again; the panel says so.
@@ -68,11 +73,14 @@ WORKING_TEXT = {
     K.SIGNING_COPY: "The copy to sign is being prepared.",
     K.EXECUTED: "Both parties signed; the portal is sealing the executed DPA.",
     K.PUBLIC_COPY: "The public copy for parents is being made and sealed.",
+    K.TERMINATION_RECORD: "The portal is sealing the record of the early termination.",
 }
 
 
-def _owed(agreement: Agreement, kind: str, *, district_signed: bool) -> bool:
+def _owed(agreement: Agreement, kind: str, *, district_signed: bool, terminated: bool) -> bool:
     """Whether the document is due now (whether or not it is stored yet)."""
+    if kind == K.TERMINATION_RECORD:
+        return terminated
     if kind == K.SIGNING_COPY:
         return agreement.status in statuses.SIGNING
     if kind == K.EXECUTED:
@@ -89,12 +97,15 @@ def document_progress(
     document: AgreementDocument | None,
     job: RenderJob | None,
     district_signed_at: datetime | None,
+    terminated: bool = False,
     page: str = "agreement",
 ) -> Progress | None:
     """The panel of one of the agreement's documents, or None when it is not due. `document`: the stored one, if
-    any; `job`: its RenderJob, if any; `district_signed_at`: when the district countersigned, if it did; `page`:
-    "agreement" or "sign" (the signing page reloads once the copy to sign is there, to show the form)."""
-    if document is None and not _owed(agreement, kind, district_signed=district_signed_at is not None):
+    any; `job`: its RenderJob, if any; `district_signed_at`: when the district countersigned, if it did;
+    `terminated`: whether the agreement was ended early; `page`: "agreement" or "sign" (the signing page reloads once
+    the copy to sign is there, to show the form)."""
+    owed = _owed(agreement, kind, district_signed=district_signed_at is not None, terminated=terminated)
+    if document is None and not owed:
         return None
     slug = SLUGS[kind]
     pid = f"progress-{slug}"
@@ -159,6 +170,15 @@ def _ready(agreement: Agreement, kind: str, document: AgreementDocument, *, pid:
         signed = agreement.status != S.APPROVED
         text = "Download the copy that was signed" if signed else "Download the copy to sign"
         return Progress(pid=pid, state=READY, text="", link_url=link, link_text=text, link_detail=detail)
+    if kind == K.TERMINATION_RECORD:
+        return Progress(
+            pid=pid,
+            state=READY,
+            link_url=link,
+            link_text="Download the record of the early termination (sealed PDF)",
+            text="for the parties only.",
+            link_detail=detail,
+        )
     if kind == K.EXECUTED:
         return Progress(
             pid=pid,
@@ -199,13 +219,24 @@ def _given_up_next(agreement: Agreement, kind: str, job: RenderJob, *, side: str
 
 
 def agreement_progress(
-    agreement: Agreement, *, side: str, role: str, documents: dict, district_signed_at: datetime | None
+    agreement: Agreement,
+    *,
+    side: str,
+    role: str,
+    documents: dict,
+    district_signed_at: datetime | None,
+    terminated: bool,
+    signing: bool,
 ) -> dict:
     """The panels of the agreement page, by kind (those due or stored), from the documents it read already and one
-    query for the jobs. Not for an agreement signed outside the portal, which has none of these."""
-    kinds = [K.EXECUTED, K.PUBLIC_COPY, K.SIGNING_COPY]  # the order of the page: the executed DPA first
+    query for the jobs. `signing`: the page shows the signing's documents (not for an agreement signed outside the
+    portal, which has none of them)."""
+    # The order of the page: the executed DPA first.
+    kinds = [K.EXECUTED, K.PUBLIC_COPY, K.SIGNING_COPY] if signing else []
+    if terminated:
+        kinds.append(K.TERMINATION_RECORD)  # shown with the termination (agreements/_ending.html)
     jobs = {}
-    if any(documents.get(kind) is None for kind in kinds):
+    if any(documents.get(kind) is None for kind in kinds):  # no query once every document is there
         jobs = {job.kind: job for job in RenderJob.objects.filter(agreement=agreement, kind__in=kinds)}
     panels = {}
     for kind in kinds:
@@ -217,6 +248,7 @@ def agreement_progress(
             document=documents.get(kind),
             job=jobs.get(kind),
             district_signed_at=district_signed_at,
+            terminated=terminated,
         )
         if progress is not None:
             panels[kind] = progress
@@ -237,11 +269,14 @@ def document_status(request, agreement, side, role, kind):
     """One document's panel: what the agreement page and the signing page ask for every 2 seconds while it is made.
     For the parties' members only (anyone else: 404). Once it is ready or has failed, a page that must show more than
     the panel is told to reload (HX-Refresh): the signing page shows its form; the agreement page its new status and
-    buttons after the seal, or the form that sends back a copy that cannot be made. Not for the public copy, which
-    changes nothing else on the page (and a reload would lose what someone is typing there)."""
-    if kind not in KINDS or OutsideSigning.objects.filter(agreement=agreement).exists():
-        raise Http404  # an agreement signed outside the portal has none of these documents (issue 12)
+    buttons after the seal, or the form that sends back a copy that cannot be made. Not for the public copy or the
+    record of a termination, which change nothing else on the page (and a reload would lose what someone is typing
+    there)."""
+    if kind not in KINDS:
+        raise Http404
     kind = KINDS[kind]
+    if kind != K.TERMINATION_RECORD and OutsideSigning.objects.filter(agreement=agreement).exists():
+        raise Http404  # an agreement signed outside the portal has none of the signing's documents (issue 12)
     if kind == K.PUBLIC_COPY:
         document = public_copy_current(agreement)
     else:
@@ -249,6 +284,7 @@ def document_status(request, agreement, side, role, kind):
         document = document.first()
     job = None if document else RenderJob.objects.filter(agreement=agreement, kind=kind).first()
     district_signed_at = None
+    terminated = kind == K.TERMINATION_RECORD and Termination.objects.filter(agreement=agreement).exists()
     if kind == K.EXECUTED:
         countersigned = Signature.objects.filter(agreement=agreement, side=Signature.Side.DISTRICT)
         district_signed_at = countersigned.values_list("signed_at", flat=True).first()
@@ -261,6 +297,7 @@ def document_status(request, agreement, side, role, kind):
         document=document,
         job=job,
         district_signed_at=district_signed_at,
+        terminated=terminated,
         page=page,
     )
     if progress is None:
@@ -272,4 +309,4 @@ def document_status(request, agreement, side, role, kind):
 
 
 def _reloads(kind: str, page: str) -> bool:
-    return page == "sign" or kind != K.PUBLIC_COPY
+    return page == "sign" or kind in (K.SIGNING_COPY, K.EXECUTED)
