@@ -103,7 +103,8 @@ def test_sign_countersign_seal_and_verify(browser, live_server, approved, celery
     while not AgreementDocument.objects.filter(agreement=agreement, kind="executed").exists():
         assert time.monotonic() < deadline, "the worker did not seal the executed DPA"
         time.sleep(0.5)
-    d.reload()
+    # The page follows the seal by itself (its progress panel, issue 14.1) and reloads into the executed agreement.
+    expect(d.get_by_role("link", name="Download the executed DPA (sealed PDF)")).to_be_visible(timeout=30_000)
     agreement.refresh_from_db()
     assert agreement.status == Agreement.Status.EXECUTED
     assert_accessible(d)
