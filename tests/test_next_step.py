@@ -128,14 +128,18 @@ def test_each_role_reads_its_own_part(client, agreement, district_reviewer, vend
 def test_once_both_signed_the_portal_has_it_and_nothing_is_asked_of_anyone(agreement, django_assert_num_queries):
     move(agreement, S.VENDOR_SIGNED)
     timeline = list(agreement.status_changes.select_related("actor"))
-    signatures = [SimpleNamespace(side="vendor"), SimpleNamespace(side="district")]
+    countersigned = timezone.now()
+    signatures = [
+        SimpleNamespace(side="vendor", signed_at=None),
+        SimpleNamespace(side="district", signed_at=countersigned),
+    ]
     with django_assert_num_queries(0):  # from the timeline the page reads anyway
         for side in ("district", "vendor"):
             step = next_step(agreement, side=side, role="admin", timeline=timeline, signatures=signatures)
             assert step.holder == "portal" and not step.yours
             assert step.holder_label == "the portal (sealing the executed DPA)"
             assert step.todo.endswith("Nothing is due from either party.")
-            assert step.since == timeline[-1].created_at
+            assert step.since == countersigned  # since the district countersigned
 
 
 def test_a_draft_is_the_districts_even_as_the_vendor_would_read_it(agreement):

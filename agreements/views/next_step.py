@@ -103,7 +103,8 @@ def next_step(agreement: Agreement, *, side: str, role: str, timeline, signature
         else:
             todo = f"An admin of {vendor} signs first; then an admin of the district countersigns."
     elif status == S.VENDOR_SIGNED and any(s.side == Signature.Side.DISTRICT for s in signatures):
-        holder = PORTAL
+        holder = PORTAL  # since the district countersigned: the status changes once the seal is stored
+        since = next(s.signed_at for s in signatures if s.side == Signature.Side.DISTRICT)
         todo = "Both parties signed: the portal seals the executed DPA (below). Nothing is due from either party."
     elif status == S.VENDOR_SIGNED:
         holder = DISTRICT
