@@ -224,6 +224,7 @@ def test_sealing_is_shown_once_both_have_signed(client, approved, district_admin
     page = client.get(reverse("agreement_detail", args=[approved.pk])).text
     sealing = panel(page, "progress-executed")
     assert "the portal is sealing the executed DPA" in sealing and 'hx-trigger="every 2s"' in sealing
+    assert "Withdraw this agreement" not in page and "Countersign for" not in page  # signed: nothing to offer
     assert "Download the copy that was signed" in page
 
 

@@ -88,6 +88,8 @@ def detail(request, agreement, side, role):
     context.update(ending_context(agreement, side=side, role=role, can=can))  # early termination, supersession
     context.update(term_context(agreement, side=side, role=role))  # the term of an executed agreement (issue 11)
     countersigned = [s.signed_at for s in context["signatures"] if s.side == Signature.Side.DISTRICT]
+    if countersigned:
+        can["withdraw"] = False  # both parties signed: the portal is sealing it, not a time to offer withdrawing
     # The documents a worker makes, each in a panel that follows the work until the PDF is ready, and says so if it
     # failed and what happens next (issue 14.1; a failed or given-up render: issue 10). One query for their jobs.
     progress = agreement_progress(
