@@ -28,7 +28,6 @@ def _names(patterns):
 
 # Open to everyone, signed in or not: each persona gets the same answer, and it never carries a person's e-mail.
 OPEN = {
-    "home": lambda a: [],
     "healthz": lambda a: [],
     "verify": lambda a: [],
     "public_index": lambda a: [],
@@ -43,6 +42,9 @@ OPEN = {
     "public_embed": lambda a: [a.agency.slug],
     "public_open_data": lambda a: [a.agency.slug],
 }
+# Open too, but each sends people on (issue 14): the home page is the landing page for anyone not signed in and sends
+# signed-in staff to their own dashboard (tests/test_first_week_home.py says which); the favicon is the static one.
+LEADS = {"home", "favicon"}
 # The secret in the URL is the credential: a wrong one is a 404 for everyone, signed in or not.
 SECRET_LINKS = {"invitation_accept", "deadlines_feed"}
 # About the person signed in, whoever it is: a sign-in page for the anonymous, never a 404 or 403 for anyone else.
@@ -75,7 +77,7 @@ def _covered() -> set[str]:
     tables |= {name for name, *_ in test_import_views.PAGES}  # the import's pages: the district's admins only
     tables |= {name for name, *_ in test_export_views.PAGES}  # the export's pages: each side's admins, their own
     tables |= {name for name, *_ in test_outside.PAGES}  # an agreement signed outside the portal: the parties
-    return tables | set(OPEN) | SECRET_LINKS | PERSONAL | set(SIGNING) | set(MENUS)
+    return tables | set(OPEN) | LEADS | SECRET_LINKS | PERSONAL | set(SIGNING) | set(MENUS)
 
 
 def test_every_url_has_an_authorization_test():
@@ -118,6 +120,23 @@ def test_a_wrong_secret_link_is_a_404_for_everyone(client, people, name):
     for persona in PERSONAS:
         _as(client, people, persona)
         assert client.get(url).status_code == 404, persona
+
+
+def test_the_home_page_and_the_favicon_lead_each_persona_to_its_own_page(client, posted, people):
+    emails = {user.email for user in people.values() if user}
+    for persona in PERSONAS:
+        _as(client, people, persona)
+        favicon = client.get(reverse("favicon"))
+        assert favicon.status_code == 302 and "favicon" in favicon["Location"], persona
+        home = client.get(reverse("home"), follow=True)
+        assert home.status_code == 200, persona
+        assert not home.redirect_chain or not home.redirect_chain[-1][0].startswith("/accounts/login/"), persona
+        if persona == "anonymous":
+            assert not home.redirect_chain  # the landing page itself
+        else:
+            assert home.redirect_chain, persona  # sent on to its dashboard
+        others = emails - {people[persona].email if people[persona] else None}
+        assert not [e for e in others if e in home.content.decode()], persona
 
 
 @pytest.mark.parametrize("name", sorted(PERSONAL))
