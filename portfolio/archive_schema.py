@@ -251,6 +251,8 @@ REVIEW_COMMENT = _object(
     {
         "section": STR,
         "category": STR_OR_NULL,
+        "field": STR,
+        "subcontractor": STR_OR_NULL,
         "body": STR,
         "recommendation": STR,
         "by": STR,

@@ -229,7 +229,9 @@ def _agreements(job: ExportJob):
             Prefetch("parent_requests", queryset=ParentRequest.objects.order_by("received_on", "pk")),
             Prefetch(
                 "review_comments",
-                queryset=ReviewComment.objects.select_related("author", "category").order_by("created_at", "pk"),
+                queryset=ReviewComment.objects.select_related("author", "category", "subcontractor").order_by(
+                    "created_at", "pk"
+                ),
             ),
         ]
     return (
@@ -643,6 +645,9 @@ def _comment(c) -> dict:
     return {
         "section": c.section,
         "category": c.category.identifier if c.category_id else None,
+        # The one place it is about (issue 14.5): an Exhibit B item or Exhibit C question, or a subcontractor.
+        "field": c.field,
+        "subcontractor": c.subcontractor.name if c.subcontractor_id else None,
         "body": c.body,
         "recommendation": c.recommendation,
         "by": _name(c.author),

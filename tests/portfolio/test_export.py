@@ -196,6 +196,7 @@ def world(media, catalogues, district, other_district, vendor, other_vendor, pro
         agreement=executed,
         author=people["district_reviewer"],
         section="exhibit_b",
+        field="purposes",
         body="Internal: ask about the vault.",
         recommendation=ReviewComment.Recommendation.CHANGES,
     )
@@ -285,7 +286,9 @@ def test_a_district_archive_holds_every_agreement_with_all_it_holds(world, distr
     assert drawings == {"vendor": None, "district": f"signatures/{world['executed'].pk}/district.png"}
     assert archive.read(drawings["district"]) == PNG
     assert [r["kind"] for r in record["parent_requests"]] == ["access"]
-    assert [c["body"] for c in record["review_comments"]] == ["Internal: ask about the vault."]
+    assert [(c["body"], c["field"], c["subcontractor"]) for c in record["review_comments"]] == [
+        ("Internal: ask about the vault.", "purposes", None)
+    ]
     assert {d["kind"] for d in record["deadlines"]} >= {"breach_nysed", "access"}
     assert [r["kind"] for r in portfolio["parent_requests_without_agreement"]] == ["complaint"]
     ended = records[world["others"].pk]
