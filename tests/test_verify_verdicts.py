@@ -20,7 +20,6 @@ from django.utils import timezone, translation
 from agreements.documents.render import html_to_pdf
 from agreements.documents.seal import seal_pdf
 from agreements.models import Agreement, AgreementDocument
-from agreements.outside import OutsideTerms, outside_agreement_record
 from agreements.signing import PUBLIC_COPY_REASON, TERMINATION_RECORD_REASON
 from agreements.verification import document_verify
 from exhibits.catalogues import load_all_catalogues
@@ -28,6 +27,7 @@ from exhibits.catalogues import load_all_catalogues
 from . import personas
 from .public_helpers import make_agreement
 from .shared import SharedRows
+from .test_outside_verify import signed_pdf, uploaded  # noqa: F401 (fixtures)
 
 K = AgreementDocument.Kind
 REASONS = {
@@ -341,25 +341,13 @@ def test_not_a_pdf_in_english_and_spanish(client):
 
 
 def test_an_uploaded_copy_signed_outside_the_portal_in_english_and_spanish(
-    client, catalogues, district, district_admin, vendor
+    client,
+    district,
+    vendor,
+    uploaded,  # noqa: F811 (the fixtures imported above)
+    signed_pdf,  # noqa: F811
 ):
-    import weasyprint
-
-    pdf = weasyprint.HTML(string="<h1>Data Privacy Agreement</h1><p>Signed on paper.</p>").write_pdf()
-    outside_agreement_record(
-        agency=district,
-        actor=district_admin,
-        terms=OutsideTerms(
-            contractor=vendor,
-            products=["Reading Coach"],
-            service_agreement_date=None,
-            contract_start=None,
-            contract_end=None,
-        ),
-        pdf=pdf,
-        pdf_filename="signed.pdf",
-        source_key=hashlib.sha256(b"verify verdicts").hexdigest(),
-    )
+    pdf = signed_pdf  # the district uploaded it (test_outside_verify's fixtures)
     today = timezone.localdate()
     outcome = document_verify(pdf)
     assert outcome.verdict == "uploaded"

@@ -163,40 +163,38 @@ def document_progress(
     )
 
 
+# What a ready link says of each sealed document the parties download: its link and what it holds.
+_READY_LINKS = {
+    K.TERMINATION_RECORD: ("Download the record of the early termination (sealed PDF)", "for the parties only."),
+    K.EXECUTED: (
+        "Download the executed DPA (sealed PDF)",
+        "with the audit trail and every exhibit, for the parties only.",
+    ),
+}
+
+
 def _ready(agreement: Agreement, kind: str, document: AgreementDocument, *, pid: str) -> Progress:
     link = reverse("agreement_document", args=[agreement.pk, SLUGS[kind]])
-    detail = f"{document.document_id}, SHA-256 {document.sha256}"
+    ready = {
+        "pid": pid,
+        "state": READY,
+        "link_url": link,
+        "link_detail": f"{document.document_id}, SHA-256 {document.sha256}",
+    }
     if kind == K.SIGNING_COPY:
         signed = agreement.status != S.APPROVED
-        text = "Download the copy that was signed" if signed else "Download the copy to sign"
-        return Progress(pid=pid, state=READY, text="", link_url=link, link_text=text, link_detail=detail)
-    if kind == K.TERMINATION_RECORD:
         return Progress(
-            pid=pid,
-            state=READY,
-            link_url=link,
-            link_text="Download the record of the early termination (sealed PDF)",
-            text="for the parties only.",
-            link_detail=detail,
+            **ready, text="", link_text="Download the copy that was signed" if signed else "Download the copy to sign"
         )
-    if kind == K.EXECUTED:
-        return Progress(
-            pid=pid,
-            state=READY,
-            link_url=link,
-            link_text="Download the executed DPA (sealed PDF)",
-            text="with the audit trail and every exhibit, for the parties only.",
-            link_detail=detail,
-        )
+    if kind in _READY_LINKS:
+        link_text, text = _READY_LINKS[kind]
+        return Progress(**ready, link_text=link_text, text=text)
     exhibit_c = ", Exhibits C and C.1" if agreement.agency.post_exhibit_c else ""
     return Progress(
-        pid=pid,
-        state=READY,
-        link_url=link,
+        **ready,
         link_text="Download the public copy (sealed PDF)",
         text=f"as posted for parents: the DPA, Exhibits A and B and the signers' names and titles{exhibit_c}; no "
         "e-mail or IP addresses, audit trail or withheld parts.",
-        link_detail=detail,
     )
 
 
