@@ -3,7 +3,6 @@ tests/portfolio), uploads a sheet and a ZIP, watches the progress bar move to th
 reads the files, checks the rows, confirms, watches the import, and downloads the report. axe checks each page;
 screenshots go to /tmp/shots-import/."""
 
-import re
 import time
 from pathlib import Path
 
@@ -23,25 +22,15 @@ ROWS = 300  # enough that the import outlasts a few of the page's 2-second polls
 
 
 def watch_the_bar(page, until: str) -> list[int]:
-    """The progress bar's values until the page reloads into `until`: as the page shows them (htmx asks every 2 s)
-    and as the panel's own address answers them in between (asked here every 0.25 s, with the page's session), so that
-    a step shorter than htmx's interval on a fast machine is still seen part-way."""
+    """The progress bar's values as the page polls (htmx, every 2 s), until the page reloads into `until`."""
     seen = []
-
-    def saw(value):
-        if value is not None and (not seen or seen[-1] != int(value)):
-            seen.append(int(value))
-
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
-        panel = page.locator("#import-progress")
-        poll_url = panel.get_attribute("hx-get") if panel.count() else None
         bar = page.locator("#import-progress progress")
         if bar.count():
-            saw(bar.get_attribute("value"))
-        if poll_url:
-            answered = re.search(r'<progress[^>]*value="(\d+)"', page.request.get(poll_url).text())
-            saw(answered and answered.group(1))
+            value = bar.get_attribute("value")
+            if value is not None and (not seen or seen[-1] != int(value)):
+                seen.append(int(value))
         if page.locator("#import-status").inner_text() == until:
             return seen
         time.sleep(0.25)
