@@ -144,15 +144,29 @@ class TerminationAdmin(ReadOnlyAdmin):
 
 @admin.register(OutboundEmail)
 class OutboundEmailAdmin(admin.ModelAdmin):
-    list_display = ["subject", "template", "status", "attempts", "created_at", "sent_at"]
+    """The outbox (issue 15). Filter by status "Needs a person" for the e-mails every attempt failed to send; once the
+    mail server is back, "Send again" starts their schedule afresh (a row sent or being sent is left alone)."""
+
+    list_display = ["subject", "template", "status", "attempts", "next_attempt_at", "created_at", "sent_at"]
     list_filter = ["status", "template"]
     search_fields = ["subject", "to", "agreement__agency__name", "agreement__contractor__legal_name"]
     date_hierarchy = "created_at"
-    readonly_fields = ["template", "to", "subject", "body_text", "body_html", "agreement", "status", "attempts",
-                       "last_error", "created_at", "claimed_at", "sent_at"]  # fmt: skip
+    readonly_fields = ["template", "to", "subject", "body_text", "body_html", "agreement", "about_kind", "about_id",
+                       "status", "attempts", "last_error", "created_at", "claimed_at", "next_attempt_at",
+                       "sent_at"]  # fmt: skip
+    actions = ["send_again"]
 
     def has_add_permission(self, request):
         return False
+
+    @admin.action(description="Send again (the attempts start afresh)")
+    def send_again(self, request, queryset):
+        from .mail import outbox_send_again
+
+        queued = outbox_send_again(queryset)
+        skipped = queryset.count() - len(queued)
+        note = f" {skipped} left alone: sent, or being sent." if skipped else ""
+        self.message_user(request, f"{len(queued)} e-mail(s) queued again.{note}")
 
 
 @admin.register(AgreementDocument)

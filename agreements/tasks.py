@@ -23,8 +23,10 @@ def ping(token: str) -> dict:
     return {"token": token, "agreements": Agreement.objects.count()}
 
 
-@shared_task(name="agreements.send_outbound_email", autoretry_for=(Exception,), retry_backoff=30, max_retries=4)
+@shared_task(name="agreements.send_outbound_email")
 def send_outbound_email(pk: int) -> bool:
+    """One attempt at one e-mail, never retried here: a failure is written on the row with the time of its next
+    attempt, and the outbox sweep sends it then (agreements/mail.py, issue 15: retries from one place)."""
     from .mail import outbound_email_send
 
     return outbound_email_send(pk=pk)
@@ -32,10 +34,11 @@ def send_outbound_email(pk: int) -> bool:
 
 @shared_task(name="agreements.outbox_sweep")
 def outbox_sweep() -> int:
-    """Periodic: send what a lost task or a failed attempt left behind. Each send still claims its row."""
-    from .mail import outbox_due
+    """Periodic: send what is due (a failed attempt's next one, a lost task, a worker that died mid-send); rows past
+    their last attempt are left for a person. Each send still claims its row, so any interval works."""
+    from .mail import outbox_sweep_due
 
-    due = outbox_due()
+    due = outbox_sweep_due()
     for pk in due:
         send_outbound_email.delay(pk)
     return len(due)

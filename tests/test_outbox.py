@@ -1,4 +1,5 @@
-"""The outbox: a row with a status before it is a message, claimed once, retried when the transport fails."""
+"""The outbox: a row with a status before it is a message, claimed once, retried on its own schedule when the transport
+fails, then left for a person (issue 15)."""
 
 from datetime import timedelta
 
@@ -6,8 +7,19 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
-from agreements.mail import email_enqueue, outbound_email_send, outbox_due
+from agreements.mail import (
+    LOST_TASK_AFTER,
+    STALE_CLAIM,
+    email_enqueue,
+    max_attempts,
+    outbound_email_send,
+    outbox_due,
+    outbox_send_again,
+    outbox_sweep_due,
+    retry_delays,
+)
 from agreements.models import OutboundEmail
+from agreements.models.outbox import RETRY_DELAYS
 
 
 @pytest.fixture
@@ -50,33 +62,94 @@ def test_send_claims_once(queued):
     assert queued.status == OutboundEmail.Status.SENT and queued.sent_at and queued.attempts == 1
 
 
-def test_a_transport_failure_is_recorded_then_swept_and_retried(queued, settings):
+def test_a_transport_failure_is_recorded_and_tried_again_when_the_schedule_says(queued, settings):
     settings.EMAIL_BACKEND = "tests.test_outbox.BrokenBackend"
-    with pytest.raises(ConnectionRefusedError):
-        outbound_email_send(pk=queued.pk)
+    before = timezone.now()
+    assert outbound_email_send(pk=queued.pk) is False  # recorded on the row; the task does not retry
     queued.refresh_from_db()
     assert queued.status == OutboundEmail.Status.FAILED and "refused" in queued.last_error
+    assert before + RETRY_DELAYS[0] <= queued.next_attempt_at <= timezone.now() + RETRY_DELAYS[0]
+    assert outbox_due() == []  # not before its time, however often the sweep runs
+    assert outbound_email_send(pk=queued.pk) is False  # nor by a task that comes early (a duplicate message)
+    queued.refresh_from_db()
+    assert queued.attempts == 1
+    _due_now(queued)
     assert outbox_due() == [queued.pk]
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     assert outbound_email_send(pk=queued.pk) is True
     assert outbox_due() == []
+    queued.refresh_from_db()
+    assert queued.status == OutboundEmail.Status.SENT and queued.last_error == "" and queued.next_attempt_at is None
 
 
-def test_gives_up_after_max_attempts(queued):
-    OutboundEmail.objects.filter(pk=queued.pk).update(
-        status=OutboundEmail.Status.FAILED, attempts=OutboundEmail.MAX_ATTEMPTS
-    )
+def _due_now(email):
+    OutboundEmail.objects.filter(pk=email.pk).update(next_attempt_at=timezone.now() - timedelta(seconds=1))
+
+
+def test_the_schedule_spans_a_long_outage_then_leaves_the_email_for_a_person(queued, settings):
+    settings.EMAIL_BACKEND = "tests.test_outbox.BrokenBackend"
+    waits = []
+    for attempt in range(1, OutboundEmail.MAX_ATTEMPTS + 1):
+        started = timezone.now()
+        assert outbound_email_send(pk=queued.pk) is False
+        queued.refresh_from_db()
+        assert queued.attempts == attempt
+        if attempt < OutboundEmail.MAX_ATTEMPTS:
+            assert queued.status == OutboundEmail.Status.FAILED
+            waits.append(queued.next_attempt_at - started)
+            _due_now(queued)
+    assert [round(w.total_seconds() / 60) for w in waits] == [1, 5, 15, 60, 180, 360, 720, 720]
+    assert timedelta(hours=24) < sum(waits, timedelta()) < timedelta(hours=48)
+    assert queued.status == OutboundEmail.Status.GIVEN_UP and queued.next_attempt_at is None
+    assert "refused" in queued.last_error
+    assert outbox_due() == []  # the sweep leaves it to a person
     assert outbound_email_send(pk=queued.pk) is False
-    assert outbox_due() == []
+
+
+def test_a_setting_shortens_the_schedule(queued, settings):
+    settings.OUTBOX_RETRY_DELAYS = [0, 0]
+    assert retry_delays() == (timedelta(0), timedelta(0)) and max_attempts() == 3
+    settings.EMAIL_BACKEND = "tests.test_outbox.BrokenBackend"
+    for _ in range(3):
+        assert outbound_email_send(pk=queued.pk) is False
+    queued.refresh_from_db()
+    assert queued.status == OutboundEmail.Status.GIVEN_UP and queued.attempts == 3
+
+
+def test_send_again_starts_afresh_and_never_sends_twice(queued, settings):
+    OutboundEmail.objects.filter(pk=queued.pk).update(
+        status=OutboundEmail.Status.GIVEN_UP, attempts=OutboundEmail.MAX_ATTEMPTS, last_error="refused"
+    )
+    emails = OutboundEmail.objects.filter(pk=queued.pk)
+    assert outbox_send_again(emails) == [queued.pk]
+    assert outbox_send_again(emails) == []  # a second click: it is queued already
+    queued.refresh_from_db()
+    assert queued.status == OutboundEmail.Status.QUEUED and queued.attempts == 0
+    assert outbound_email_send(pk=queued.pk) is True
+    assert outbound_email_send(pk=queued.pk) is False
+    assert outbox_send_again(emails) == []  # sent: left alone
+    assert len(mail.outbox) == 1
 
 
 def test_lost_tasks_and_dead_workers_are_swept(queued):
-    old = timezone.now() - timedelta(hours=1)
-    OutboundEmail.objects.filter(pk=queued.pk).update(created_at=old)
-    assert outbox_due() == [queued.pk]  # queued long ago: its task was lost
-    OutboundEmail.objects.filter(pk=queued.pk).update(status=OutboundEmail.Status.SENDING, claimed_at=old)
+    assert outbox_due() == []  # just queued: its task has a minute to claim it
+    old = timezone.now() - LOST_TASK_AFTER - timedelta(seconds=1)
+    OutboundEmail.objects.filter(pk=queued.pk).update(next_attempt_at=old)
+    assert outbox_due() == [queued.pk]  # queued over a minute ago and unclaimed: its task was lost
+    stale = timezone.now() - STALE_CLAIM - timedelta(seconds=1)
+    OutboundEmail.objects.filter(pk=queued.pk).update(status=OutboundEmail.Status.SENDING, claimed_at=stale)
     assert outbox_due() == [queued.pk]  # claimed by a worker that died
     assert outbound_email_send(pk=queued.pk) is True
+
+
+def test_a_worker_that_died_on_the_last_attempt_leaves_the_email_for_a_person(queued):
+    stale = timezone.now() - STALE_CLAIM - timedelta(seconds=1)
+    OutboundEmail.objects.filter(pk=queued.pk).update(
+        status=OutboundEmail.Status.SENDING, claimed_at=stale, attempts=OutboundEmail.MAX_ATTEMPTS
+    )
+    assert outbox_sweep_due() == []
+    queued.refresh_from_db()
+    assert queued.status == OutboundEmail.Status.GIVEN_UP and "worker" in queued.last_error
 
 
 class BrokenBackend:
