@@ -5,17 +5,24 @@ key: `ip` (the client's address by dpa_portal.client_ip, whose IPv6 addresses dj
 `user` (the person signed in). Past the limit within the window the person gets a 429 page that says when to try
 again, with `Retry-After`. allauth counts sign-ins, MFA codes and password resets itself (ACCOUNT_RATE_LIMITS); these
 are the portal's own pages.
+
+While the cache is unavailable the limits are skipped, with a log line, rather than refusing everyone (issue 15):
+the cache fails open (dpa_portal/cache_backend.py), and settings.RATELIMIT_FAIL_OPEN covers a count that is lost.
 """
 
+import logging
 import math
 from datetime import timedelta
 from functools import wraps
 
 from django.conf import settings
+from django.core.cache import caches
 from django.shortcuts import render
 from django.utils import timezone
 from django_ratelimit import ALL
 from django_ratelimit.core import get_usage
+
+logger = logging.getLogger(__name__)
 
 # What each limit protects, for the 429 page.
 WHAT = {
@@ -38,7 +45,11 @@ def rate_limited(name: str, *, key: str, method=ALL, counts=None):
         def wrapped(request, *args, **kwargs):
             def usage(increment):
                 rate = settings.RATE_LIMITS[name]
-                return get_usage(request, group=f"dpa:{name}", key=key, rate=rate, method=method, increment=increment)
+                used = get_usage(request, group=f"dpa:{name}", key=key, rate=rate, method=method, increment=increment)
+                if getattr(caches[getattr(settings, "RATELIMIT_USE_CACHE", "default")], "down", False):
+                    logger.warning("Rate limit %r not applied to %s: the cache is unavailable", name, request.path)
+                    return None
+                return used
 
             if counts is None:
                 used = usage(increment=True)

@@ -176,8 +176,19 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # CELERY_BROKER_URL=filesystem://, scripts/run.sh): then long work runs in the worker there too, as in production.
 REDIS_URL = env_str("REDIS_URL") or ""
 FILE_CACHE_DIR = env_str("DJANGO_FILE_CACHE_DIR") or ""
+# Redis may go away (issue 15): the cache then fails open (dpa_portal/cache_backend.py), and a call gives up within
+# these timeouts (seconds) instead of redis-py's 5 s; sessions stay in the database (Django's default SESSION_ENGINE),
+# so signing in and out never needs Redis.
+REDIS_CONNECT_TIMEOUT = 0.5
+REDIS_SOCKET_TIMEOUT = 2.0
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {
+        "default": {
+            "BACKEND": "dpa_portal.cache_backend.FailOpenRedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": {"socket_connect_timeout": REDIS_CONNECT_TIMEOUT, "socket_timeout": REDIS_SOCKET_TIMEOUT},
+        }
+    }
 elif FILE_CACHE_DIR:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache", "LOCATION": FILE_CACHE_DIR}}
 else:
@@ -194,10 +205,46 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "control_folder": str(_broker_dir / "control"),
         "store_processed": False,
     }
+elif CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        # A message taken by a worker that dies before acknowledging it goes back to the queue after this many
+        # seconds (kombu's default: an hour). It must exceed the longest a task may run, or a task still running
+        # would be handed to a second worker: the longest hard time limit is the deadlines sweep's 660 s
+        # (agreements/deadlines/tasks.py); the render tasks have 150 s, the portfolio's slices less. A task with a
+        # countdown (a render's retry after 10 minutes) waits in the same unacknowledged set, so a shorter timeout
+        # would also deliver it twice. What a dead worker held is usually back far sooner: see
+        # CELERY_TASK_REJECT_ON_WORKER_LOST, and the sweeps (CELERY_BEAT_SCHEDULE) as the second line.
+        "visibility_timeout": 900,
+        # Give up connecting quickly while Redis is down: the web process leaves the work to the sweeps.
+        "socket_connect_timeout": REDIS_CONNECT_TIMEOUT,
+        # Above kombu's 1 s BRPOP wait, so that an idle worker's poll never times out.
+        "socket_timeout": 5.0,
+        # Connecting to publish: one attempt, at once (kombu's default waits 2 s before a second one).
+        "max_retries": 0,
+    }
+    # Publishing: a second attempt at once on a fresh connection (a pooled one may be stale after Redis restarted),
+    # then give up (Celery's default retries three times, and the result backend below twenty times a second apart:
+    # an approval took 38 s with Redis down, issue 15). Every task is enqueued on commit with robust=True, after its
+    # row is committed, and a sweep sends it again (README, "Faults survived").
+    CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0, "interval_max": 0}
+    CELERY_BROKER_CONNECTION_TIMEOUT = REDIS_CONNECT_TIMEOUT
+    # The worker keeps trying to reach the broker for as long as it is down (a value of 0 would mean "never").
+    CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+    CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_RESULT_BACKEND = env_str("CELERY_RESULT_BACKEND") or REDIS_URL or None
+if (CELERY_RESULT_BACKEND or "").startswith(("redis://", "rediss://")):
+    # Sending a task subscribes to its result on Redis: one attempt there too, with short timeouts.
+    CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = REDIS_CONNECT_TIMEOUT
+    CELERY_REDIS_SOCKET_TIMEOUT = 5.0
+    CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"retry_policy": {"max_retries": 0}}
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", not (env_str("CELERY_BROKER_URL") or REDIS_URL))
 CELERY_TASK_EAGER_PROPAGATES = True
+# A task is acknowledged once it has run, and a task whose worker process died (killed, out of memory, the hard time
+# limit) is handed back to the queue at once rather than acknowledged as failed: every task is idempotent (each
+# claims its row or checks what is stored), and the render tasks count their attempts (agreements/render_jobs.py),
+# so one that kills its worker each time is still given up after MAX_ATTEMPTS.
 CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # No task runs for ever (issue 10): at the soft limit a task gets SoftTimeLimitExceeded and can record why it stopped;
 # at the hard limit the worker kills the process running it. Tasks that need more say so (the render tasks,
@@ -323,6 +370,9 @@ RATE_LIMITS = {
 }
 # django-ratelimit's `ip` key: the portal's one rule for the client's address (dpa_portal/client_ip.py).
 RATELIMIT_IP_META_KEY = "dpa_portal.client_ip.rate_limit_ip"
+# A count the cache lost (Redis down, or a key that expired between two calls) lets the request through rather than
+# refusing it: nobody is locked out by an outage (issue 15, dpa_portal/cache_backend.py).
+RATELIMIT_FAIL_OPEN = True
 
 LOGGING = {
     "version": 1,

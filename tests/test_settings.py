@@ -70,7 +70,7 @@ def test_database_url_selects_postgresql():
 
 def test_redis_url_is_broker_and_cache_and_tasks_are_queued():
     s = probe(DJANGO_DEBUG="true", REDIS_URL="redis://cache.internal:6380/2")
-    assert s["cache"] == "django.core.cache.backends.redis.RedisCache"
+    assert s["cache"] == "dpa_portal.cache_backend.FailOpenRedisCache"
     assert s["cache_location"] == s["broker"] == "redis://cache.internal:6380/2"
     assert s["eager"] is False
 

@@ -77,12 +77,18 @@ def _restart_many(scopes) -> dict[str, int]:
     fresh, backend = time.time_ns(), caches[DEFAULT_CACHE_ALIAS]
     if not isinstance(backend, RedisCache):
         return {s: _restart(s) for s in scopes}
+    if getattr(backend, "down", False):  # Redis is unavailable (dpa_portal/cache_backend.py): nothing is cached
+        return dict.fromkeys(scopes, fresh)
     location = settings.CACHES[DEFAULT_CACHE_ALIAS]["LOCATION"]
     pipeline = _redis(location[0] if isinstance(location, list | tuple) else location.split(",")[0]).pipeline()
     for scope in scopes:
         # An integer as it is: what Django's RedisCache stores for one, so that cache.get and cache.incr read it.
         pipeline.set(backend.make_and_validate_key(_version_key(scope)), fresh, nx=True)
-    added = dict(zip(scopes, pipeline.execute(), strict=True))
+    try:
+        added = dict(zip(scopes, pipeline.execute(), strict=True))
+    except (redis.RedisError, OSError):
+        logger.warning("The cache (Redis) is unavailable: the public pages are built without it", exc_info=True)
+        return dict.fromkeys(scopes, fresh)
     raced = [s for s in scopes if not added[s]]
     others = cache.get_many([_version_key(s) for s in raced]) if raced else {}
     return {s: fresh if added[s] else others.get(_version_key(s)) or _restart(s) for s in scopes}
@@ -92,7 +98,7 @@ def _restart_many(scopes) -> dict[str, int]:
 def _redis(location: str):
     """A client of the cache's Redis (its primary, the first address), for a pipeline: Django's RedisCache keeps its
     own client private."""
-    return redis.Redis.from_url(location)
+    return redis.Redis.from_url(location, **settings.CACHES[DEFAULT_CACHE_ALIAS].get("OPTIONS", {}))
 
 
 def _bump(scopes) -> None:
