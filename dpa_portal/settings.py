@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "exhibits",
     "agreements",
     "portfolio",
+    "operations",
 ]
 
 MIDDLEWARE = [
@@ -253,9 +254,13 @@ CELERY_TASK_SOFT_TIME_LIMIT = 60
 CELERY_TASK_TIME_LIMIT = 90
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# Each sweep records its last run (operations/sweeps.py): /healthz and the admin ("Operations", "Sweeps") say when
+# one is more than twice its interval late (beat, the workers or the broker not running). The outbox and documents
+# sweeps are the second line behind enqueueing on commit (issue 15): what a broker outage or a dead worker lost is
+# sent again within a minute or two.
 CELERY_BEAT_SCHEDULE = {
-    "outbox-sweep": {"task": "agreements.outbox_sweep", "schedule": 300.0},
-    "documents-sweep": {"task": "agreements.documents_sweep", "schedule": 300.0},
+    "outbox-sweep": {"task": "agreements.outbox_sweep", "schedule": 60.0},
+    "documents-sweep": {"task": "agreements.documents_sweep", "schedule": 60.0},
     # Deadlines (agreements/deadlines/sweep.py): expiry, reminders, escalations; safe to run often or twice at once.
     "deadlines-sweep": {"task": "agreements.deadlines_sweep", "schedule": 3600.0},
     "imports-sweep": {"task": "portfolio.imports_sweep", "schedule": 60.0},  # resumes an import whose worker died
