@@ -125,7 +125,7 @@ def test_a_vendor_sees_only_what_was_sent_to_it_and_only_those_products(client, 
     client.force_login(people["vendor_editor"])
     page = client.get(reverse("vendor_dashboard", args=[vendor.slug]))
     assert page.status_code == 200
-    assert [a.pk for a in page.context["page"].object_list] == [sent_then_withdrawn.pk]
+    assert [a["pk"] for a in page.context["page"].object_list] == [sent_then_withdrawn.pk]
     # The product menu suggests only what the vendor sees, whatever is typed (issue 13: searched as you type).
     for typed in ["", "e", "Secret", "Draft"]:
         menu = client.get(reverse("vendor_suggest_products", args=[vendor.slug]), {"product": typed}).text
