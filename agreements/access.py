@@ -29,8 +29,13 @@ def district_for(user, slug: str, roles=DISTRICT_ANY) -> tuple[EducationalAgency
     """The district with this slug if the user is on its staff with one of `roles`; else 404."""
     if not user.is_authenticated:
         raise Http404
+    # One row at most (a person belongs to a district once): ordered by its id, not by Meta.ordering, whose user's
+    # e-mail joined the users' table on every private page to sort that one row.
     membership = (
-        DistrictMembership.objects.select_related("agency").filter(user=user, agency__slug=slug, role__in=roles).first()
+        DistrictMembership.objects.select_related("agency")
+        .filter(user=user, agency__slug=slug, role__in=roles)
+        .order_by("pk")
+        .first()
     )
     if membership is None:
         raise Http404
@@ -44,6 +49,7 @@ def vendor_for(user, slug: str, roles=VENDOR_ANY) -> tuple[Contractor, Contracto
     membership = (
         ContractorMembership.objects.select_related("contractor")
         .filter(user=user, contractor__slug=slug, role__in=roles)
+        .order_by("pk")  # one row at most, as district_for's
         .first()
     )
     if membership is None:
