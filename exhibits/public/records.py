@@ -163,7 +163,7 @@ class PublicAgreement(_Shown):
 def public_record(agreement) -> PublicAgreement:
     """The public record of an agreement from `selectors.posted_agreements()` (no further queries): its values read
     into a row, which `record_of` makes the record as it makes every other."""
-    return record_of(_row_of(agreement))
+    return record_of(row_of(agreement))
 
 
 def public_records(queryset) -> list[PublicAgreement]:
@@ -236,7 +236,7 @@ def _related(instance, prefetched: str, manager: str):
     return found if found is not None else getattr(instance, manager).all()
 
 
-def _row_of(agreement) -> dict:
+def row_of(agreement) -> dict:
     """The row of values `record_of` reads (the columns of selectors.posted_rows), from an agreement's instance."""
     agency, contractor = agreement.agency, agreement.contractor
     info = getattr(agreement, "supplemental_information", None)
@@ -299,7 +299,7 @@ OUTSIDE_COLUMNS = ("accuracy_model_wording", "subcontractor_terms", "accuracy_ch
 
 
 def record_of(row: dict) -> PublicAgreement:
-    """The public record of one row of values (see _row_of for its columns; no queries): every part of Exhibit B the
+    """The public record of one row of values (see row_of for its columns; no queries): every part of Exhibit B the
     district withholds is its reason here, never its value."""
     withheld = {r["field"]: Withheld(r["field"], r["reason"]) for r in row["redaction_rows"]}
     cache.shows(row["district_slug"])  # a statewide page that shows it goes stale when its district changes

@@ -1,6 +1,9 @@
 """Reads for the public pages, each a fixed number of queries however many agreements a district has."""
 
+import json
+
 from django.contrib.postgres.expressions import ArraySubquery
+from django.db import connection
 from django.db.models import (
     Case,
     CharField,
@@ -32,7 +35,7 @@ from exhibits.models import BillOfRights, Redaction, RedactionField, Supplementa
 from vendors.models import Contractor, Product, Subcontractor
 
 from .labels import STATUS_ORDER
-from .records import INFO_COLUMNS, OUTSIDE_COLUMNS
+from .records import INFO_COLUMNS, OUTSIDE_COLUMNS, row_of
 
 
 def _became(status):
@@ -103,13 +106,85 @@ def posted_agreement(*, slug: str, pk: int) -> Agreement | None:
     return next(iter(posted_agreements().filter(agency__slug=slug, pk=pk).order_by()[:1]), None)
 
 
-def posted_history(*, agency, pk: int) -> list[Agreement]:
+# --- one agreement's public page: its record as ONE row (issue 13) -----------------------------------------------
+# The columns of posted_rows (records.record_of reads them) for one agreement, its related rows as an array or a JSON
+# list. Written as SQL: the ORM took longer to compile posted_agreements()' joins and subqueries than PostgreSQL takes
+# to plan and run them, and then four more queries read the related rows. tests/test_public_record_row.py holds it to
+# the record read through the ORM.
+
+_RECORD_SQL = f"""
+SELECT a.id AS pk, a.kind, a.status, a.posted_at, a.status_changed_at, a.contract_start, a.contract_end, a.review_on,
+    COALESCE(
+        (SELECT x.certified_at FROM agreements_destructioncertificate x
+            WHERE x.agreement_id = a.id AND x.status = %(accepted)s ORDER BY x.reviewed_at DESC LIMIT 1),
+        (SELECT x.created_at FROM agreements_statuschange x
+            WHERE x.agreement_id = a.id AND x.to_status = %(closed)s ORDER BY x.created_at DESC LIMIT 1)
+    ) AS destruction_certified_at,
+    (SELECT x.effective_on FROM agreements_termination x WHERE x.agreement_id = a.id LIMIT 1) AS ended_early_on,
+    (SELECT x.id FROM agreements_agreement x WHERE x.id = a.previous_id AND x.status = ANY(%(posted)s)) AS replaces_id,
+    (SELECT x.id FROM agreements_agreement x WHERE x.previous_id = a.id AND x.status = ANY(%(posted)s)
+        ORDER BY x.id DESC LIMIT 1) AS replaced_by_id,
+    d.slug AS district_slug, d.name AS district_name, d.post_exhibit_c,
+    c.legal_name AS vendor, c.slug AS vendor_slug, c.website AS vendor_website,
+    b.id AS info, {", ".join(f"b.{name}" for name in INFO_COLUMNS)},
+    o.id AS outside, {", ".join(f"o.{name}" for name in OUTSIDE_COLUMNS)},
+    ARRAY(SELECT p.name FROM agreements_agreement_products ap JOIN vendors_product p ON p.id = ap.product_id
+        WHERE ap.agreement_id = a.id ORDER BY p.name) AS product_names,
+    -- In Subcontractor's Meta.ordering (by vendor, then name), as posted_agreements() prefetches them.
+    (SELECT json_agg(json_build_object('name', s.name, 'purpose', s.purpose, 'receives_pii', s.receives_pii,
+            'written_agreement', s.written_agreement) ORDER BY sc.legal_name, s.name)
+        FROM exhibits_supplementalinformation_subcontractors bs
+        JOIN vendors_subcontractor s ON s.id = bs.subcontractor_id JOIN vendors_contractor sc ON sc.id = s.contractor_id
+        WHERE bs.supplementalinformation_id = b.id)::text AS subcontractor_rows,
+    (SELECT json_agg(json_build_object('field', r.field, 'reason', r.reason)) FROM exhibits_redaction r
+        WHERE r.agreement_id = a.id)::text AS redaction_rows,
+    -- As AgreementDocument.filename names a public copy.
+    (SELECT json_agg(json_build_object('public_scope', x.public_scope, 'document_id', x.document_id,
+            'sha256', x.sha256, 'size', x.size,
+            'filename', 'dpa-' || d.slug || '-' || c.slug || '-' || x.document_id || '-public-copy.pdf'))
+        FROM agreements_agreementdocument x WHERE x.agreement_id = a.id AND x.kind = %(public_copy)s)::text AS copy_rows
+FROM agreements_agreement a
+JOIN agreements_educationalagency d ON d.id = a.agency_id
+JOIN vendors_contractor c ON c.id = a.contractor_id
+LEFT JOIN exhibits_supplementalinformation b ON b.agreement_id = a.id
+LEFT JOIN agreements_outsidesigning o ON o.agreement_id = a.id
+WHERE a.id = %(pk)s AND d.slug = %(slug)s AND a.status = ANY(%(posted)s)
+"""  # noqa: S608 -- built at import from constants; the values reach it only as parameters
+_JSON_LISTS = ("subcontractor_rows", "redaction_rows", "copy_rows")
+
+
+def posted_row(*, slug: str, pk: int) -> dict | None:
+    """The row records.record_of makes the public record of, for one posted agreement of this district: one query.
+    On SQLite (`make run`) read through the ORM (posted_agreement) instead."""
+    if connection.vendor != "postgresql":
+        agreement = posted_agreement(slug=slug, pk=pk)
+        return row_of(agreement) if agreement else None
+    params = {
+        "pk": pk,
+        "slug": slug,
+        "posted": [str(status) for status in statuses.POSTED],
+        "accepted": str(DestructionCertificate.Status.ACCEPTED),
+        "closed": str(Agreement.Status.CLOSED),
+        "public_copy": str(AgreementDocument.Kind.PUBLIC_COPY),
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(_RECORD_SQL, params)
+        found = cursor.fetchone()
+        if found is None:
+            return None
+        row = dict(zip((column.name for column in cursor.description), found, strict=True))
+    for name in _JSON_LISTS:
+        row[name] = json.loads(row[name]) if row[name] else []
+    return row
+
+
+def posted_history(*, slug: str, pk: int) -> list[Agreement]:
     """The posted agreements of the chain of amendments and renewals that agreement `pk` belongs to, oldest first, so
     that its public page shows the current one and its history (issue 11.3). One query: the district's posted
     agreements, walked in memory (a step seen twice ends the walk, whatever the data says)."""
     posted = {
         a.pk: a
-        for a in Agreement.objects.filter(status__in=statuses.POSTED, agency=agency)
+        for a in Agreement.objects.filter(status__in=statuses.POSTED, agency__slug=slug)
         .only("pk", "previous_id", "kind", "status", "contract_start", "agency_id")
         .order_by("pk")
     }
@@ -269,7 +344,7 @@ def public_copy(*, slug: str, pk: int) -> AgreementDocument | None:
 
 # --- a district's open data: its posted agreements as rows of values (issue 13) -----------------------------------
 # Building model instances, their related managers and prefetched lists was most of the time of a district's JSON
-# and CSV. These rows hold the same values (records._row_of reads them from an instance) and become the same records
+# and CSV. These rows hold the same values (records.row_of reads them from an instance) and become the same records
 # (records.record_of), each agreement's related rows read with it as arrays: one query for a chunk of agreements.
 # A chunk at a time, not one query for the district: PostgreSQL compiles a query estimated as costly as a whole big
 # district's (JIT), which took longer than running it.
@@ -287,7 +362,7 @@ def _array(queryset, **columns):
 
 def posted_rows(agency):
     """The district's posted agreements by id, each a dict of the columns records.record_of reads (those of
-    posted_agreements(), as records._row_of reads them from an instance). Build it once and read a chunk at a time
+    posted_agreements(), as records.row_of reads them from an instance). Build it once and read a chunk at a time
     with .filter(pk__in=ids): building it costs more than running it for a few hundred agreements."""
     return (
         posted_agreements()

@@ -23,7 +23,7 @@ from . import cache, selectors
 from .forms import AgreementFilterForm, SearchForm
 from .labels import NYSED_COMPLAINTS, STATUS_LABELS
 from .language import path_without_language, public_file_view, public_view
-from .records import listings, public_record
+from .records import listings, record_of
 from .search import statewide_search
 
 PER_PAGE = 50
@@ -160,25 +160,22 @@ def district(request, slug):
     return _page(request, scope=slug, name="district", parts=_parts(request, *names), build=build)
 
 
-def _posted_record(slug, pk):
-    agreement = selectors.posted_agreement(slug=slug, pk=pk)
-    if agreement is None:
-        raise Http404
-    return agreement.agency, public_record(agreement)
-
-
 @public_view
 def agreement(request, slug, pk):
     def build():
-        agency, record = _posted_record(slug, pk)
+        row = selectors.posted_row(slug=slug, pk=pk)
+        if row is None:
+            raise Http404
+        record = record_of(row)
         # The chain of amendments and renewals it belongs to (issue 11.3); no query for an agreement that stands alone.
-        chain = selectors.posted_history(agency=agency, pk=pk) if record.replaces or record.replaced_by else []
+        chain = selectors.posted_history(slug=slug, pk=pk) if record.replaces or record.replaced_by else []
         history = [
             {"pk": a.pk, "kind": a.kind, "start": a.contract_start, "status_label": STATUS_LABELS[a.status]}
             for a in chain
         ]
-        html = render_to_string("public/agreement.html", {"agency": agency, "r": record, "history": history})
-        title = _("%(vendor)s: agreement with %(district)s") % {"vendor": record.vendor, "district": agency.name}
+        html = render_to_string("public/agreement.html", {"r": record, "history": history})
+        names = {"vendor": record.vendor, "district": record.district_name}
+        title = _("%(vendor)s: agreement with %(district)s") % names
         return {"title": title, "html": html, "feed": reverse("public_district_feed", args=[slug])}
 
     return _page(request, scope=slug, name="agreement", parts=_parts(request), build=build)
