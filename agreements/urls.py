@@ -16,6 +16,10 @@ urlpatterns = [
     path("district/<slug:slug>/suggest/products/", district.suggest_products, name="district_suggest_products"),
     path("district/<slug:slug>/agreements/new/", district.agreement_new, name="agreement_new"),
     path("district/<slug:slug>/contacts/", district.contacts, name="district_contacts"),
+    # An e-mail that did not go out, sent again by a district admin (issue 15).
+    path(
+        "district/<slug:slug>/emails/<int:pk>/send-again/", district.email_send_again, name="district_email_send_again"
+    ),
     path("agreements/<int:pk>/", agreement.detail, name="agreement_detail"),
     path("agreements/<int:pk>/send/", agreement.send, name="agreement_send"),
     path("agreements/<int:pk>/term/", agreement.edit_term, name="agreement_term"),

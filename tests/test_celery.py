@@ -26,11 +26,12 @@ def database_url() -> str:
 
 
 @contextmanager
-def running_worker(tmp_path, pool: str = "solo"):
+def running_worker(tmp_path, pool: str = "solo", extra_env: dict | None = None):
     """A Celery worker in its own process on the test database and Redis, stopped afterwards: (process, log path).
 
     `pool`: "solo" runs each task in the worker's process; "prefork" (Celery's default, and production's) in a child
-    process, which is what enforces the tasks' time limits (issue 10)."""
+    process, which is what enforces the tasks' time limits (issue 10). `extra_env`: more of the worker's environment
+    (e.g. DJANGO_EMAIL_PORT for a mail server that is down, issue 15)."""
     assert settings.CELERY_BROKER_URL.startswith("redis://"), "make test runs the suite with REDIS_URL set"
     assert connection.vendor == "postgresql"
     # Earlier transactional tests may have queued tasks after their commits; this worker must not inherit them.
@@ -43,6 +44,7 @@ def running_worker(tmp_path, pool: str = "solo"):
         "DJANGO_SETTINGS_MODULE": "dpa_portal.settings",
         "DPA_SEAL_P12": settings.DPA_SEAL_P12,  # the test session's sealing certificate
         "DPA_SEAL_P12_PASSPHRASE": settings.DPA_SEAL_P12_PASSPHRASE,
+        **(extra_env or {}),
     }
     with log.open("w") as out:
         worker = subprocess.Popen(

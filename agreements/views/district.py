@@ -3,14 +3,17 @@
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
 
 from dpa_portal.errors import refusal_message
 from exhibits.selectors import complaint_contact_missing
 
-from .. import selectors
+from .. import outbox_status, selectors
 from ..access import DISTRICT_ADMIN, member_required
 from ..filters import AgreementFilterForm, typed
 from ..forms import AgreementCreateForm, DistrictContactsForm, DistrictPostingForm
+from ..mail import district_email_send_again
 from ..models import Agreement
 from ..services import agreement_start, district_contacts_update, district_posting_update
 
@@ -50,8 +53,23 @@ def dashboard(request, agency, membership):
             "outside_count": outside_count,
             "outside_listed": outside_listed,
             "outside_review": selectors.outside_review_duties(agency=agency) if outside_all else [],
+            # E-mails that did not go out (issue 15): the admins may send them again.
+            "undelivered": outbox_status.district_undelivered(agency=agency) if membership.role == "admin" else [],
         },
     )
+
+
+@require_POST
+@member_required("district", roles=DISTRICT_ADMIN)
+def email_send_again(request, agency, membership, pk):
+    """ "Send again" on an e-mail about one of the district's agreements that did not go out (issue 15)."""
+    with refusal_message(request):
+        email = district_email_send_again(actor=request.user, agency=agency, pk=pk)
+        messages.success(request, f"Sending again: {email.subject}.")
+    back = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        back = reverse("district_dashboard", args=[agency.slug]) + "#undelivered"
+    return redirect(back)
 
 
 @member_required("district")
