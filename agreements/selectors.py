@@ -365,16 +365,27 @@ def outside_review_duties(*, agency=None, agreement=None, limit: int = 20) -> li
     return list(duties.select_related("agreement__contractor").order_by("due_on", "pk")[:limit])
 
 
+# The district dashboard's counts, written out: Django took longer to build the query from the ORM (about 0.7 ms) than
+# PostgreSQL takes to answer it (issue 13). A draft lacks its term as TERM_INCOMPLETE says (tests/test_dashboard_rows.py
+# checks that the count and agreements_missing_term agree). The tables' names from the models; the district a parameter.
+_DISTRICT_COUNTS = f"""
+SELECT a.status, COUNT(*),
+    COUNT(*) FILTER (WHERE a.service_agreement_date IS NULL OR a.contract_start IS NULL
+                     OR (a.contract_end IS NULL AND NOT a.runs_until_terminated)),
+    COUNT(o.id)
+FROM {Agreement._meta.db_table} a LEFT JOIN {OutsideSigning._meta.db_table} o ON o.agreement_id = a.id
+WHERE a.agency_id = %s
+GROUP BY a.status
+"""  # noqa: S608 -- table names from the models, nothing a person typed
+
+
 def district_counts(*, agency) -> tuple[list[tuple[str, str, int]], int, int]:
     """The district dashboard's counts, in one query: `status_counts`; how many drafts lack their term
     (`agreements_missing_term` lists them); how many agreements were signed outside the portal (`outside_to_complete`
     looks at them). The dashboard reads those lists only when there is something to list, as few districts have."""
-    rows = (
-        Agreement.objects.filter(agency=agency)
-        .values_list("status")
-        .annotate(n=Count("pk"), term_incomplete=Count("pk", filter=TERM_INCOMPLETE), outside=Count("outside_signing"))
-        .values_list("status", "n", "term_incomplete", "outside")
-    )
+    with connection.cursor() as cursor:
+        cursor.execute(_DISTRICT_COUNTS, [agency.pk])
+        rows = cursor.fetchall()
     counts, missing_term, signed_outside = {}, 0, 0
     for status, n, term_incomplete, outside in rows:
         counts[status] = n
