@@ -211,10 +211,12 @@ elif CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
         # A message taken by a worker that dies before acknowledging it goes back to the queue after this many
         # seconds (kombu's default: an hour). It must exceed the longest a task may run, or a task still running
         # would be handed to a second worker: the longest hard time limit is the deadlines sweep's 660 s
-        # (agreements/deadlines/tasks.py); the render tasks have 150 s, the portfolio's slices less. A task with a
-        # countdown (a render's retry after 10 minutes) waits in the same unacknowledged set, so a shorter timeout
-        # would also deliver it twice. What a dead worker held is usually back far sooner: see
-        # CELERY_TASK_REJECT_ON_WORKER_LOST, and the sweeps (CELERY_BEAT_SCHEDULE) as the second line.
+        # (agreements/deadlines/tasks.py); the portfolio's import slices have 210 s (portfolio/imports/common.py), the
+        # render tasks 150 s (agreements/render_jobs.py). A task with a countdown (a render's retry after 10 minutes)
+        # waits in the same unacknowledged set, so a shorter timeout would also deliver it twice: no countdown may
+        # exceed it (retries longer than that come from a sweep and a time on the row, as the outbox's do). What a
+        # dead worker held is usually back far sooner: see CELERY_TASK_REJECT_ON_WORKER_LOST, and the sweeps
+        # (CELERY_BEAT_SCHEDULE) as the second line.
         "visibility_timeout": 900,
         # Give up connecting quickly while Redis is down: the web process leaves the work to the sweeps.
         "socket_connect_timeout": REDIS_CONNECT_TIMEOUT,
