@@ -1,10 +1,12 @@
 """The status and the contract term of a public record, as one tag each: a district's list shows both on each of its
 fifty cards, where an include with its translated sentences and date filters was most of a cold page's time. The
-sentences are the ones the templates had (the same messages in the translations)."""
+sentences are the ones the templates had (the same messages in the translations). The cards of a district's list
+are one tag too (agreement_cards): a dozen template nodes per card were most of what was left of that page's time."""
 
 from django import template
+from django.template.defaultfilters import truncatewords
 from django.utils.formats import date_format
-from django.utils.html import escape, format_html
+from django.utils.html import conditional_escape, escape, format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
@@ -48,3 +50,69 @@ def term(r):
         start, end = _date(r.contract_start) or _("not stated"), _date(r.contract_end) or _("not stated")
         return mark_safe(_sentence(_("%(start)s to %(end)s"), start=start, end=end))  # noqa: S308
     return _("not stated")
+
+
+# A card of a district's list, as templates/public/district.html had it (the same whitespace, so the same page).
+_CARD = """
+    <li class="agreement-card">
+      <h3 class="h5" id="agreement-{pk}"><a href="{url}">{heading}</a></h3>
+      <dl class="row mb-0">
+        <dt class="col-sm-3">{status_label}</dt><dd class="col-sm-9">{status}{outside}</dd>
+        <dt class="col-sm-3">{products_label}</dt><dd class="col-sm-9">{products}</dd>
+        <dt class="col-sm-3">{purposes_label}</dt><dd class="col-sm-9">{purposes}</dd>
+        <dt class="col-sm-3">{data_label}</dt><dd class="col-sm-9">{data}</dd>
+        <dt class="col-sm-3">{term_label}</dt><dd class="col-sm-9">{term}</dd>
+      </dl>
+    </li>
+  """
+# templates/public/_withheld.html, which the agreement's page includes.
+_WITHHELD = '<p class="withheld mb-0"><strong>{}</strong> {} {}</p>\n'
+
+
+def _joined(values, separator: str) -> str:
+    """As the join filter does with autoescape on: each value escaped."""
+    return mark_safe(separator.join(conditional_escape(value) for value in values))  # noqa: S308 -- escaped
+
+
+def _card_purposes(r, not_stated: str):
+    withheld = r.hidden.get("purposes")
+    if withheld:
+        reason = _("Withheld by the district to protect security."), _("Reason given:"), withheld.reason
+        return format_html(_WITHHELD, *reason)
+    if r.signed_outside_portal and not r.purposes:
+        return _("Not provided by the district.")
+    return format_html('<span lang="en">{}</span>', truncatewords(r.purposes, 40) or not_stated)
+
+
+@register.simple_tag
+def agreement_cards(cards):
+    """The cards of a district's list (records.Listing): its vendor and products, status, purposes, kinds of data and
+    term. Every value escaped by format_html (a withheld purpose is its reason, as records.Listing has it)."""
+    not_stated = _("not stated")
+    labels = {
+        "status_label": _("Status"),
+        "products_label": _("Products"),
+        "purposes_label": _("Purposes"),
+        "data_label": _("Kinds of data"),
+        "term_label": _("Contract term"),
+    }
+    outside = format_html(' <span class="d-inline-block">{}</span>', _("Signed outside the portal."))
+    html = []
+    for r in cards:
+        products = _joined(r.products, ", ")
+        html.append(
+            format_html(
+                _CARD,
+                pk=r.pk,
+                url=r.url,
+                heading=format_html("{}: {}", r.vendor, products) if products else r.vendor,
+                **labels,
+                status=status(r),
+                outside=outside if r.signed_outside_portal else "",
+                products=products or not_stated,
+                purposes=_card_purposes(r, not_stated),
+                data=_joined(r.pii_labels, "; ") or not_stated,
+                term=term(r),
+            )
+        )
+    return mark_safe("".join(html))  # noqa: S308 -- each card made by format_html
