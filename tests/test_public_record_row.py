@@ -1,6 +1,7 @@
 """An agreement's public page reads its record as ONE row of values written in SQL (selectors.posted_row, issue 13):
 the same record as the ORM's instances give for every branch (withheld parts, public copies, a chain, signed outside
-the portal), nothing of another district or of an agreement not posted, and one query for the whole page."""
+the portal), nothing of another district or of an agreement not posted, and one query for the whole page. A district's
+list reads its cards' rows in SQL too (selectors.district_listing): the same rows as through the ORM (SQLite)."""
 
 from types import SimpleNamespace
 
@@ -55,3 +56,14 @@ def test_a_cold_agreement_page_is_one_query(client, varied, district, django_ass
     unposted = make_agreement(agency=district, contractor=vendor, status=Agreement.Status.APPROVED)
     with django_assert_num_queries(1):
         assert client.get(f"/public/{district.slug}/agreements/{unposted.pk}/").status_code == 404
+
+
+def test_the_listing_rows_are_the_orms(varied, district, monkeypatch, django_assert_num_queries):  # noqa: F811
+    everything = selectors.district_filter()
+    with django_assert_num_queries(2):  # the page's ids, then their rows with their products
+        rows = selectors.district_listing(district, everything)
+    assert [row["pk"] for row in rows] == selectors.district_page_ids(district, everything)
+    assert any(row["purposes_withheld"] for row in rows) and any(len(row["products"]) == 2 for row in rows)
+    assert any(row["uploaded_at"] for row in rows) and any(row["destruction_certified_at"] for row in rows)
+    monkeypatch.setattr(selectors, "connection", SimpleNamespace(vendor="sqlite"))
+    assert selectors.district_listing(district, everything) == rows
