@@ -13,9 +13,11 @@ from contextlib import contextmanager
 import pytest
 from django.conf import settings
 from django.core.cache import caches
+from django.db import transaction
 from django.test import Client, override_settings
 from django.urls import reverse
 
+from agreements.mail import email_enqueue
 from agreements.models import Agreement, AgreementDocument, OutboundEmail
 from agreements.signing import documents_due
 from agreements.tasks import documents_sweep
@@ -179,3 +181,24 @@ def test_with_redis_killed_people_sign_in_approve_and_sign_out_and_nothing_is_lo
         app.conf.task_always_eager = False
     assert AgreementDocument.objects.filter(agreement=submitted, kind=AgreementDocument.Kind.SIGNING_COPY).count() == 1
     assert submitted.pk not in documents_due()[0]
+
+
+def test_with_the_broker_at_a_closed_port_an_e_mail_commits_at_once_and_waits_for_the_sweep(
+    agreement, django_capture_on_commit_callbacks, client
+):
+    """The broker alone gone (the cache up): enqueueing gives up in well under a second, the row stays queued."""
+    closed = f"redis://127.0.0.1:{free_port()}/0"  # nothing listens there
+    before = app.conf.broker_url, app.conf.result_backend
+    point_celery_at(closed, closed)
+    try:
+        start = time.monotonic()
+        with django_capture_on_commit_callbacks(execute=True) as callbacks, transaction.atomic():
+            email = email_enqueue(to=["vendor@example.org"], template="approved", context={"agreement": agreement})
+        took = time.monotonic() - start
+        report = client.get("/healthz").json()
+    finally:
+        point_celery_at(*before)
+    assert len(callbacks) == 1 and took < 0.5, took
+    email = OutboundEmail.objects.get(pk=email.pk)
+    assert email.status == OutboundEmail.Status.QUEUED and email.sent_at is None  # for the outbox sweep
+    assert report["broker"]["status"] == "down" and report["cache"] == {"status": "ok"}
