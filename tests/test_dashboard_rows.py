@@ -143,3 +143,56 @@ def test_short_date_writes_what_the_date_filter_writes(language):
         written = short.render(Context({"values": values}))
         assert written == django_date.render(Context({"values": values}))
     assert "Dec 31, 2026|" in written or "Dic 31, 2026|" in written  # 03:30 UTC on Jan 1 is still Dec 31 in New York
+
+
+# The template's rows as they were before one tag wrote them (templatetags/dashboard_rows.py): the tag must write
+# the same bytes, whatever a row holds.
+TEMPLATE_ROWS = """{% load portal %}{% for a in rows %}
+    <tr>
+      <td><a href="{{ a.url }}">{% if show_vendor %}{{ a.vendor }}{% else %}{{ a.district }}{% endif %}</a>{% if a.kind != "new" %} <span class="text-body-secondary">({{ a.kind_label }})</span>{% endif %}</td>
+      <td>{{ a.product_names|join:", " }}</td>
+      <td><span class="badge rounded-pill status-{{ a.status }}">{{ a.status_label }}</span></td>
+      <td>{% if a.runs_until_terminated %}until terminated{% elif a.contract_end %}{{ a.contract_end|short_date }}{% else %}<span class="text-danger">to be given</span>{% endif %}</td>
+      <td>{{ a.status_changed_at|short_date }}</td>
+    </tr>
+  {% endfor %}"""  # noqa: E501
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+@pytest.mark.parametrize("show_vendor", [True, False])
+def test_the_rows_tag_writes_what_the_template_wrote(language, show_vendor):
+    from django.template import Context, Template
+    from django.utils import translation
+
+    def row(pk, **values):
+        return {
+            "pk": pk,
+            "url": f"/agreements/{pk}/",
+            "kind": "new",
+            "kind_label": "New agreement",
+            "status": "executed",
+            "status_label": "Executed",
+            "status_changed_at": datetime(2027, 1, 1, 3, 30, tzinfo=UTC),  # still Dec 31 in New York
+            "contract_end": date(2027, 6, 30),
+            "runs_until_terminated": False,
+            "vendor": 'Acme <Learning> & "Co"',
+            "district": "O'Brien School District",
+            "product_names": ["<b>Bold</b> & Co", "Math Coach"],
+            **values,
+        }
+
+    rows = [
+        row(1),
+        row(2, kind="renewal", kind_label="Renewal", product_names=[]),
+        row(3, runs_until_terminated=True, contract_end=None, status="draft", status_label="Draft"),
+        row(4, contract_end=None),
+        row(
+            5, kind="amendment", kind_label="Amendment <1>", status_changed_at=datetime(2026, 6, 30, 23, 59, tzinfo=UTC)
+        ),
+    ]
+    context = {"rows": rows, "show_vendor": show_vendor}
+    tag = Template("{% load dashboard_rows %}{% agreement_rows rows show_vendor %}")
+    with translation.override(language):
+        written = tag.render(Context(context))
+        assert written == Template(TEMPLATE_ROWS).render(Context(context))
+    assert "until terminated" in written and "to be given" in written and "&lt;b&gt;Bold&lt;/b&gt; &amp; Co" in written
