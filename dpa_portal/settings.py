@@ -248,6 +248,10 @@ CELERY_TASK_EAGER_PROPAGATES = True
 # so one that kills its worker each time is still given up after MAX_ATTEMPTS.
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
+# A task running when the worker loses the broker cannot be acknowledged any more: cancel it, and the broker hands it
+# out again once the worker is back, instead of after the visibility timeout (Celery 6's default; it silences 5.x's
+# warning at each reconnect).
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # No task runs for ever (issue 10): at the soft limit a task gets SoftTimeLimitExceeded and can record why it stopped;
 # at the hard limit the worker kills the process running it. Tasks that need more say so (the render tasks,
