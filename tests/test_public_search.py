@@ -13,6 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from agreements.models import Agreement
 from agreements.services import agreement_transition
 from exhibits.models import PublicSearchEntry
+from exhibits.public import search
 from exhibits.public.search import search_words, statewide_search
 from exhibits.public.search_index import entries_refresh
 from exhibits.public.services import public_pages_held, redaction_add, redaction_remove
@@ -270,17 +271,33 @@ def test_the_migrations_backfill_writes_what_the_signals_keep(state, aws, distri
         assert [row[0] for row in cursor.fetchall()] == ["public_search_document"]
 
 
-def test_a_search_is_three_queries_however_many_match(catalogues, district, django_assert_num_queries):
+def test_a_search_is_one_query_however_many_match(catalogues, district, django_assert_num_queries):
     vendor = factories.ContractorFactory(legal_name="Counted Learning")
     make_agreement(agency=district, contractor=vendor)
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(1):
         assert len(statewide_search("counted")[0].hits) == 1
     for _ in range(4):
         make_agreement(agency=district, contractor=vendor)
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(1):
         assert len(statewide_search("counted")[0].hits) == 5
     with django_assert_num_queries(1):
         assert statewide_search("zebra") == []
+
+
+def test_the_hits_read_with_the_ranking_are_those_the_orm_reads(state, district):
+    """search._HITS reads what a hit shows in the ranking's query; SQLite reads the ranked ids' through the ORM."""
+    vendor = factories.ContractorFactory(legal_name="Codehs Twin")
+    products = [factories.ProductFactory(contractor=vendor, name=name) for name in ("Zeta", "Alpha", "Mu")]
+    make_agreement(agency=district, contractor=vendor, products=products)
+    for q in ("codehs", "cloud", "school", "zebra"):
+        sql, params = search.ranked_sql(search_words(q))
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            ids = [row[0] for row in cursor.fetchall()]
+        rows = search._full_text(search_words(q))
+        assert [tuple(row) for row in rows] == search._rows_of(ids), q
+    assert ["Alpha", "Mu", "Zeta"] in [row[-1] for row in search._full_text(["codehs"])]
+    assert any(row[1] != Agreement.Status.EXECUTED for row in search._full_text(["codehs"]))
 
 
 def test_the_sqlite_fallback_finds_subcontractors_but_not_withheld_ones(aws, district_admin, monkeypatch):

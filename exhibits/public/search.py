@@ -1,8 +1,8 @@
 """Statewide search: which districts have posted an agreement with a vendor, for a product, or naming a subcontractor.
 
 It reads the stored document of each posted agreement (exhibits.models.PublicSearchEntry, kept by search_index.py),
-never the exhibits themselves, so a search costs the same at a million agreements as at a thousand: three queries,
-the first of which reads GIN indexes and stops at MAX_RESULTS.
+never the exhibits themselves, so a search costs the same at a million agreements as at a thousand: one query, whose
+ranking reads GIN indexes and stops at MAX_RESULTS.
 
 Ranked by where every word was found, as the document's weights say: in the vendor's or a product's name (A), then
 also among the subcontractors of Exhibit B (B), then also in the district's name (C); within a tier, the newest
@@ -88,7 +88,7 @@ found AS (
         count(*) AS document
     FROM newest
 )
-SELECT agreement_id FROM (
+SELECT agreement_id, min(tier) AS tier FROM (
     SELECT agreement_id, tier FROM newest
     UNION ALL
     (SELECT agreement_id, {_TIER_OF} FROM exhibits_publicsearchentry
@@ -110,6 +110,18 @@ GROUP BY agreement_id
 ORDER BY min(tier), agreement_id DESC
 LIMIT %(limit)s
 """  # noqa: S608 -- built at import from constants; the words reach it only as the %(query)s parameter
+# What a result shows of each ranked agreement, in the ranking's order: one query with the ranking. The status is the
+# agreement's own (the entry does not copy it), and only a posted one is shown, whatever the entry says.
+_HITS = f"""
+SELECT a.id, a.status, a.agency_id, d.name, d.slug, c.legal_name,
+    ARRAY(SELECT p.name FROM agreements_agreement_products ap JOIN vendors_product p ON p.id = ap.product_id
+        WHERE ap.agreement_id = a.id ORDER BY p.name, p.id)
+FROM ({_RANKED}) AS ranked
+JOIN agreements_agreement a ON a.id = ranked.agreement_id AND a.status = ANY(%(posted)s)
+JOIN agreements_educationalagency d ON d.id = a.agency_id
+JOIN vendors_contractor c ON c.id = a.contractor_id
+ORDER BY ranked.tier, ranked.agreement_id DESC
+"""  # noqa: S608 -- as _RANKED
 
 
 def ranked_sql(words: list[str]) -> tuple[str, dict]:
@@ -118,11 +130,12 @@ def ranked_sql(words: list[str]) -> tuple[str, dict]:
     return _RANKED, {"query": query, "limit": MAX_RESULTS, "window": WINDOW}
 
 
-def _full_text(words) -> list[int]:
-    sql, params = ranked_sql(words)
+def _full_text(words) -> list[tuple]:
+    """The rows of the hits (_HITS), best first."""
+    _, params = ranked_sql(words)
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return [row[0] for row in cursor.fetchall()]
+        cursor.execute(_HITS, params | {"posted": [str(status) for status in statuses.POSTED]})
+        return cursor.fetchall()
 
 
 def _contains(words) -> list[int]:
@@ -143,16 +156,10 @@ def _contains(words) -> list[int]:
     return list(ranked.values_list("agreement_id", flat=True)[:MAX_RESULTS])
 
 
-def statewide_search(q: str) -> list[DistrictHits]:
-    """Posted agreements that match, grouped by district, the best match first. Three queries."""
-    words = search_words(q)
-    if not words:
-        return []
-    ids = _full_text(words) if connection.vendor == "postgresql" else _contains(words)
+def _rows_of(ids) -> list[tuple]:
+    """_HITS' rows of these ranked ids through the ORM, for SQLite (`make run`)."""
     if not ids:
         return []
-    # The status is the agreement's own (the entry does not copy it), and only a posted one is shown, whatever the
-    # entry says. Plain values: what a result shows, without building 200 agreements with every column.
     rows = {
         row[0]: row
         for row in Agreement.objects.filter(pk__in=ids, status__in=statuses.POSTED).values_list(
@@ -163,8 +170,18 @@ def statewide_search(q: str) -> list[DistrictHits]:
     links = Agreement.products.through.objects.filter(agreement_id__in=rows).order_by("product__name", "product_id")
     for agreement_id, name in links.values_list("agreement_id", "product__name"):
         products.setdefault(agreement_id, []).append(name)
+    return [(*rows[pk], products.get(pk, [])) for pk in ids if pk in rows]
+
+
+def statewide_search(q: str) -> list[DistrictHits]:
+    """Posted agreements that match, grouped by district, the best match first. One query (three on SQLite)."""
+    words = search_words(q)
+    if not words:
+        return []
+    rows = _full_text(words) if connection.vendor == "postgresql" else _rows_of(_contains(words))
+    # Plain values: what a result shows, without building 200 agreements with every column.
     groups: dict[int, DistrictHits] = {}
-    for pk, status, agency_id, district, slug, vendor in (rows[pk] for pk in ids if pk in rows):
+    for pk, status, agency_id, district, slug, vendor, products in rows:
         group = groups.setdefault(agency_id, DistrictHits(district, slug))
-        group.hits.append(Hit(pk, vendor, products.get(pk, []), status))
+        group.hits.append(Hit(pk, vendor, products, status))
     return list(groups.values())
