@@ -1,7 +1,8 @@
 """The status and the contract term of a public record, as one tag each: a district's list shows both on each of its
 fifty cards, where an include with its translated sentences and date filters was most of a cold page's time. The
 sentences are the ones the templates had (the same messages in the translations). The cards of a district's list
-are one tag too (agreement_cards): a dozen template nodes per card were most of what was left of that page's time."""
+are one tag too (agreement_cards), and so are a statewide search's hits (search_hits): a dozen template nodes per card,
+and a {% url %} per hit, were most of what was left of those pages' time."""
 
 from django import template
 from django.template.defaultfilters import truncatewords
@@ -11,6 +12,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from agreements.models import Agreement
+from dpa_portal.links import Links
 
 register = template.Library()
 
@@ -116,3 +118,29 @@ def agreement_cards(cards):
             )
         )
     return mark_safe("".join(html))  # noqa: S308 -- each card made by format_html
+
+
+# A hit of the statewide search, as templates/public/search.html had it (the same whitespace, so the same page).
+_HIT = """
+          <li><a href="{url}">{heading}</a>
+            <span class="status-text">({status})</span></li>
+        """
+
+
+@register.simple_tag
+def search_hits(group):
+    """The hits of one district in a statewide search (search.DistrictHits): each its vendor and products, linked to
+    its public page, and its status. Every value escaped by format_html."""
+    links = Links()
+    html = []
+    for hit in group.hits:
+        products = _joined(hit.products, ", ")
+        html.append(
+            format_html(
+                _HIT,
+                url=links.url("public_agreement", group.slug, hit.pk),
+                heading=format_html("{}: {}", hit.vendor, products) if products else hit.vendor,
+                status=hit.status_label,
+            )
+        )
+    return mark_safe("".join(html))  # noqa: S308 -- each hit made by format_html
