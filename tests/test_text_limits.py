@@ -48,7 +48,9 @@ WRITTEN_BY_THE_PORTAL = {
     "exhibits.FrameworkCategory": {"description"},
     "exhibits.PublicSearchEntry": {"products", "subcontractors"},  # the search's copy of names (search_index.py)
 }
-RENDER_BOUND = 20.0  # seconds; see the module's docstring
+# Seconds of this process's CPU, not of the wall clock: a machine shared with other work (CI, a second suite) once made
+# a 13-second render take 25 by the clock. The renders run in this process, so its CPU time is what they cost.
+RENDER_BOUND = 20.0
 
 
 def typed_text_fields():
@@ -264,18 +266,18 @@ def test_a_long_string_without_a_space_renders_in_linear_time():
     css = "table { width: 100%; table-layout: fixed } td { width: 60% } html { overflow-wrap: anywhere }"
     html = f"<html lang='en'><head><title>t</title><style>{css}</style></head><body><table><tr><td>Q</td><td>"
     html += "W" * 40_000 + "</td></tr></table></body></html>"
-    start = time.perf_counter()
+    start = time.process_time()
     pdf = html_to_pdf(html)
-    took = time.perf_counter() - start
+    took = time.process_time() - start
     assert took < 8, f"{took:.1f} s"
     text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
     assert text.count("W") == 40_000
 
 
 def _render_within_bound(agreement, worst) -> PdfReader:
-    start = time.perf_counter()
+    start = time.process_time()
     pdf = render_dpa_pdf(agreement, signatures=worst.signatures, audit=worst.audit, document_id="DPA-WORSTCASE1")
-    took = time.perf_counter() - start
+    took = time.process_time() - start
     assert took < RENDER_BOUND, f"the worst case took {took:.1f} s to render"
     return PdfReader(io.BytesIO(pdf))
 
