@@ -28,11 +28,14 @@ About = OutboundEmail.About
 # A queued row whose task has not claimed it this long after it was queued: the task was lost (the broker was down
 # when it was sent, or lost it); the next sweep sends it. A sweep every minute finds it within two.
 LOST_TASK_AFTER = timedelta(minutes=1)
-# How long one attempt may talk to the mail server before it counts as failed (Django's default is to wait forever).
+# How long one attempt may talk to the mail server before it counts as failed, unless settings.EMAIL_TIMEOUT says
+# (Django's default is to wait forever).
 SEND_TIMEOUT = 30
 # A row left "sending" this long belongs to a worker that died mid-send (an attempt lasts at most SEND_TIMEOUT plus
 # the task's time limit); the sweep sends it again, or gives it to a person if that was its last attempt.
 STALE_CLAIM = timedelta(minutes=10)
+# At most this many e-mails a sweep; the rest wait for the next one (oldest first).
+SWEEP_BATCH = 500
 # Messages that carry a secret (an invitation's single-use link): once sent, the row keeps no copy of the body.
 LINK_BEARING_TEMPLATES = {"invitation"}
 SENT_LINK_PLACEHOLDER = "[Sent. The message held a single-use link, which the portal does not keep.]"
@@ -117,7 +120,7 @@ def outbound_email_send(*, pk: int) -> bool:
         email.body_text,
         settings.DEFAULT_FROM_EMAIL,
         email.to,
-        connection=get_connection(timeout=SEND_TIMEOUT),
+        connection=get_connection(timeout=getattr(settings, "EMAIL_TIMEOUT", None) or SEND_TIMEOUT),
     )
     if email.body_html:
         message.attach_alternative(email.body_html, "text/html")
@@ -154,16 +157,29 @@ def outbox_due_query():
 
 
 def outbox_due() -> list[int]:
-    """The ids of outbox_due_query(), at most 500 a sweep, oldest first."""
-    return list(outbox_due_query().order_by("created_at").values_list("pk", flat=True)[:500])
+    """The ids of outbox_due_query(), at most SWEEP_BATCH, oldest first."""
+    return list(outbox_due_query().order_by("created_at").values_list("pk", flat=True)[:SWEEP_BATCH])
 
 
 def outbox_sweep_due() -> list[int]:
-    """One sweep: give to a person the rows whose last attempt died with its worker, then the ids to send now."""
+    """One sweep: give to a person the rows whose last attempt died with its worker, then the ids to send now.
+
+    The rows returned are marked queued again, due LOST_TASK_AFTER from now: a later sweep sends one again only if
+    this sweep's task was lost too, so a worker busy for a while does not find a copy of each task for every sweep.
+    """
+    now = timezone.now()
     OutboundEmail.objects.filter(
-        status=Status.SENDING, claimed_at__lt=timezone.now() - STALE_CLAIM, attempts__gte=max_attempts()
+        status=Status.SENDING, claimed_at__lt=now - STALE_CLAIM, attempts__gte=max_attempts()
     ).update(status=Status.GIVEN_UP, last_error="The worker sending it stopped during its last attempt.")
-    return outbox_due()
+    with transaction.atomic():  # locked until marked, so that no task claims a row between the two statements
+        due = list(
+            outbox_due_query()
+            .select_for_update(skip_locked=True)
+            .order_by("created_at")
+            .values_list("pk", flat=True)[:SWEEP_BATCH]
+        )
+        OutboundEmail.objects.filter(pk__in=due).update(status=Status.QUEUED, next_attempt_at=now + LOST_TASK_AFTER)
+    return due
 
 
 def outbox_send_again(emails) -> list[int]:

@@ -168,3 +168,19 @@ def test_an_invitation_body_is_not_kept_once_sent(agreement, settings):
     assert "/accounts/invitations/T/" in mail.outbox[0].body  # the invitee got the link
     email.refresh_from_db()
     assert "/accounts/invitations/" not in email.body_text and email.body_html == ""
+
+
+def test_a_sweep_sends_each_due_email_once_until_its_task_is_lost_too(queued, settings):
+    settings.EMAIL_BACKEND = "tests.test_outbox.BrokenBackend"
+    assert outbound_email_send(pk=queued.pk) is False
+    _due_now(queued)
+    assert outbox_sweep_due() == [queued.pk]
+    assert outbox_sweep_due() == []  # the next sweep, a minute later: the task is on its way, no second copy
+    queued.refresh_from_db()
+    assert queued.status == OutboundEmail.Status.QUEUED and queued.attempts == 1
+    _due_now(queued)
+    assert outbox_sweep_due() == [queued.pk]  # that task was lost as well: sent once more
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    assert outbound_email_send(pk=queued.pk) is True
+    assert outbound_email_send(pk=queued.pk) is False  # the lost task turns up after all: nothing twice
+    assert len(mail.outbox) == 1
