@@ -7,18 +7,37 @@ and a {% url %} per hit, were most of what was left of those pages' time."""
 from django import template
 from django.template.defaultfilters import truncatewords
 from django.utils.formats import date_format
+from django.utils.functional import cached_property
 from django.utils.html import conditional_escape, escape, format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from agreements.models import Agreement
 from dpa_portal.links import Links
+from exhibits.public.labels import PII_LABELS, STATUS_LABELS
 
 register = template.Library()
 
 
-def _date(value) -> str:
-    return date_format(value, "DATE_FORMAT") if value else ""
+class _Texts:
+    """The translated words and the dates of one page, each looked up once however many records it shows: a lazy
+    label, a message and a date each cost more than the rest of a card. Made for one render, in its language."""
+
+    def __init__(self):
+        self.dates = {}
+        # Escaped once, as a template escapes them.
+        self.not_stated = escape(_("not stated"))
+        self.status_labels = {status: escape(label) for status, label in STATUS_LABELS.items()}
+        self.pii_labels = {key: escape(label) for key, label in PII_LABELS.items()}
+
+    def date(self, value) -> str:
+        if value not in self.dates:
+            self.dates[value] = date_format(value, "DATE_FORMAT") if value else ""
+        return self.dates[value]
+
+    @cached_property
+    def term_dates(self):
+        return _("%(start)s to %(end)s")
 
 
 def _sentence(message: str, **values) -> str:
@@ -27,31 +46,36 @@ def _sentence(message: str, **values) -> str:
 
 
 @register.simple_tag
-def status(r):
+def status(r, texts=None):
     """The status of a public record (PublicAgreement or Listing), and what ended or replaced it."""
-    parts = [format_html('<span class="public-status public-status-{}">{}</span>', r.status, r.status_label)]
+    texts = texts or _Texts()
+    label = texts.status_labels[r.status]
+    parts = [format_html('<span class="public-status public-status-{}">{}</span>', r.status, label)]
     notes = []
     if r.ended_early_on:
-        notes.append(_sentence(_("Ended early on %(date)s."), date=_date(r.ended_early_on)))
+        notes.append(_sentence(_("Ended early on %(date)s."), date=texts.date(r.ended_early_on)))
     if r.replaced_by and r.status == Agreement.Status.EXECUTED:
         notes.append(escape(_("A later agreement supersedes it.")))
     if r.destruction_certified_on:
         message = _("The vendor certified that the data was destroyed on %(date)s.")
-        notes.append(_sentence(message, date=_date(r.destruction_certified_on)))
+        notes.append(_sentence(message, date=texts.date(r.destruction_certified_on)))
     parts += [f' <span class="d-inline-block">{note}</span>' for note in notes]
     return mark_safe("".join(parts))  # noqa: S308 -- every value above is escaped
 
 
 @register.simple_tag
-def term(r):
+def term(r, texts=None):
     """The contract term of a public record: its dates, or that it runs until terminated and its next review."""
+    texts = texts or _Texts()
     if r.review_on:
         message = _("%(start)s, until terminated; next review %(review)s")
-        return mark_safe(_sentence(message, start=_date(r.contract_start), review=_date(r.review_on)))  # noqa: S308
+        start, review = texts.date(r.contract_start), texts.date(r.review_on)
+        return mark_safe(_sentence(message, start=start, review=review))  # noqa: S308
     if r.contract_start or r.contract_end:
-        start, end = _date(r.contract_start) or _("not stated"), _date(r.contract_end) or _("not stated")
-        return mark_safe(_sentence(_("%(start)s to %(end)s"), start=start, end=end))  # noqa: S308
-    return _("not stated")
+        start = texts.date(r.contract_start) or texts.not_stated
+        end = texts.date(r.contract_end) or texts.not_stated
+        return mark_safe(_sentence(texts.term_dates, start=start, end=end))  # noqa: S308
+    return texts.not_stated
 
 
 # A card of a district's list, as templates/public/district.html had it (the same whitespace, so the same page).
@@ -76,6 +100,11 @@ def _joined(values, separator: str) -> str:
     return mark_safe(separator.join(conditional_escape(value) for value in values))  # noqa: S308 -- escaped
 
 
+def _heading(vendor: str, products) -> str:
+    """A card's or a hit's link: the vendor, and its products if it has any ("Vendor: Reader, Math"), escaped."""
+    return format_html("{}: {}", vendor, _joined(products, ", ")) if products else conditional_escape(vendor)
+
+
 def _card_purposes(r, not_stated: str):
     withheld = r.hidden.get("purposes")
     if withheld:
@@ -90,13 +119,13 @@ def _card_purposes(r, not_stated: str):
 def agreement_cards(cards):
     """The cards of a district's list (records.Listing): its vendor and products, status, purposes, kinds of data and
     term. Every value escaped by format_html (a withheld purpose is its reason, as records.Listing has it)."""
-    not_stated = _("not stated")
+    texts = _Texts()
     labels = {
-        "status_label": _("Status"),
-        "products_label": _("Products"),
-        "purposes_label": _("Purposes"),
-        "data_label": _("Kinds of data"),
-        "term_label": _("Contract term"),
+        "status_label": escape(_("Status")),
+        "products_label": escape(_("Products")),
+        "purposes_label": escape(_("Purposes")),
+        "data_label": escape(_("Kinds of data")),
+        "term_label": escape(_("Contract term")),
     }
     outside = format_html(' <span class="d-inline-block">{}</span>', _("Signed outside the portal."))
     html = []
@@ -107,14 +136,14 @@ def agreement_cards(cards):
                 _CARD,
                 pk=r.pk,
                 url=r.url,
-                heading=format_html("{}: {}", r.vendor, products) if products else r.vendor,
+                heading=_heading(r.vendor, r.products),
                 **labels,
-                status=status(r),
+                status=status(r, texts),
                 outside=outside if r.signed_outside_portal else "",
-                products=products or not_stated,
-                purposes=_card_purposes(r, not_stated),
-                data=_joined(r.pii_labels, "; ") or not_stated,
-                term=term(r),
+                products=products or texts.not_stated,
+                purposes=_card_purposes(r, texts.not_stated),
+                data=_joined((texts.pii_labels[key] for key in r.pii_types), "; ") or texts.not_stated,
+                term=term(r, texts),
             )
         )
     return mark_safe("".join(html))  # noqa: S308 -- each card made by format_html
@@ -131,16 +160,9 @@ _HIT = """
 def search_hits(group):
     """The hits of one district in a statewide search (search.DistrictHits): each its vendor and products, linked to
     its public page, and its status. Every value escaped by format_html."""
-    links = Links()
+    links, labels = Links(), _Texts().status_labels
     html = []
     for hit in group.hits:
-        products = _joined(hit.products, ", ")
-        html.append(
-            format_html(
-                _HIT,
-                url=links.url("public_agreement", group.slug, hit.pk),
-                heading=format_html("{}: {}", hit.vendor, products) if products else hit.vendor,
-                status=hit.status_label,
-            )
-        )
+        url = links.url("public_agreement", group.slug, hit.pk)
+        html.append(format_html(_HIT, url=url, heading=_heading(hit.vendor, hit.products), status=labels[hit.status]))
     return mark_safe("".join(html))  # noqa: S308 -- each hit made by format_html
