@@ -128,6 +128,18 @@ def test_agreements_signed_outside_the_portal_are_counted_once_each(district, ro
     assert signed_outside == 3 and sum(n for _, _, n in counts) == len(rows)  # the join repeats no agreement
 
 
+def test_the_counts_and_a_page_of_rows_with_their_products_take_a_query_each(district, rows, django_assert_num_queries):
+    with django_assert_num_queries(1):
+        counts, _, _ = selectors.district_counts(agency=district)
+    with django_assert_num_queries(1):  # unfiltered: how many there are is read from the counts
+        page = selectors.dashboard_page(
+            selectors.agreement_list(agency=district), counts=counts, filters={}, number=2, per_page=25
+        )
+    assert [row["pk"] for row in page.object_list] == [a.pk for a in reversed(rows)][25:]
+    assert page.object_list[-1]["product_names"] == ["<b>Bold</b> & Co", "Math Coach", "Reading Coach"]
+    assert page.object_list[-2]["product_names"] == []
+
+
 @pytest.mark.parametrize("language", ["en", "es"])
 def test_short_date_writes_what_the_date_filter_writes(language):
     from django.template import Context, Template
