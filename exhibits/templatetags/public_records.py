@@ -20,22 +20,49 @@ from exhibits.public.labels import PII_LABELS, STATUS_LABELS
 register = template.Library()
 
 
+# Format characters whose text depends on the month alone (its name, translated): each looked up once a page.
+_MONTH_NAMES = frozenset("bEFMN")
+
+
 class _Texts:
     """The translated words and the dates of one page, each looked up once however many records it shows: a lazy
     label, a message and a date each cost more than the rest of a card. Made for one render, in its language."""
 
     def __init__(self):
         self.dates = {}
-        self.date_format = get_format("DATE_FORMAT")  # what formats.date_format looks up for each date
+        self.month_names = {}
+        # DATE_FORMAT split once, as django.utils.dateformat.Formatter splits it for each date: a format character,
+        # or text with its backslashes removed.
+        self.date_pieces = [
+            (True, piece) if i % 2 else (False, dateformat.re_escaped.sub(r"\1", piece))
+            for i, piece in enumerate(dateformat.re_formatchars.split(get_format("DATE_FORMAT")))
+            if i % 2 or piece
+        ]
         # Escaped once, as a template escapes them.
         self.not_stated = escape(_("not stated"))
         self.status_labels = {status: escape(label) for status, label in STATUS_LABELS.items()}
         self.pii_labels = {key: escape(label) for key, label in PII_LABELS.items()}
 
     def date(self, value) -> str:
+        """formats.date_format(value, "DATE_FORMAT"): "Dec. 1, 2026", "1 de diciembre de 2026"."""
         if value not in self.dates:
-            self.dates[value] = dateformat.format(value, self.date_format) if value else ""
+            self.dates[value] = self._formatted(value) if value else ""
         return self.dates[value]
+
+    def _formatted(self, value) -> str:
+        """What dateformat.Formatter.format writes, each month's name translated once."""
+        made, parts = dateformat.DateFormat(value), []
+        for is_character, piece in self.date_pieces:
+            if not is_character:
+                parts.append(piece)
+            elif piece in _MONTH_NAMES:
+                key = (piece, value.month)
+                if key not in self.month_names:
+                    self.month_names[key] = str(getattr(made, piece)())
+                parts.append(self.month_names[key])
+            else:
+                parts.append(str(getattr(made, piece)()))
+        return "".join(parts)
 
     @cached_property
     def term_dates(self):
