@@ -50,7 +50,7 @@ def _member(user, slug: str, roles, organisation, membership, key: str, sql: str
     if found is None or found.membership_role not in roles:
         raise Http404
     member = membership.from_db(
-        found._state.db,
+        membership.objects.db,  # the router's database for reads, which the query used
         ["id", f"{key}_id", "user_id", "role"],
         [found.membership_id, found.pk, user.pk, found.membership_role],
     )
