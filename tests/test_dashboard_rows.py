@@ -73,7 +73,7 @@ def test_the_district_dashboard_lists_its_rows_newest_change_first_page_after_pa
     first, second = client.get(url).text, client.get(url, {"page": 2}).text
     assert _listed(first) == newest_first[:25] and _listed(second) == newest_first[25:]
     assert "Page 1 of 2" in first and "Page 2 of 2" in second
-    # Filtered (and so counted with a COUNT), the pages follow the same order.
+    # Filtered (and so the ids of all that match read in one query, then counted and sliced), the same order.
     executed = [a.pk for a in reversed(rows) if a.status == S.EXECUTED]
     assert _listed(client.get(url, {"status": "executed"}).text) == executed
     assert _listed(client.get(url, {"q": "Spelling", "page": 2}).text) == [a.pk for a in reversed(rows[2:])][25:]
