@@ -16,6 +16,7 @@ from weasyprint import HTML
 from agreements.documents.render import render_dpa_pdf
 from agreements.models import DistrictMembership
 from agreements.services import agreement_create
+from exhibits.catalogues import load_all_catalogues
 from exhibits.models import SupplementalInformation
 from portfolio.pdftext import MAX_PAGES, PdfReading, pdf_read
 from vendors.models import ContractorMembership
@@ -41,6 +42,7 @@ SHARED_ROWS = SharedRows()
 @SHARED_ROWS.layer()
 def portal(rows):
     """One executed-style DPA rendered by the portal, with an answer in every Exhibit B row (rendered once)."""
+    load_all_catalogues()  # the frameworks: this module must not count on one that ran before it to have loaded them
     district, vendor = personas.district(), personas.vendor()
     admin = factories.DistrictMembershipFactory(agency=district, role=DistrictMembership.Role.ADMIN).user
     agreement = agreement_create(
