@@ -10,7 +10,7 @@ and the Django admin are tested by their projects and by tests/test_accounts_*.p
 import pytest
 from django.urls import URLResolver, get_resolver, reverse
 
-from . import test_accounts_views, test_deadlines_views, test_outside, test_workflow_views
+from . import test_accounts_views, test_deadlines_views, test_outbox_views, test_outside, test_workflow_views
 from .portfolio import test_export_views, test_import_views
 from .public_helpers import make_agreement
 
@@ -77,6 +77,7 @@ def _covered() -> set[str]:
     tables |= {name for name, *_ in test_import_views.PAGES}  # the import's pages: the district's admins only
     tables |= {name for name, *_ in test_export_views.PAGES}  # the export's pages: each side's admins, their own
     tables |= {name for name, *_ in test_outside.PAGES}  # an agreement signed outside the portal: the parties
+    tables |= test_outbox_views.URLS  # sending an undelivered e-mail again: the district's admins
     return tables | set(OPEN) | LEADS | SECRET_LINKS | PERSONAL | set(SIGNING) | set(MENUS)
 
 

@@ -93,6 +93,9 @@ def test_send_again_needs_the_csrf_token(given_up, district, district_admin):
     assert given_up.status == S.GIVEN_UP
 
 
+# The URLs whose every persona these tests try (tests/test_authorization.py's walk over the URLconf reads this):
+# the district's admins may, everyone else gets a 404, signed out a sign-in page.
+URLS = {"district_email_send_again"}
 WRONG_PERSONAS = [
     "district_reviewer", "district_viewer", "other_district", "vendor_admin", "vendor_editor", "other_vendor",
 ]  # fmt: skip
