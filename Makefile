@@ -24,9 +24,13 @@ run: $(VENV)/.installed
 	DJANGO_DEBUG=true DPA_SEAL_P12=$(DEV_SEAL_P12) DPA_SEAL_P12_PASSPHRASE= $(PY) manage.py load_demo
 	HOST=$(HOST) PORT=$(PORT) DPA_SEAL_P12=$(DEV_SEAL_P12) DPA_SEAL_P12_PASSPHRASE= scripts/run.sh
 
+# The suite in TEST_WORKERS processes (pytest-xdist), each with its own test database, Redis database and media
+# directory (tests/parallel.py); a module's tests stay together in one process (--dist loadfile), so its shared rows
+# are built once. TEST_WORKERS=0 runs it in one process.
+TEST_WORKERS ?= 2
 test: $(VENV)/.installed
 	scripts/system-deps.sh test
-	scripts/test.sh $(ARGS)
+	scripts/test.sh -n $(TEST_WORKERS) --dist loadfile $(ARGS)
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
