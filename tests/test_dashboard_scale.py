@@ -9,6 +9,7 @@ agreements (2,000 of them, with 2,000 vendors, in one district) against a bare D
 # ruff: noqa: S608 (the SQL names tables from the models' _meta; every value is a parameter)
 
 import os
+import re
 import time
 
 import pytest
@@ -162,6 +163,34 @@ def test_the_vendor_dashboard_lists_no_menu_and_stays_small(client, statewide):
     # One in seven of the 1,000 agreements outside the district is the vendor's; it never sees the drafts.
     sent = len([i for i in range(2001, 3001) if i % 7 == 0 and STATUSES[i % len(STATUSES)] != "draft"])
     assert response.context["page"].paginator.count == sum(n for _, _, n in response.context["counts"]) == sent
+
+
+@pytest.mark.parametrize(
+    ("persona", "name", "side", "index"),
+    [
+        ("admin", "district_dashboard", "district", "agreement_agency_changed"),
+        ("editor", "vendor_dashboard", "vendor", "agreement_contractor_changed"),
+    ],
+)
+def test_a_dashboards_page_is_read_in_order_from_its_index(client, statewide, persona, name, side, index):
+    """The page's rows, newest change first, read from the (organisation, status_changed_at, id) index and stopped at
+    the page's end, not the organisation's thousands of rows sorted for each page. At this size the planner may still
+    rather sort them, so it is asked for a plan without a sort, which reads the index only if the index fits."""
+    client.force_login(statewide[persona])
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(reverse(name, args=[statewide[side].slug])).status_code == 200
+    [sql] = [
+        q["sql"] for q in queries.captured_queries if '"status_changed_at" DESC' in q["sql"] and "LIMIT" in q["sql"]
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_sort = off")
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("EXPLAIN " + sql)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+        cursor.execute("SET LOCAL enable_sort = on")
+        cursor.execute("SET LOCAL enable_seqscan = on")
+    # The page's ids: a LIMIT straight over the index (the outer query then orders its 25 rows, and their products).
+    assert re.search(rf"Limit .*\n\s*->  Index (Only )?Scan using {index} ", plan), plan
 
 
 def test_menus_suggest_a_few_names_that_start_with_what_was_typed_first(client, statewide):

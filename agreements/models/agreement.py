@@ -79,6 +79,10 @@ class Agreement(models.Model):
                 condition=Q(posted_at__isnull=False),
                 name="agreement_agency_posted_at",
             ),
+            # The dashboards' lists, newest change first (selectors.LISTED_ORDER): a page of fifty read in order from
+            # the index, not the district's or vendor's thousands of rows sorted for each page.
+            models.Index(fields=["agency", "-status_changed_at", "-id"], name="agreement_agency_changed"),
+            models.Index(fields=["contractor", "-status_changed_at", "-id"], name="agreement_contractor_changed"),
         ]
         constraints = [
             models.CheckConstraint(
