@@ -36,6 +36,8 @@ def home_url_for(user, memberships=None) -> str:
         return memberships[0][2]
     if not memberships and user.is_staff:
         return reverse("admin:index")
+    if not memberships and (requester := user.requester_roles.select_related("agency").first()):  # issue 16
+        return reverse("apprequests_mine", args=[requester.agency.slug])
     return reverse("home")
 
 

@@ -37,7 +37,7 @@ STALE_CLAIM = timedelta(minutes=10)
 # At most this many e-mails a sweep; the rest wait for the next one (oldest first).
 SWEEP_BATCH = 500
 # Messages that carry a secret (an invitation's single-use link): once sent, the row keeps no copy of the body.
-LINK_BEARING_TEMPLATES = {"invitation"}
+LINK_BEARING_TEMPLATES = {"invitation", "apprequest_sign_up"}
 SENT_LINK_PLACEHOLDER = "[Sent. The message held a single-use link, which the portal does not keep.]"
 # Duty-bearing e-mails: what each is about, read from the context it is rendered with, so that the page of that thing
 # can say whether the e-mail went out (outbox_status.py).

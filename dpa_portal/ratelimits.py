@@ -30,6 +30,7 @@ WHAT = {
     "invitation": "opening invitation links that do not work",
     "signing": "confirming a signature with an authenticator code",
     "search": "searching",
+    "requests_sign_up": "asking for sign-up links",
 }
 
 

@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "agreements",
     "portfolio",
     "operations",
+    "apprequests",
 ]
 
 MIDDLEWARE = [
@@ -378,6 +379,7 @@ RATE_LIMITS = {
     "signing": env_rate("DPA_RATE_LIMIT_SIGNING", "10/h"),
     # The public statewide search, per address.
     "search": env_rate("DPA_RATE_LIMIT_SEARCH", "60/m"),
+    "requests_sign_up": env_rate("DPA_RATE_LIMIT_REQUESTS_SIGN_UP", "10/h"),  # sign-up links asked, per address
 }
 # django-ratelimit's `ip` key: the portal's one rule for the client's address (dpa_portal/client_ip.py).
 RATELIMIT_IP_META_KEY = "dpa_portal.client_ip.rate_limit_ip"

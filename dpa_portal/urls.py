@@ -32,5 +32,6 @@ urlpatterns = [
     path("", include("exhibits.urls")),
     path("", include("agreements.deadlines.urls")),
     path("", include("portfolio.urls")),
+    path("", include("apprequests.urls")),
     path("admin/", admin.site.urls),
 ]

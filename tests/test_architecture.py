@@ -14,7 +14,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
-PACKAGES = ["accounts", "agreements", "dpa_portal", "exhibits", "operations", "portfolio", "vendors"]
+PACKAGES = ["accounts", "agreements", "apprequests", "dpa_portal", "exhibits", "operations", "portfolio", "vendors"]
 # The signing part of agreements is a set of modules rather than a package.
 SIGNING = {
     "agreements.consent",

@@ -117,7 +117,13 @@ def test_public_search_per_address(client, limits, catalogues):
 
 
 def test_the_default_limits(settings):
-    assert settings.RATE_LIMITS == {"verify": "30/h", "invitation": "20/h", "signing": "10/h", "search": "60/m"}
+    assert settings.RATE_LIMITS == {
+        "verify": "30/h",
+        "invitation": "20/h",
+        "signing": "10/h",
+        "search": "60/m",
+        "requests_sign_up": "10/h",
+    }
 
 
 @pytest.mark.parametrize("value", ["30/h", "5/15m", "60/m", "1/d"])
