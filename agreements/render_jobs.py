@@ -61,9 +61,7 @@ def job_begin(*, agreement_id: int, kind: str) -> RenderJob | None:
             job.attempts, job.given_up_at, job.failed_at, job.last_error = 0, None, None, ""
         if job.attempts >= MAX_ATTEMPTS:
             # The last attempt never reported back: the worker was killed at the hard time limit, or died.
-            _give_up(
-                job, now, job.last_error or f"The worker stopped before finishing (time limit {RENDER_TIME_LIMIT} s)."
-            )
+            _give_up(job, now, job.last_error or f"{WORKER_STOPPED} (time limit {RENDER_TIME_LIMIT} s).")
             return None
         job.attempts += 1
         job.started_at = now
@@ -104,12 +102,29 @@ def job_retry(job: RenderJob) -> None:
     )
 
 
+# The reasons the portal writes itself (a time limit): the parties are shown these as they are, since what they can do
+# about them (shorten an unusually long answer) follows from them. Any other reason is an exception's own words.
+TOOK_TOO_LONG = "Rendering took longer than"
+WORKER_STOPPED = "The worker stopped before finishing"
+OWN_REASONS = (TOOK_TOO_LONG, WORKER_STOPPED)
+
+
 def describe(error: BaseException, *, soft_limit: float | None = None) -> str:
-    """Why an attempt failed, for the district and the agreement page: no traceback, no internals."""
+    """Why an attempt failed, for the operator (RenderJob.last_error, in the admin) and the district's e-mail: no
+    traceback. The parties' pages show it through `shown_reason`."""
     if isinstance(error, SoftTimeLimitExceeded):
-        return f"Rendering took longer than {soft_limit or RENDER_SOFT_TIME_LIMIT:g} seconds and was stopped."
+        return f"{TOOK_TOO_LONG} {soft_limit or RENDER_SOFT_TIME_LIMIT:g} seconds and was stopped."
     message = str(error).strip().splitlines()[0] if str(error).strip() else ""
     return f"{type(error).__name__}: {message}"[:300] if message else type(error).__name__
+
+
+def shown_reason(job: RenderJob) -> str:
+    """Why the job failed, as a district's or vendor's staff see it on the agreement page: the portal's own reasons as
+    written; an exception's words (a path, a host, a library's message) only for the operator, who has the details in
+    the admin under the job's number."""
+    if not job.last_error or job.last_error.startswith(OWN_REASONS):
+        return job.last_error
+    return f"An error inside the portal stopped it (the operator can read it under document job {job.pk})."
 
 
 def failures(agreement: Agreement) -> list[RenderJob]:

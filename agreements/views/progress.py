@@ -128,7 +128,7 @@ def document_progress(
         return Progress(
             state=FAILED,
             text=f"The portal could not prepare {what}.",
-            error=job.last_error,
+            error=render_jobs.shown_reason(job),
             next=_given_up_next(agreement, kind, job, side=side, role=role),
             **common,
         )
@@ -137,7 +137,7 @@ def document_progress(
         return Progress(
             state=RETRYING,
             text=f"Preparing {what} failed.",
-            error=job.last_error,
+            error=render_jobs.shown_reason(job),
             retry_at=job.retry_after if job.retry_after and job.retry_after > now else None,
             attempt=job.attempts,
             attempts=render_jobs.MAX_ATTEMPTS,
