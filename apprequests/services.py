@@ -159,6 +159,7 @@ def instant_answer(app_request: AppRequest) -> None:
     if own:
         pk, _, product = own[0]
         app_request.status, app_request.agreement_id, app_request.product_id = AppRequest.Status.IN_REVIEW, pk, product
+        # Any status before execution (statuses.BEFORE_EXECUTION): to the teacher it is all "being worked on".
         app_request.answer = "The district is already working on an agreement for this app: it is in review."
         return
     others = (

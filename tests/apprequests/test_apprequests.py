@@ -221,3 +221,15 @@ def test_the_staff_domains_page(client, district, district_admin, with_totp):
     assert url in client.get(reverse("district_contacts", args=[district.slug])).content.decode()
     client.post(url, {"remove": StaffDomain.objects.get().pk})
     assert not StaffDomain.objects.exists()
+
+
+def test_my_requests_costs_the_same_queries_for_one_request_or_many(
+    client, requester, sunrise, django_assert_max_num_queries
+):
+    make_agreement(agency=requester.agency, contractor=sunrise.contractor, products=[sunrise])
+    for _ in range(5):
+        services.app_request_submit(requester=requester, **FIELDS)  # each approved, linked to the agreement
+    client.force_login(requester.user)
+    with django_assert_max_num_queries(8):
+        page = client.get(reverse("apprequests_mine", args=[requester.agency.slug])).content.decode()
+    assert page.count("See the agreement") == 5
