@@ -87,6 +87,8 @@ def staff_domains(request, agency, membership):
     form = StaffDomainForm(request.POST or None)
     if request.method == "POST":
         if "remove" in request.POST:
+            if not request.POST["remove"].isdigit():  # a tampered form: nothing to remove
+                return redirect(request.path)
             with refusal_message(request):
                 services.staff_domain_remove(agency=agency, pk=int(request.POST["remove"]), actor=request.user)
                 messages.success(request, "The domain was removed.")

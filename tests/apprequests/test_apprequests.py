@@ -219,6 +219,7 @@ def test_the_staff_domains_page(client, district, district_admin, with_totp):
     page = client.get(url).content.decode()
     assert "hometowncsd.org" in page
     assert url in client.get(reverse("district_contacts", args=[district.slug])).content.decode()
+    assert client.post(url, {"remove": "x"}).status_code == 302 and StaffDomain.objects.exists()
     client.post(url, {"remove": StaffDomain.objects.get().pk})
     assert not StaffDomain.objects.exists()
 
