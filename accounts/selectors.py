@@ -3,7 +3,7 @@
 from allauth.mfa.models import Authenticator
 from django.db import connection
 
-from agreements.models import DistrictMembership
+from agreements.models import Agreement, DistrictMembership, StatusChange
 from vendors.models import ContractorMembership
 
 from .models import Invitation, invitations_pending_q, token_hash
@@ -34,6 +34,15 @@ def invitation_for_token(token: str) -> Invitation | None:
         .filter(token_hash=token_hash(token))
         .first()
     )
+
+
+def invitation_note(invitation: Invitation) -> str:
+    """What the district wrote when it sent the agreement the invitation is for (its e-mail quotes it too): the note of
+    the agreement's latest change to "with the vendor", or "" if none. One query, none without an agreement."""
+    if invitation.agreement_id is None:
+        return ""
+    sent = StatusChange.objects.filter(agreement_id=invitation.agreement_id, to_status=Agreement.Status.WITH_VENDOR)
+    return sent.order_by("-created_at", "-pk").values_list("note", flat=True).first() or ""
 
 
 def staff_of(side, organisation) -> list:

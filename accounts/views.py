@@ -37,7 +37,7 @@ def invitation_accept(request, token):
     if problem:
         status = 404 if invitation is None else 410
         return render(request, "accounts/invitation_invalid.html", {"problem": problem}, status=status)
-    context = {"invitation": invitation}
+    context = {"invitation": invitation, "note": selectors.invitation_note(invitation)}
 
     user = request.user
     if user.is_authenticated:

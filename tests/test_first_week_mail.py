@@ -197,3 +197,23 @@ def test_a_staff_member_removed_from_a_vendor_named_with_a_period(client, codehs
     )
     said = [str(m) for m in response.context["messages"]]
     assert f"{editor.user} is no longer on the staff of {NAME}" in said, said
+
+
+def test_the_invitation_page_shows_the_districts_note_escaped(client, agreement, codehs, district_admin):
+    """The contact who opens the link reads the note there too, as the e-mail quoted it (escaped, its lines kept)."""
+    agreement_send_to_vendor(agreement=agreement, actor=district_admin, contact_email=CONTACT, note=NOTE)
+    row = OutboundEmail.objects.get(template="invitation", to=[CONTACT])
+    path = re.search(r"/accounts/invitations?/[^/\s]+/", row.body_text).group(0)
+    page = client.get(path).text
+    assert "note</figcaption>" in page
+    assert '<blockquote class="mb-0">Please start with Exhibit C.<br>Questions: call Pat. ' + ESCAPED in page
+    assert HOSTILE not in page
+
+
+def test_an_invitation_to_staff_shows_no_note(client, district, district_admin):
+    _, token = invitation_create(
+        kind=Invitation.Kind.DISTRICT_STAFF, email="new@example.org", role="viewer", invited_by=district_admin,
+        agency=district,
+    )  # fmt: skip
+    page = client.get(reverse("invitation_accept", args=[token])).text
+    assert "Join" in page and "note</figcaption>" not in page
