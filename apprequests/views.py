@@ -70,6 +70,7 @@ def mine(request, slug):
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@rate_limited("app_requests", key="user", method="POST")  # a flood from one account (issue 16.6)
 def new(request, slug):
     requester = selectors.requester_for(request.user, slug)
     form = AppRequestForm(request.POST or None)

@@ -31,6 +31,7 @@ WHAT = {
     "signing": "confirming a signature with an authenticator code",
     "search": "searching",
     "requests_sign_up": "asking for sign-up links",
+    "app_requests": "asking for apps",
 }
 
 

@@ -380,6 +380,7 @@ RATE_LIMITS = {
     # The public statewide search, per address.
     "search": env_rate("DPA_RATE_LIMIT_SEARCH", "60/m"),
     "requests_sign_up": env_rate("DPA_RATE_LIMIT_REQUESTS_SIGN_UP", "10/h"),  # sign-up links asked, per address
+    "app_requests": env_rate("DPA_RATE_LIMIT_APP_REQUESTS", "20/h"),  # apps asked for (issue 16.6), per person
 }
 # django-ratelimit's `ip` key: the portal's one rule for the client's address (dpa_portal/client_ip.py).
 RATELIMIT_IP_META_KEY = "dpa_portal.client_ip.rate_limit_ip"

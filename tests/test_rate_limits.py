@@ -10,7 +10,10 @@ from django.core.exceptions import ImproperlyConfigured
 from django.urls import reverse
 
 from accounts.services import invitation_create
+from apprequests.models import AppRequest, Requester
 from dpa_portal.env import env_rate
+
+from . import factories
 
 LIMIT = 3
 FORGED = "203.0.113.66"
@@ -123,6 +126,7 @@ def test_the_default_limits(settings):
         "signing": "10/h",
         "search": "60/m",
         "requests_sign_up": "10/h",
+        "app_requests": "20/h",
     }
 
 
@@ -168,3 +172,26 @@ def test_allauths_own_429_uses_the_portals_page(client, db):
     assert refused.status_code == 429
     text = " ".join(refused.content.decode().split())
     assert "Too many attempts" in text and "Try again in a few minutes." in text
+
+
+def test_app_requests_per_person(client, limits, district):
+    """A flood of app requests from one account (issue 16.6): refused past the limit, whatever its address; another
+    requester of the same district is not."""
+    url = reverse("apprequests_new", args=[district.slug])
+    data = {
+        "app_name": "Flood App",
+        "website": "https://flood.example",
+        "purpose": "Practice",
+        "grades": "3-5",
+        "student_count": 20,
+        "students_sign_in": "no",
+    }
+    flooder, other = (Requester.objects.create(user=factories.UserFactory(), agency=district).user for _ in range(2))
+    client.force_login(flooder)
+    for attempt in range(LIMIT):
+        assert client.post(url, data, REMOTE_ADDR=f"198.51.100.{attempt}").status_code == 302
+    assert_refused(client.post(url, data, REMOTE_ADDR="198.51.100.60"), "asking for apps")
+    assert AppRequest.objects.filter(requester__user=flooder).count() == LIMIT
+    assert client.get(url).status_code == 200  # reading the form is not a request
+    client.force_login(other)
+    assert client.post(url, data, REMOTE_ADDR="198.51.100.60").status_code == 302
