@@ -7,8 +7,9 @@ from django.db import models
 from django.utils import timezone
 
 from dpa_portal.lengths import bounded_text, length_checks
+from vendors.matching import domain_of, name_key
 
-APP_REQUEST_LENGTHS = {"purpose": 2000, "data_seen": 2000, "answer": 2000}
+APP_REQUEST_LENGTHS = {"purpose": 2000, "data_seen": 2000, "answer": 2000, "reason": 2000, "question": 2000}
 
 
 class StaffDomain(models.Model):
@@ -93,11 +94,42 @@ class AppRequest(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     status_changed_at = models.DateTimeField(default=timezone.now)
+    # Triage (issue 16.3). Requests for the same app share `name_key` and are grouped when read: no manual linking.
+    name_key = models.CharField(max_length=200, blank=True, editable=False)
+    question = bounded_text("the district's question", max_length=APP_REQUEST_LENGTHS["question"], blank=True)
+    reason = bounded_text("the district's reason", max_length=APP_REQUEST_LENGTHS["reason"], blank=True)
+    reason_shown = models.BooleanField("show the reason on the public list", default=False)
+    # A product, not another request: an approved app may never have been requested (an agreement the district
+    # signed before the portal had requests); the public list links the product's agreement in effect.
+    alternative = models.ForeignKey(
+        "vendors.Product", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["agency", "status"], name="apprequests_agency_status")]
+        indexes = [
+            models.Index(fields=["agency", "status"], name="apprequests_agency_status"),
+            models.Index(fields=["agency", "name_key"], name="apprequests_agency_name_key"),
+        ]
         constraints = length_checks("apprequests_apprequest", APP_REQUEST_LENGTHS)
 
     def __str__(self):
         return self.app_name
+
+    def save(self, *args, **kwargs):
+        # Kept by every save, whoever writes the request (submit, the teacher's edit, the admin).
+        self.name_key = request_key(self.app_name, self.website)
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "name_key"}
+        super().save(*args, **kwargs)
+
+
+def request_key(app_name: str, website: str) -> str:
+    """The app as compared (vendors.matching, as the instant answer reads it): its name's key ("Kahoot!", "kahoot"
+    and "Kahoot Inc." are one app), else the website's domain. The name decides, not the domain: one domain hosts
+    many apps ("classroom.google.com" and "docs.google.com" are both google.com)."""
+    return (name_key(app_name) or domain_of(website))[:200]
