@@ -1,11 +1,15 @@
 from django.urls import path
 
-from . import views
+from . import views, views_public
 
 urlpatterns = [
     path("requests/sign-up/", views.sign_up, name="apprequests_sign_up"),
     path("requests/sign-up/<str:token>/", views.sign_up_confirm, name="apprequests_sign_up_confirm"),
     path("requests/<slug:slug>/", views.mine, name="apprequests_mine"),
     path("requests/<slug:slug>/new/", views.new, name="apprequests_new"),
+    # The district's approved-apps list among its public pages (issue 16.4).
+    path("public/<slug:slug>/apps/", views_public.apps_list, name="apprequests_public_list"),
+    path("public/<slug:slug>/apps.json", views_public.apps_json, name="apprequests_public_json"),
+    path("public/<slug:slug>/apps.csv", views_public.apps_csv, name="apprequests_public_csv"),
     path("district/<slug:slug>/staff-domains/", views.staff_domains, name="apprequests_staff_domains"),
 ]

@@ -1,0 +1,142 @@
+"""The district's approved-apps list (issue 16.4): one row per app that its staff asked for, with the status a parent
+can rely on. Read, never stored: the status comes from the district's agreements as they are now (16.5), so an
+agreement that expires, ends early or is withdrawn changes the list at once, without any job keeping it up to date.
+
+What a row holds is chosen, not filtered: the app's name, its public status, the agreement's public page, the reason
+only when the district chose to show it, and the approved alternative it named. Never who asked (name, e-mail), the
+request's purpose or data, the district's question or its internal notes: those columns are not even read.
+
+Two queries whatever the number of requests: the district's listed requests, then its agreements for them.
+"""
+
+from dataclasses import dataclass
+
+from django.db.models import Q
+
+from agreements.models import Agreement
+from agreements.models.statuses import BEFORE_EXECUTION, ENDED_OR_CLOSED, AgreementStatus
+
+from .models import AppRequest
+
+APPROVED, IN_REVIEW, ENDED, NOT_APPROVED = "approved", "in_review", "ended", "not_approved"
+# The order of the statuses when one app has several requests or agreements: the best news a parent can rely on.
+PRECEDENCE = (APPROVED, IN_REVIEW, ENDED, NOT_APPROVED)
+
+# A request the district has not acted on (submitted, or only offered the fast track) is not on the list: its name
+# is a teacher's free text that nobody at the district has read yet, and the app is not in use. One the teacher
+# withdrew is not either.
+_ACTED_ON = (AppRequest.Status.APPROVED, AppRequest.Status.IN_REVIEW, AppRequest.Status.MORE_INFO_ASKED)
+
+
+@dataclass(frozen=True)
+class PublicApp:
+    name: str
+    status: str  # one of PRECEDENCE
+    agreement_id: int | None = None  # its posted page (approved, or ended: the page stays posted)
+    reason: str = ""  # only when the district chose to show it
+    alternative: str = ""  # an approved app the district suggests instead
+    alternative_agreement_id: int | None = None
+
+
+def _listed_requests(agency):
+    """The requests that may put an app on the list, with only the columns the list may show."""
+    acted_on = (
+        Q(agreement__isnull=False)
+        | Q(product__isnull=False)
+        | Q(status__in=_ACTED_ON)
+        | Q(status=AppRequest.Status.DECLINED)
+    )
+    return (
+        AppRequest.objects.filter(agency=agency)
+        .exclude(status=AppRequest.Status.WITHDRAWN)
+        .filter(acted_on)
+        .order_by("created_at", "pk")
+        .values_list(
+            "status",
+            "app_name",
+            "name_key",
+            "product_id",
+            "product__name",
+            "agreement_id",
+            "reason",
+            "reason_shown",
+            "alternative_id",
+            "alternative__name",
+        )
+    )
+
+
+def approved_apps(agency) -> list[PublicApp]:
+    """The district's list, by name."""
+    requests = list(_listed_requests(agency))
+    if not requests:
+        return []
+    products = {r[3] for r in requests if r[3]} | {r[8] for r in requests if r[8]}
+    linked = {r[5] for r in requests if r[5]}
+    # The district's agreements for these apps: the ones the requests are linked to, and any other covering the same
+    # product (a renewal signed later, or one the district signed before anyone asked).
+    rows = (
+        Agreement.objects.filter(agency=agency)
+        .filter(Q(pk__in=linked) | Q(products__in=products))
+        .values_list("pk", "status", "products")
+        .distinct()
+    )
+    by_pk, by_product = {}, {}
+    for pk, status, product in rows:
+        by_pk[pk] = status
+        by_product.setdefault(product, set()).add(pk)
+
+    groups: dict = {}
+    for request in requests:
+        product = request[3]
+        key = ("product", product) if product else ("name", request[2] or request[1].casefold())
+        groups.setdefault(key, []).append(request)
+    # A request without a product whose name is that of a grouped product's request joins it.
+    names_of_products = {r[2]: ("product", r[3]) for r in requests if r[3] and r[2]}
+    for key in [k for k in groups if k[0] == "name" and k[1] in names_of_products]:
+        groups.setdefault(names_of_products[key[1]], []).extend(groups.pop(key))
+
+    apps = [app for app in (_row(reqs, by_pk, by_product) for reqs in groups.values()) if app is not None]
+    return sorted(apps, key=lambda app: (app.name.casefold(), app.name))
+
+
+def _newest(pks, by_pk, statuses):
+    found = [pk for pk in pks if by_pk.get(pk) in statuses]
+    return max(found) if found else None
+
+
+def _row(requests, by_pk, by_product) -> PublicApp | None:
+    product_names = [r[4] for r in requests if r[4]]
+    name = product_names[0] if product_names else requests[0][1]
+    pks = {r[5] for r in requests if r[5]}
+    for r in requests:
+        pks |= by_product.get(r[3], set())
+
+    executed = _newest(pks, by_pk, (AgreementStatus.EXECUTED,))
+    if executed:
+        return PublicApp(name, APPROVED, agreement_id=executed)
+    if _newest(pks, by_pk, BEFORE_EXECUTION) or any(r[0] in _ACTED_ON[1:] and not r[5] for r in requests):
+        # The request's own status counts only while no agreement answers for it: one linked to an agreement that
+        # ended stays "in review" in the director's queue, but the app is not.
+        return PublicApp(name, IN_REVIEW)
+    ended = _newest(pks, by_pk, ENDED_OR_CLOSED)
+    if ended:
+        return PublicApp(name, ENDED, agreement_id=ended)
+    declined = [r for r in requests if r[0] == AppRequest.Status.DECLINED]
+    withdrawn_agreement = _newest(pks, by_pk, (AgreementStatus.WITHDRAWN,))
+    if not declined and not withdrawn_agreement:
+        return None  # only requests the district has not answered yet
+    # The newest reason the district chose to show (a duplicate declined without one does not hide it).
+    reason = next((r[6] for r in reversed(declined) if r[7] and r[6]), "")
+    alternative = next((r for r in reversed(declined) if r[8]), None)
+    return PublicApp(
+        name,
+        NOT_APPROVED,
+        reason=reason,
+        alternative=alternative[9] if alternative else "",
+        alternative_agreement_id=_alternative_agreement(alternative[8], by_pk, by_product) if alternative else None,
+    )
+
+
+def _alternative_agreement(product, by_pk, by_product):
+    return _newest(by_product.get(product, set()), by_pk, (AgreementStatus.EXECUTED,))
