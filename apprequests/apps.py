@@ -5,3 +5,10 @@ class AppRequestsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "apprequests"
     verbose_name = "App requests"
+
+    def ready(self):
+        # Teachers are told when the agreement their app depended on ends (issue 16.5): on the StatusChange row that
+        # every transition writes, so that agreements need not know about app requests.
+        from . import notify
+
+        notify.connect()
