@@ -1,8 +1,17 @@
 """Reads of the app requests: who is a requester where, and their own requests."""
 
+from django.db.models import Count, Min
 from django.http import Http404
 
+from agreements.models.statuses import AgreementStatus
+from vendors.models import Product
+
 from .models import AppRequest, Requester, StaffDomain
+
+# What waits for the district's triage (issue 16.3): the rest was answered (approved, in review) or decided.
+OPEN = [AppRequest.Status.SUBMITTED, AppRequest.Status.FAST_TRACK_OFFERED, AppRequest.Status.MORE_INFO_ASKED]
+# A queue longer than this is read in pages of the oldest: a district's open requests are tens, not thousands.
+QUEUE_LIMIT = 500
 
 
 def requester_for(user, slug: str) -> Requester:
@@ -30,3 +39,47 @@ def agency_for_email(email: str):
     domain = email.rsplit("@", 1)[-1].strip().casefold() if "@" in email else ""
     found = StaffDomain.objects.select_related("agency").filter(domain=domain).first() if domain else None
     return found.agency if found else None
+
+
+# --- triage (issue 16.3) ------------------------------------------------------------------------------------------
+
+
+def queue_groups(agency) -> list[dict]:
+    """The district's open requests, one group per app (the requests sharing a name key), the longest waiting first;
+    each group's requests oldest first. One query."""
+    rows = (
+        AppRequest.objects.filter(agency=agency, status__in=OPEN)
+        .select_related("requester__user", "product__contractor")
+        .order_by("created_at", "pk")[:QUEUE_LIMIT]
+    )
+    groups: dict[str, dict] = {}
+    for row in rows:
+        group = groups.setdefault(row.name_key or f"#{row.pk}", {"key": row.name_key, "requests": []})
+        group["requests"].append(row)
+    for group in groups.values():
+        group["first"] = group["requests"][0]
+        group["teachers"] = sorted(
+            {r.requester.user.get_full_name() or r.requester.user.email for r in group["requests"]}
+        )
+        group["product"] = next((r.product for r in group["requests"] if r.product_id), None)
+    return list(groups.values())
+
+
+def queue_summary(agency) -> list[dict]:
+    """How many open requests wait in each status and since when (the oldest's last change), for the dashboard: one
+    query."""
+    rows = (
+        AppRequest.objects.filter(agency=agency, status__in=OPEN)
+        .values("status")
+        .annotate(count=Count("pk"), oldest=Min("status_changed_at"))
+        .order_by()
+    )
+    found = {row["status"]: row for row in rows}
+    labels = dict(AppRequest.Status.choices)
+    return [{"status": s, "label": labels[s], **found[s]} for s in OPEN if s in found]
+
+
+def approved_products(agency):
+    """The apps the district may offer instead of one it declines: products of its agreements in effect."""
+    executed = Product.objects.filter(agreements__agency=agency, agreements__status=AgreementStatus.EXECUTED)
+    return Product.objects.filter(pk__in=executed.values("pk")).select_related("contractor").order_by("name")

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_public
+from . import views, views_public, views_triage
 
 urlpatterns = [
     path("requests/sign-up/", views.sign_up, name="apprequests_sign_up"),
@@ -12,4 +12,10 @@ urlpatterns = [
     path("public/<slug:slug>/apps.json", views_public.apps_json, name="apprequests_public_json"),
     path("public/<slug:slug>/apps.csv", views_public.apps_csv, name="apprequests_public_csv"),
     path("district/<slug:slug>/staff-domains/", views.staff_domains, name="apprequests_staff_domains"),
+    # The technology director's queue (issue 16.3); a request names its group (the requests for the same app).
+    path("requests/<slug:slug>/<int:pk>/answer/", views_triage.answer, name="apprequests_answer"),
+    path("district/<slug:slug>/app-requests/", views_triage.queue, name="apprequests_queue"),
+    path("district/<slug:slug>/app-requests/<int:pk>/start/", views_triage.start, name="apprequests_queue_start"),
+    path("district/<slug:slug>/app-requests/<int:pk>/ask/", views_triage.ask, name="apprequests_queue_ask"),
+    path("district/<slug:slug>/app-requests/<int:pk>/decline/", views_triage.decline, name="apprequests_queue_decline"),
 ]

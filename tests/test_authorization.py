@@ -11,7 +11,7 @@ import pytest
 from django.urls import URLResolver, get_resolver, reverse
 
 from . import test_accounts_views, test_deadlines_views, test_outbox_views, test_outside, test_workflow_views
-from .apprequests import test_apprequests_access
+from .apprequests import test_apprequests_access, test_triage_access
 from .portfolio import test_export_views, test_import_views
 from .public_helpers import make_agreement
 
@@ -80,6 +80,7 @@ def _covered() -> set[str]:
     tables |= {name for name, *_ in test_outside.PAGES}  # an agreement signed outside the portal: the parties
     tables |= test_outbox_views.URLS  # sending an undelivered e-mail again: the district's admins
     tables |= test_apprequests_access.URLS  # app requests (issue 16): requesters, sign-up, the staff domains
+    tables |= test_triage_access.URLS  # the director's queue of app requests (issue 16.3), the teacher's answer
     return tables | set(OPEN) | LEADS | SECRET_LINKS | PERSONAL | set(SIGNING) | set(MENUS)
 
 
