@@ -187,3 +187,36 @@ def test_the_dashboard_shows_counts_and_the_oldest_wait_from_one_query(
     client.force_login(district_viewer)  # a viewer neither triages nor sees the queue's link
     page = client.get(reverse("district_dashboard", args=[district.slug])).content.decode()
     assert reverse("apprequests_queue", args=[district.slug]) not in page
+
+
+def test_the_fast_track_starts_for_the_same_vendor_and_product_whose_answers_the_vendor_is_offered(
+    catalogues, district, other_district, district_admin
+):
+    """Issue 16.2's fast track from the queue: the agreement is for the product the portal matched, so that on the
+    vendor's side the agreement offers to start from their executed answers with the other district
+    (exhibits.services.reuse_source_for), which the vendor confirms or updates; the district never reads them first."""
+    from exhibits.services import reuse_source_for, submission_record
+
+    vendor = factories.ContractorFactory(legal_name="Sunrise Learning, Inc.")
+    sunrise = factories.ProductFactory(contractor=vendor, name="Sunrise Math")
+    theirs = make_agreement(agency=other_district, contractor=vendor, products=[sunrise])
+    submission_record(agreement=theirs, actor=None)  # what the vendor submitted, as the portal's signing leaves it
+    teacher = _teacher(district, "dee")
+    offered = app_request_submit(
+        requester=teacher, app_name="Sunrise Math", website="https://sunrise.example", **FIELDS
+    )
+    assert offered.status == S.FAST_TRACK_OFFERED and offered.product == sunrise
+    group = selectors.queue_groups(district)[0]
+    assert group["product"] == sunrise
+    agreement = triage.app_requests_start(
+        agency=district,
+        actor=district_admin,
+        key=offered.name_key,
+        contractor=vendor,
+        new_vendor_name="",
+        product_name=sunrise.name,
+        framework=factories.csf("1.1"),
+    )
+    assert list(agreement.products.all()) == [sunrise] and reuse_source_for(agreement) == theirs
+    offered.refresh_from_db()
+    assert (offered.status, offered.agreement) == (S.IN_REVIEW, agreement)
