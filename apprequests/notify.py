@@ -29,6 +29,16 @@ def agreement_ended(*, agreement_id: int, to_status: str) -> int:
     district in effect still covers the app (a renewal). Returns how many were told."""
     if to_status not in ENDINGS:
         return 0
+    # First the requests (by the agreement's indexed key): most agreements have none, and the sweep expires many at
+    # once, so those cost one small query each and nothing else.
+    requests = list(
+        AppRequest.objects.filter(agreement_id=agreement_id)
+        .exclude(status=AppRequest.Status.WITHDRAWN)
+        .select_related("requester__user")
+        .order_by("pk")
+    )
+    if not requests:
+        return 0
     agreement = Agreement.objects.select_related("agency", "contractor").get(pk=agreement_id)
     products = list(agreement.products.values_list("pk", flat=True))
     covered = (
@@ -38,12 +48,6 @@ def agreement_ended(*, agreement_id: int, to_status: str) -> int:
     )
     if covered:
         return 0
-    requests = (
-        AppRequest.objects.filter(agreement=agreement)
-        .exclude(status=AppRequest.Status.WITHDRAWN)
-        .select_related("requester__user")
-        .order_by("pk")
-    )
     by_person: dict[str, list[AppRequest]] = {}
     for app_request in requests:
         by_person.setdefault(app_request.requester.user.email, []).append(app_request)
