@@ -42,6 +42,10 @@ OPEN = {
     "public_district_feed": lambda a: [a.agency.slug],
     "public_embed": lambda a: [a.agency.slug],
     "public_open_data": lambda a: [a.agency.slug],
+    # The district's approved-apps list and its data (issue 16.4).
+    "apprequests_public_list": lambda a: [a.agency.slug],
+    "apprequests_public_json": lambda a: [a.agency.slug],
+    "apprequests_public_csv": lambda a: [a.agency.slug],
 }
 # Open too, but each sends people on (issue 14): the home page is the landing page for anyone not signed in and sends
 # signed-in staff to their own dashboard (tests/test_first_week_home.py says which); the favicon is the static one.
