@@ -96,7 +96,9 @@ def ask(request, agency, membership, pk):
 @require_POST
 @member_required("district", roles=DISTRICT_ADMIN)
 def decline(request, agency, membership, pk):
-    key = AppRequest.objects.filter(agency=agency, pk=pk).values_list("name_key", flat=True).first()
+    # The open request's group; a decided one names nothing to decline (the rest of its app waits for its own row).
+    open_request = AppRequest.objects.filter(agency=agency, pk=pk, status__in=selectors.OPEN)
+    key = open_request.values_list("name_key", flat=True).first()
     if key is None:
         raise Http404
     form = DeclineForm(request.POST, agency=agency)

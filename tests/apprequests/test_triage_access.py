@@ -74,3 +74,20 @@ def test_a_requester_is_nobody_in_the_queue_and_answers_only_their_own(client, d
     assert page.status_code == 200 and "Which class?" in page.content.decode()
     _as(client, None)
     assert client.get(reverse("apprequests_answer", args=[slug, pk])).url.startswith(reverse("account_login"))
+
+
+def test_a_decided_request_names_nothing_to_decide_and_another_districts_is_unknown(
+    client, people, district, other_district, open_request
+):
+    slug, pk = district.slug, open_request.pk
+    _as(client, people["district_admin"])
+    assert client.post(reverse("apprequests_queue_decline", args=[slug, pk]), {"reason": "No."}).status_code == 302
+    assert client.post(reverse("apprequests_queue_decline", args=[slug, pk]), {"reason": "No."}).status_code == 404
+    assert client.get(reverse("apprequests_queue_start", args=[slug, pk])).status_code == 404
+    ask = client.post(reverse("apprequests_queue_ask", args=[slug, pk]), {"question": "Which?"}, follow=True)
+    assert "decided already" in ask.content.decode()
+    open_request.refresh_from_db()
+    assert open_request.status == S.DECLINED and open_request.reason == "No."
+    _as(client, people["other_district"])  # the other district's admin, in their own district's URLs
+    other_slug = other_district.slug
+    assert client.get(reverse("apprequests_queue_start", args=[other_slug, pk])).status_code == 404
