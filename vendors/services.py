@@ -60,7 +60,12 @@ CONTRACTOR_LINKS = {
 }
 # The links to a product or a subcontractor (many-to-many or foreign keys), which follow it when it becomes the kept
 # contractor's of the same name.
-PRODUCT_LINKS = {"agreements.Agreement.products"}
+# A teacher's app request names the product it matched, and a declined one the approved alternative (issue 16).
+PRODUCT_LINKS = {
+    "agreements.Agreement.products",
+    "apprequests.AppRequest.product",
+    "apprequests.AppRequest.alternative",
+}
 SUBCONTRACTOR_LINKS = {"exhibits.SupplementalInformation.subcontractors", "exhibits.ReviewComment.subcontractor"}
 # Blank on the kept contractor, filled from the merged one.
 FILLED_IN = ["website", "privacy_policy_url", "incident_response_plan_url"]
