@@ -6,7 +6,8 @@ What a row holds is chosen, not filtered: the app's name, its public status, the
 only when the district chose to show it, and the approved alternative it named. Never who asked (name, e-mail), the
 request's purpose or data, the district's question or its internal notes: those columns are not even read.
 
-Two queries whatever the number of requests: the district's listed requests, then its agreements for them.
+Two queries whatever the number of requests: the district's listed requests, then its agreements for them and
+those in effect.
 """
 
 from dataclasses import dataclass
@@ -15,6 +16,7 @@ from django.db.models import Q
 
 from agreements.models import Agreement
 from agreements.models.statuses import BEFORE_EXECUTION, ENDED_OR_CLOSED, AgreementStatus
+from vendors.matching import name_key
 
 from .models import AppRequest
 
@@ -67,37 +69,43 @@ def _listed_requests(agency):
 
 
 def approved_apps(agency) -> list[PublicApp]:
-    """The district's list, by name."""
+    """The district's list, by name: the apps its staff asked for, and every product of an agreement in effect (an
+    app the district signed for before anyone asked, or before the portal had requests, is in use too)."""
     requests = list(_listed_requests(agency))
-    if not requests:
-        return []
     products = {r[3] for r in requests if r[3]} | {r[8] for r in requests if r[8]}
     linked = {r[5] for r in requests if r[5]}
-    # The district's agreements for these apps: the ones the requests are linked to, and any other covering the same
-    # product (a renewal signed later, or one the district signed before anyone asked).
+    # The district's agreements for these apps: the ones the requests are linked to, any other covering the same
+    # product (a renewal signed later, or one signed before anyone asked), and every one in effect.
     rows = (
         Agreement.objects.filter(agency=agency)
-        .filter(Q(pk__in=linked) | Q(products__in=products))
-        .values_list("pk", "status", "products")
+        .filter(Q(pk__in=linked) | Q(products__in=products) | Q(status=AgreementStatus.EXECUTED))
+        .values_list("pk", "status", "products", "products__name")
         .distinct()
     )
-    by_pk, by_product = {}, {}
-    for pk, status, product in rows:
+    by_pk, by_product, product_names = {}, {}, {}
+    for pk, status, product, product_name in rows:
         by_pk[pk] = status
-        by_product.setdefault(product, set()).add(pk)
+        if product is not None:
+            by_product.setdefault(product, set()).add(pk)
+            product_names[product] = product_name
 
     groups: dict = {}
     for request in requests:
         product = request[3]
         key = ("product", product) if product else ("name", request[2] or request[1].casefold())
         groups.setdefault(key, []).append(request)
-    # A request without a product whose name is that of a grouped product's request joins it.
-    names_of_products = {r[2]: ("product", r[3]) for r in requests if r[3] and r[2]}
-    for key in [k for k in groups if k[0] == "name" and k[1] in names_of_products]:
-        groups.setdefault(names_of_products[key[1]], []).extend(groups.pop(key))
+    # The products in effect that nobody asked for, each its own app.
+    for product, pks in by_product.items():
+        if ("product", product) not in groups and _newest(pks, by_pk, (AgreementStatus.EXECUTED,)):
+            groups[("product", product)] = []
+    # A request without a product whose name is that of a product on the list joins it.
+    keys = {name_key(product_names[k[1]]): k for k in groups if k[0] == "product" and product_names.get(k[1])}
+    keys.update({r[2]: ("product", r[3]) for r in requests if r[3] and r[2]})
+    for key in [k for k in groups if k[0] == "name" and k[1] in keys]:
+        groups[keys[key[1]]].extend(groups.pop(key))
 
-    apps = [app for app in (_row(reqs, by_pk, by_product) for reqs in groups.values()) if app is not None]
-    return sorted(apps, key=lambda app: (app.name.casefold(), app.name))
+    apps = [_row(key, reqs, by_pk, by_product, product_names) for key, reqs in groups.items()]
+    return sorted((app for app in apps if app is not None), key=lambda app: (app.name.casefold(), app.name))
 
 
 def _newest(pks, by_pk, statuses):
@@ -105,10 +113,10 @@ def _newest(pks, by_pk, statuses):
     return max(found) if found else None
 
 
-def _row(requests, by_pk, by_product) -> PublicApp | None:
-    product_names = [r[4] for r in requests if r[4]]
-    name = product_names[0] if product_names else requests[0][1]
-    pks = {r[5] for r in requests if r[5]}
+def _row(key, requests, by_pk, by_product, product_names) -> PublicApp | None:
+    product = key[1] if key[0] == "product" else None
+    name = product_names.get(product) or next((r[4] for r in requests if r[4]), None) or requests[0][1]
+    pks = {r[5] for r in requests if r[5]} | by_product.get(product, set())
     for r in requests:
         pks |= by_product.get(r[3], set())
 

@@ -167,3 +167,17 @@ def test_the_list_costs_the_same_queries_for_few_apps_or_many(client, catalogues
         product = factories.ProductFactory()
         ask(teacher, f"App {n}", status=AppRequest.Status.IN_REVIEW, product=product)
     assert queries() == few <= 3  # the district, its requests, its agreements for them
+
+
+def test_an_app_the_district_signed_for_before_anyone_asked_is_on_the_list(catalogues, district):
+    """In use without a request (an agreement from before the portal had requests); a later request for it by name
+    joins its row, and an agreement of another district puts nothing on this list."""
+    product = factories.ProductFactory(name="Atlas Maps")
+    agreement = make_agreement(agency=district, contractor=product.contractor, products=[product])
+    elsewhere = factories.ProductFactory(name="Elsewhere")
+    make_agreement(agency=factories.EducationalAgencyFactory(), contractor=elsewhere.contractor, products=[elsewhere])
+    teacher = Requester.objects.create(user=factories.UserFactory(), agency=district)
+    ask(teacher, "ATLAS maps", status=AppRequest.Status.DECLINED)
+    assert public.approved_apps(district) == [
+        public.PublicApp("Atlas Maps", public.APPROVED, agreement_id=agreement.pk)
+    ]
