@@ -9,6 +9,7 @@ class AppRequestsConfig(AppConfig):
     def ready(self):
         # Teachers are told when the agreement their app depended on ends (issue 16.5): on the StatusChange row that
         # every transition writes, so that agreements need not know about app requests.
-        from . import notify
+        from . import approvals, notify
 
         notify.connect()
+        approvals.connect()  # and when it is executed (issue 16.1): the requests in review are approved

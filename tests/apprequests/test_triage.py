@@ -220,3 +220,21 @@ def test_the_fast_track_starts_for_the_same_vendor_and_product_whose_answers_the
     assert list(agreement.products.all()) == [sunrise] and reuse_source_for(agreement) == theirs
     offered.refresh_from_db()
     assert (offered.status, offered.agreement) == (S.IN_REVIEW, agreement)
+
+
+def test_the_teachers_are_told_when_the_agreement_they_wait_on_is_executed(catalogues, asked, district, district_admin):
+    from agreements.models import StatusChange
+
+    first, second, other = asked
+    agreement = _start(district, district_admin, first.name_key)
+    # The step that executes an agreement writes its StatusChange (agreements.services.agreement_transition).
+    StatusChange.objects.create(agreement=agreement, from_status="signed_by_vendor", to_status="executed")
+    for request in (first, second):
+        request.refresh_from_db()
+        assert request.status == S.APPROVED and "in effect" in request.answer
+        approved = _status_mail(request).filter(subject__contains="approved")
+        assert "You may use it with students" in approved.get().body_text
+    other.refresh_from_db()
+    assert other.status == S.SUBMITTED
+    StatusChange.objects.create(agreement=agreement, from_status="executed", to_status="executed")  # nothing twice
+    assert _status_mail(first).filter(subject__contains="approved").count() == 1
