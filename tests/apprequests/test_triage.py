@@ -238,3 +238,19 @@ def test_the_teachers_are_told_when_the_agreement_they_wait_on_is_executed(catal
     assert other.status == S.SUBMITTED
     StatusChange.objects.create(agreement=agreement, from_status="executed", to_status="executed")  # nothing twice
     assert _status_mail(first).filter(subject__contains="approved").count() == 1
+
+
+def test_starting_for_a_vendor_close_to_one_on_the_portal_asks_which_it_is_first(
+    client, catalogues, asked, district, district_admin
+):
+    first = asked[0]
+    factories.ContractorFactory(legal_name="Pixel Paint Company, Inc.")
+    client.force_login(with_totp(district_admin))
+    url = reverse("apprequests_queue_start", args=[district.slug, first.pk])
+    form = {"contractor": "", "new_vendor_name": "Pixel Paint Company", "product_name": "Pixel Paint"}
+    form["framework"] = factories.csf("1.1").pk
+    page = client.post(url, form)
+    assert page.status_code == 200 and "a vendor already on the portal?" in page.content.decode()
+    assert not Agreement.objects.filter(agency=district).exists()
+    first.refresh_from_db()
+    assert first.status == S.SUBMITTED
