@@ -91,3 +91,18 @@ def test_a_decided_request_names_nothing_to_decide_and_another_districts_is_unkn
     _as(client, people["other_district"])  # the other district's admin, in their own district's URLs
     other_slug = other_district.slug
     assert client.get(reverse("apprequests_queue_start", args=[other_slug, pk])).status_code == 404
+
+
+def test_the_teacher_answers_by_editing_and_the_request_goes_back_to_the_district(client, district, open_request):
+    slug, pk = district.slug, open_request.pk
+    AppRequest.objects.filter(pk=pk).update(status=S.MORE_INFO_ASKED, question="Which class?")
+    _as(client, open_request.requester.user)
+    mine = client.get(reverse("apprequests_mine", args=[slug])).content.decode()
+    assert "Which class?" in mine and reverse("apprequests_answer", args=[slug, pk]) in mine
+    form = {**FIELDS, "app_name": "Tally Tiles", "purpose": "Grade 1 counting", "students_sign_in": "no"}
+    response = client.post(reverse("apprequests_answer", args=[slug, pk]), form)
+    assert response.status_code == 302 and response.url == reverse("apprequests_mine", args=[slug])
+    open_request.refresh_from_db()
+    assert (open_request.status, open_request.purpose) == (S.SUBMITTED, "Grade 1 counting")
+    # Answered: the page sends the teacher back to their requests.
+    assert client.get(reverse("apprequests_answer", args=[slug, pk])).status_code == 302
