@@ -12,12 +12,13 @@ from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 
-from agreements.models import Agreement, StatusChange
+from agreements import render_jobs
+from agreements.models import Agreement, AgreementDocument, RenderJob, StatusChange
 from agreements.services import agreement_transition
 from agreements.views.next_step import next_step
 
 from .helpers import activate_totp
-from .public_helpers import move
+from .public_helpers import move, small_pdf
 
 S = Agreement.Status
 VENDOR = "Learning Tools, Inc."  # tests/personas.py: a name that ends with its own period
@@ -60,6 +61,17 @@ EXPECTED = {
     S.CLOSED: ("nobody (nothing is due)", "Nothing is due: the vendor certified that the data is destroyed.", None),
     S.WITHDRAWN: ("nobody (nothing is due)", "Nothing is due: the district withdrew the agreement", None),
 }
+
+
+def store_signing_copy(agreement) -> None:
+    """The copy to sign, as the worker stores it once an agreement is approved: until then the portal has it."""
+    pdf = small_pdf()
+    AgreementDocument.objects.create(
+        agreement=agreement, kind=AgreementDocument.Kind.SIGNING_COPY, pdf=pdf, size=len(pdf), sha256="0" * 64,
+        document_id=f"DPA-NEXTSTEP{agreement.pk:04d}",
+    )  # fmt: skip
+
+
 HOLDER_SIDE = {S.DRAFT: "district", S.SUBMITTED: "district", S.VENDOR_SIGNED: "district"}
 HOLDER_SIDE |= dict.fromkeys((S.WITH_VENDOR, S.APPROVED, S.EXPIRED, S.TERMINATED), "vendor")
 
@@ -77,6 +89,8 @@ def box(page: str) -> dict:
 def test_the_box_says_who_has_it_what_to_do_and_since_when(client, status, agreement, district_admin, vendor_editor):
     activate_totp(district_admin)
     move(agreement, status)
+    if status == S.APPROVED:
+        store_signing_copy(agreement)
     # Since when: the change that brought it to its status (a later change of another kind does not count).
     entered = StatusChange.objects.filter(agreement=agreement, to_status=status).latest()
     since = timezone.localtime(entered.created_at).isoformat()
@@ -119,10 +133,38 @@ def test_each_role_reads_its_own_part(client, agreement, district_reviewer, vend
     todo = box(client.get(reverse("agreement_detail", args=[agreement.pk])).text)["todo"]
     assert todo.startswith("Review the answers and comment beside any of them; an admin of the district")
     move(agreement, S.APPROVED, start=S.SUBMITTED)
+    store_signing_copy(agreement)
     with_totp(vendor_admin)
     client.force_login(vendor_admin)
     todo = box(client.get(reverse("agreement_detail", args=[agreement.pk])).text)["todo"]
     assert todo.startswith("Sign the agreement (with a code from your authenticator app)")
+
+
+def test_while_the_copy_to_sign_is_prepared_or_given_up_nobody_is_asked_to_sign(
+    client, agreement, district_admin, vendor_admin, with_totp
+):
+    move(agreement, S.APPROVED)
+    with_totp(vendor_admin)
+    activate_totp(district_admin)
+    client.force_login(vendor_admin)
+    found = box(client.get(reverse("agreement_detail", args=[agreement.pk])).text)
+    assert found["holder"] == "the portal (preparing the copy to sign)"
+    assert found["todo"].startswith("The portal prepares the copy to sign (below); then an admin of") and (
+        "Sign the agreement" not in found["todo"]
+    )
+    now = timezone.now()
+    RenderJob.objects.create(
+        agreement=agreement, kind=AgreementDocument.Kind.SIGNING_COPY, attempts=render_jobs.MAX_ATTEMPTS,
+        started_at=now - timedelta(minutes=2), failed_at=now - timedelta(minutes=1), given_up_at=now,
+        last_error="Rendering took longer than 120 seconds and was stopped.",
+    )  # fmt: skip
+    for user, todo in (
+        (vendor_admin, "an admin of the district decides what happens next."),
+        (district_admin, "send the agreement back to the vendor to change an unusually long or odd answer"),
+    ):
+        client.force_login(user)
+        found = box(client.get(reverse("agreement_detail", args=[agreement.pk])).text)
+        assert found["holder"].startswith(f"the district {html.escape(DISTRICT)}") and todo in found["todo"], found
 
 
 def test_once_both_signed_the_portal_has_it_and_nothing_is_asked_of_anyone(agreement, django_assert_num_queries):

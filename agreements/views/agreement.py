@@ -18,7 +18,7 @@ from ..signing import public_copy_current, signing_side
 from .ending import ending_context
 from .next_step import next_step
 from .outside import outside_context, outside_of
-from .progress import agreement_progress
+from .progress import READY, agreement_progress
 from .steps import district_admin_only, form_step_take, step_take
 from .term import term_context
 
@@ -81,10 +81,6 @@ def detail(request, agreement, side, role):
     context["signing_as"] = signing_side(agreement, request.user)
     context["show_signing"] = agreement.status in statuses.SIGNING + statuses.POSTED and outside is None
     context["posted_statuses"] = statuses.POSTED
-    # Who has the agreement, what they must do, since when (issue 14.6): from the timeline read above.
-    context["next_step"] = next_step(
-        agreement, side=side, role=role, timeline=context["timeline"], signatures=context["signatures"]
-    )
     context.update(ending_context(agreement, side=side, role=role, can=can))  # early termination, supersession
     context.update(term_context(agreement, side=side, role=role))  # the term of an executed agreement (issue 11)
     countersigned = [s.signed_at for s in context["signatures"] if s.side == Signature.Side.DISTRICT]
@@ -102,6 +98,17 @@ def detail(request, agreement, side, role):
         signing=context["show_signing"],
     )
     context["progress_polling"] = any(p.polling for p in progress.values())
+    # Who has the agreement, what they must do, since when (issue 14.6): from the timeline read above, and the copy to
+    # sign's panel (nobody can sign while the portal prepares it, or after it gave up).
+    copy = progress.get(AgreementDocument.Kind.SIGNING_COPY)
+    context["next_step"] = next_step(
+        agreement,
+        side=side,
+        role=role,
+        timeline=context["timeline"],
+        signatures=context["signatures"],
+        signing_copy=copy.state if copy else READY,
+    )
     context["termination_progress"] = progress.pop(AgreementDocument.Kind.TERMINATION_RECORD, None)
     context["progress"] = progress
     return render(request, "agreements/agreement_detail.html", context)

@@ -13,6 +13,7 @@ from django.utils import timezone
 from ..access import DISTRICT_ADMIN, DISTRICT_REVIEWERS, VENDOR_ADMIN
 from ..models import Agreement, Signature
 from ..models.statuses import ENDED
+from .progress import FAILED, READY
 
 S = Agreement.Status
 DISTRICT, VENDOR, PORTAL = "district", "vendor", "portal"
@@ -41,8 +42,11 @@ def last_change(agreement: Agreement, timeline):
     return None
 
 
-def next_step(agreement: Agreement, *, side: str, role: str, timeline, signatures) -> NextStep:
-    """What the box says to the reader (`side`, `role`), from the page's timeline and signatures (lists)."""
+def next_step(
+    agreement: Agreement, *, side: str, role: str, timeline, signatures, signing_copy: str = READY
+) -> NextStep:
+    """What the box says to the reader (`side`, `role`), from the page's timeline and signatures (lists), and the state
+    of the copy to sign's panel (`signing_copy`: views/progress.py's WORKING, RETRYING, FAILED or READY)."""
     district, vendor = agreement.agency, agreement.contractor
     change = last_change(agreement, timeline)
     since = change.created_at if change else agreement.status_changed_at
@@ -94,6 +98,18 @@ def next_step(agreement: Agreement, *, side: str, role: str, timeline, signature
                 f"{district} reviews your answers, then approves them or asks for changes. Nothing is due from you "
                 "until then."
             )
+    elif status == S.APPROVED and signing_copy == FAILED:
+        # The portal gave up making the copy to sign: nobody can sign; the district decides (its panel says how).
+        holder = DISTRICT
+        todo = (
+            "The portal could not prepare the copy to sign (see below): send the agreement back to the vendor to "
+            "change an unusually long or odd answer, or ask the portal's operator to try again."
+            if district_admin
+            else "The portal could not prepare the copy to sign; an admin of the district decides what happens next."
+        )
+    elif status == S.APPROVED and signing_copy != READY:
+        holder = PORTAL  # preparing the copy to sign: nobody can sign until it exists
+        todo = f"The portal prepares the copy to sign (below); then an admin of {vendor} signs it."
     elif status == S.APPROVED:
         holder = VENDOR
         if vendor_admin:
@@ -141,7 +157,7 @@ def next_step(agreement: Agreement, *, side: str, role: str, timeline, signature
     labels = {
         DISTRICT: f"the district {district}",
         VENDOR: f"the vendor {vendor}",
-        PORTAL: "the portal (sealing the executed DPA)",
+        PORTAL: f"the portal ({'preparing the copy to sign' if status == S.APPROVED else 'sealing the executed DPA'})",
         None: "nobody (nothing is due)" if status != S.EXECUTED else "both parties, under the executed agreement",
     }
     return NextStep(holder=holder, holder_label=labels[holder], todo=todo, since=since, yours=holder == side)

@@ -65,10 +65,12 @@ def test_approve_and_countersign_return_at_once_and_the_page_follows_the_worker(
         assert time.monotonic() - start < 3, "approving waited for the PDF"
         panel = d.locator("#progress-signing-copy")
         if "being prepared" in panel.inner_text():  # the worker may be done already on a fast machine
+            # Nobody can sign yet: the next step is the portal's until the copy exists.
+            expect(d.locator("#next-step-holder")).to_contain_text("the portal (preparing the copy to sign)")
             shot(d, "1-approved-copy-being-prepared")
-        expect(d.locator("#next-step-holder")).to_contain_text("the vendor Learning Tools, Inc.")
         # The panel asks for itself every 2 s; once the copy is stored, the page shows its link (no reload by hand).
         expect(d.get_by_role("link", name="Download the copy to sign")).to_be_visible(timeout=60_000)
+        expect(d.locator("#next-step-holder")).to_contain_text("the vendor Learning Tools, Inc.")
         assert_accessible(d)
         shot(d, "2-approved-copy-ready")
 
@@ -151,6 +153,9 @@ def test_the_next_step_box_and_a_failed_pdf_as_each_party_sees_them(browser, liv
         )
         expect(d.get_by_role("button", name="Send it back to the vendor")).to_be_visible(timeout=10_000)
         expect(d.locator("#progress-signing-copy")).to_contain_text("has stopped trying")
+        # The next step is the district's: the vendor cannot sign a copy that does not exist.
+        expect(d.locator("#next-step-holder")).to_contain_text("the district Hometown Central School District")
+        expect(d.locator("#next-step-todo")).to_contain_text("The portal could not prepare the copy to sign")
         assert_accessible(d)
         shot(d, "8-copy-given-up-district")
     finally:
