@@ -2,12 +2,12 @@
 
 from allauth.account.forms import LoginForm as AllauthLoginForm
 from django import forms
-from django.contrib.auth import get_user_model
-from django.contrib.auth.forms import SetPasswordMixin
 
 from dpa_portal.lengths import max_length
 from vendors.forms import SimilarVendorsMixin
 from vendors.models import Contractor
+
+from .signup import NewAccountForm
 
 
 class LoginForm(AllauthLoginForm):
@@ -75,26 +75,5 @@ class VendorInviteForm(SimilarVendorsMixin, forms.Form):
         return cleaned
 
 
-class InvitationSignupForm(SetPasswordMixin, forms.Form):
-    """The account an invitee creates: the e-mail address is the invited one; the password passes the validators."""
-
-    # A name is printed in the audit trail of every DPA the person acts on; its limit is the user model's.
-    first_name = forms.CharField(label="First name", max_length=max_length(get_user_model(), "first_name"))
-    last_name = forms.CharField(label="Last name", max_length=max_length(get_user_model(), "last_name"))
-    password1, password2 = SetPasswordMixin.create_password_fields()
-
-    def __init__(self, *args, email: str, **kwargs):
-        self.email = email
-        super().__init__(*args, **kwargs)
-        self.fields["first_name"].widget.attrs["autocomplete"] = "given-name"
-        self.fields["last_name"].widget.attrs["autocomplete"] = "family-name"
-
-    def clean(self):
-        self.validate_passwords()
-        cleaned = super().clean()
-        # The validators compare the password with the person's name and address, so build the person first.
-        user = get_user_model()(
-            email=self.email, first_name=cleaned.get("first_name", ""), last_name=cleaned.get("last_name", "")
-        )
-        self.validate_password_for_user(user, password_field_name="password1")  # noqa: S106 (a field name)
-        return cleaned
+# The account an invitee creates (its address is the invited one): the same form as a teacher's sign-up (issue 16).
+InvitationSignupForm = NewAccountForm

@@ -7,9 +7,9 @@ class AppRequestsConfig(AppConfig):
     verbose_name = "App requests"
 
     def ready(self):
-        # Teachers are told when the agreement their app depended on ends (issue 16.5): on the StatusChange row that
-        # every transition writes, so that agreements need not know about app requests.
-        from . import approvals, notify
+        # Teachers are told when the agreement their request waits on is executed or their app's agreement ends
+        # (issues 16.1, 16.5): on the StatusChange row that every transition writes, so that agreements need not know
+        # about app requests.
+        from . import notify
 
         notify.connect()
-        approvals.connect()  # and when it is executed (issue 16.1): the requests in review are approved

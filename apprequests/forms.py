@@ -1,8 +1,6 @@
 from django import forms
-from django.contrib.auth import get_user_model
-from django.contrib.auth.forms import SetPasswordMixin
 
-from dpa_portal.lengths import Textarea, max_length
+from dpa_portal.lengths import Textarea
 
 from .models import AppRequest
 
@@ -14,29 +12,6 @@ class SignUpEmailForm(forms.Form):
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
         help_text="The address your district gave you: the link to finish signing up goes there.",
     )
-
-
-class SignUpPasswordForm(SetPasswordMixin, forms.Form):
-    """The requester's account: the address is the one the link went to; the password passes Django's validators."""
-
-    first_name = forms.CharField(label="First name", max_length=max_length(get_user_model(), "first_name"))
-    last_name = forms.CharField(label="Last name", max_length=max_length(get_user_model(), "last_name"))
-    password1, password2 = SetPasswordMixin.create_password_fields()
-
-    def __init__(self, *args, email: str, **kwargs):
-        self.email = email
-        super().__init__(*args, **kwargs)
-        self.fields["first_name"].widget.attrs["autocomplete"] = "given-name"
-        self.fields["last_name"].widget.attrs["autocomplete"] = "family-name"
-
-    def clean(self):
-        self.validate_passwords()
-        cleaned = super().clean()
-        user = get_user_model()(
-            email=self.email, first_name=cleaned.get("first_name", ""), last_name=cleaned.get("last_name", "")
-        )
-        self.validate_password_for_user(user, password_field_name="password1")  # noqa: S106 (a field name)
-        return cleaned
 
 
 class AppRequestForm(forms.ModelForm):

@@ -1,4 +1,6 @@
-"""Teachers are told when the agreement their app depended on ends (issue 16.5).
+"""Teachers are told what becomes of their requests: each decision of the district (tell_teachers, called by
+apprequests.triage), the agreement their request waits on executed (issue 16.1: the requests in review are approved),
+and the agreement their app depended on ended (issue 16.5).
 
 The portal records every change of an agreement's status as one StatusChange row, written by the one guarded step that
 makes it (agreements.services.agreement_transition, the termination, the deadlines sweep's expiry through
@@ -13,6 +15,7 @@ The public list needs no hook: it derives each app's status from the agreements 
 
 from django.db.models.signals import post_save
 from django.urls import reverse
+from django.utils import timezone
 
 from agreements.mail import email_enqueue
 from agreements.models import Agreement, StatusChange
@@ -22,6 +25,37 @@ from .models import AppRequest
 
 # What the teacher is told, per status the agreement moved to.
 ENDINGS = {S.EXPIRED: "expired", S.TERMINATED: "ended early", S.WITHDRAWN: "was withdrawn"}
+APPROVED_ANSWER = "Approved: the district has a data privacy agreement in effect for this app."
+
+
+def tell_teachers(app_requests, agency) -> None:
+    """One e-mail per request: each teacher reads their own request's news, never another teacher's address."""
+    for app_request in app_requests:
+        email_enqueue(
+            to=[app_request.requester.user.email],
+            template="apprequest_status",
+            context={
+                "app_request": app_request,
+                "agency": agency,
+                "path": reverse("apprequests_mine", args=[agency.slug]),
+                "answer_path": reverse("apprequests_answer", args=[agency.slug, app_request.pk]),
+            },
+        )
+
+
+def agreement_executed(*, agreement_id: int) -> int:
+    """Approve the requests in review linked to the agreement and e-mail each teacher. Returns how many."""
+    waiting = list(
+        AppRequest.objects.filter(agreement_id=agreement_id, status=AppRequest.Status.IN_REVIEW)
+        .select_related("requester__user", "agency")
+        .order_by("pk")
+    )
+    now = timezone.now()
+    for app_request in waiting:
+        app_request.status, app_request.answer, app_request.status_changed_at = "approved", APPROVED_ANSWER, now
+        app_request.save(update_fields=["status", "answer", "status_changed_at", "updated_at"])
+        tell_teachers([app_request], app_request.agency)
+    return len(waiting)
 
 
 def agreement_ended(*, agreement_id: int, to_status: str) -> int:
@@ -69,7 +103,11 @@ def agreement_ended(*, agreement_id: int, to_status: str) -> int:
 
 
 def status_changed(sender, instance, created=False, raw=False, **kwargs):
-    if created and not raw and instance.to_status in ENDINGS:
+    if not created or raw:
+        return
+    if instance.to_status == S.EXECUTED:
+        agreement_executed(agreement_id=instance.agreement_id)
+    elif instance.to_status in ENDINGS:
         agreement_ended(agreement_id=instance.agreement_id, to_status=instance.to_status)
 
 

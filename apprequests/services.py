@@ -183,6 +183,13 @@ def instant_answer(app_request: AppRequest) -> None:
 def app_request_submit(*, requester: Requester, **fields) -> AppRequest:
     """Record a request, answer what can be answered at once, and tell the district's admins."""
     app_request = AppRequest(agency=requester.agency, requester=requester, **fields)
+    return answer_and_tell_the_district(app_request)
+
+
+def answer_and_tell_the_district(app_request: AppRequest) -> AppRequest:
+    """Check a new or edited request, answer what can be answered at once, save it and e-mail the district's admins
+    (a new request, and a teacher's answer to the district's question)."""
+    requester = app_request.requester
     app_request.full_clean(exclude=["agency", "requester"])
     instant_answer(app_request)
     app_request.save()

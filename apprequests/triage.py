@@ -5,34 +5,18 @@ the same app share a name key (models.request_key) and are decided together; a q
 Each change e-mails the teacher(s) concerned (templates/emails/apprequest_status.*)."""
 
 from django.db import transaction
-from django.urls import reverse
 from django.utils import timezone
 
-from agreements.access import DISTRICT_ADMIN, DISTRICT_REVIEWERS, district_emails, require_district_staff
-from agreements.mail import email_enqueue
+from agreements.access import DISTRICT_ADMIN, DISTRICT_REVIEWERS, require_district_staff
 from agreements.services import agreement_start
 from dpa_portal.errors import INVALID, STATE, ApplicationError
 
 from .models import AppRequest
+from .notify import tell_teachers
 from .selectors import OPEN, approved_products
-from .services import instant_answer
+from .services import answer_and_tell_the_district
 
 Status = AppRequest.Status
-
-
-def _notify(app_requests, agency) -> None:
-    """One e-mail per request: each teacher reads their own request's news, never another teacher's address."""
-    for app_request in app_requests:
-        email_enqueue(
-            to=[app_request.requester.user.email],
-            template="apprequest_status",
-            context={
-                "app_request": app_request,
-                "agency": agency,
-                "path": reverse("apprequests_mine", args=[agency.slug]),
-                "answer_path": reverse("apprequests_answer", args=[agency.slug, app_request.pk]),
-            },
-        )
 
 
 def _open_group(agency, key: str) -> list[AppRequest]:
@@ -71,7 +55,7 @@ def app_requests_start(*, agency, actor, key: str, **agreement) -> "object":
         product = started.products.order_by("pk").first()
         answer = "The district started a data privacy agreement with the vendor for this app: it is in review."
         _decide(group, actor=actor, status=Status.IN_REVIEW, answer=answer, agreement=started, product=product)
-        _notify(group, agency)
+        tell_teachers(group, agency)
     return started
 
 
@@ -91,7 +75,7 @@ def app_request_ask(*, agency, actor, pk: int, question: str) -> AppRequest:
             raise ApplicationError("This request is not waiting for the district: it was decided already.", code=STATE)
         answer = "The district asks for more before it decides: answer by editing your request."
         _decide([app_request], actor=actor, status=Status.MORE_INFO_ASKED, answer=answer, question=question)
-        _notify([app_request], agency)
+        tell_teachers([app_request], agency)
     return app_request
 
 
@@ -118,7 +102,7 @@ def app_requests_decline(*, agency, actor, key: str, reason: str, reason_shown: 
             reason_shown=bool(reason_shown),
             alternative=alternative,
         )
-        _notify(group, agency)
+        tell_teachers(group, agency)
     return len(group)
 
 
@@ -137,13 +121,6 @@ def app_request_answer(*, requester, pk: int, **fields) -> AppRequest:
             setattr(app_request, name, value)
         app_request.status, app_request.answer = Status.SUBMITTED, ""
         app_request.product, app_request.agreement = None, None
-        app_request.full_clean(exclude=["agency", "requester"])
-        instant_answer(app_request)
         app_request.status_changed_at = timezone.now()
-        app_request.save()
-        email_enqueue(
-            to=district_emails(requester.agency_id, roles=DISTRICT_ADMIN),
-            template="apprequest_new",
-            context={"app_request": app_request, "agency": requester.agency, "requester": requester.user},
-        )
+        answer_and_tell_the_district(app_request)
     return app_request

@@ -10,12 +10,13 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from accounts import mfa
+from accounts.signup import NewAccountForm
 from agreements.access import DISTRICT_ADMIN, member_required
 from dpa_portal.errors import refusal_message
 from dpa_portal.ratelimits import rate_limited
 
 from . import selectors, services
-from .forms import AppRequestForm, SignUpEmailForm, SignUpPasswordForm, StaffDomainForm
+from .forms import AppRequestForm, SignUpEmailForm, StaffDomainForm
 
 
 @require_http_methods(["GET", "POST"])
@@ -45,7 +46,7 @@ def sign_up_confirm(request, token):
                 return redirect("account_login")
             return redirect(request.path)
         return render(request, "apprequests/sign_up_confirm.html", {**context, "account_exists": True})
-    form = SignUpPasswordForm(request.POST or None, email=link.email)
+    form = NewAccountForm(request.POST or None, email=link.email)
     if request.method == "POST" and form.is_valid():
         with refusal_message(request, form):
             user, _ = services.sign_up_complete(
