@@ -209,6 +209,19 @@ def test_a_requester_asks_and_sees_only_their_own_requests_with_hostile_text_esc
     assert HOSTILE not in told.body_html and ESCAPED in told.body_html
 
 
+def test_a_teachers_pages_offer_their_requests_not_the_reviewers_menus(client, requester, district):
+    """The header of a teacher's pages: their requests, a new one, the public list; not Agreements, Deadlines, Staff
+    (the dashboards' menus, which a teacher cannot use)."""
+    client.force_login(requester.user)
+    for name in ("apprequests_mine", "apprequests_new"):
+        page = client.get(reverse(name, args=[district.slug])).content.decode()
+        header = page.split("</header>")[0]
+        assert ">My app requests<" in header and ">Request an app<" in header and ">Apps in use<" in header
+        assert reverse("apprequests_public_list", args=[district.slug]) in header
+        for menu in (reverse("agreements_home"), reverse("deadlines"), reverse("staff_index")):
+            assert f'href="{menu}"' not in header
+
+
 def test_the_staff_domains_page(client, district, district_admin, with_totp):
     with_totp(district_admin)
     client.force_login(district_admin)
