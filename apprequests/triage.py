@@ -10,6 +10,7 @@ from django.utils import timezone
 from agreements.access import DISTRICT_ADMIN, DISTRICT_REVIEWERS, require_district_staff
 from agreements.services import agreement_start
 from dpa_portal.errors import INVALID, STATE, ApplicationError
+from exhibits.services import answers_fast_track
 
 from .models import AppRequest
 from .notify import tell_teachers
@@ -47,11 +48,18 @@ def _decide(group, *, actor, status, answer, **fields) -> None:
 def app_requests_start(*, agency, actor, key: str, **agreement) -> "object":
     """Start an agreement for the app (agreements.services.agreement_start: the vendor and product created if new)
     and put every open request for it in review, linked to the agreement so that each teacher follows it. Inviting
-    the vendor is the agreement page's "send to vendor" step, once the district has checked the draft."""
+    the vendor is the agreement page's "send to vendor" step, once the district has checked the draft.
+
+    The fast track (issue 16.2): when the vendor holds an executed agreement for the product in another district,
+    the exhibits start from the answers executed there (exhibits.services.answers_fast_track), which the vendor
+    confirms or changes before submitting. Only here, where the teacher's request was answered with that offer: a
+    district starting an agreement on its own page gets the vendor's choice of answers to start from instead."""
     require_district_staff(actor, agency.pk, roles=DISTRICT_ADMIN)
     with transaction.atomic():
         group = _open_group(agency, key)
         started = agreement_start(agency=agency, actor=actor, **agreement)
+        if answers_fast_track(agreement=started, actor=actor) is not None:
+            started = type(started).objects.get(pk=started.pk)  # without the empty exhibits cached at creation
         product = started.products.order_by("pk").first()
         answer = "The district started a data privacy agreement with the vendor for this app: it is in review."
         _decide(group, actor=actor, status=Status.IN_REVIEW, answer=answer, agreement=started, product=product)

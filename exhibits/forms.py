@@ -141,3 +141,11 @@ class CommentStateForm(forms.Form):
 
     comment = forms.IntegerField(min_value=1)
     resolved = forms.BooleanField(required=False)
+
+
+class CarriedConfirmForm(forms.Form):
+    """The submit form's box for answers carried over from another agreement (issue 16.2): the vendor's word that
+    they hold as of today. Not required here: the service refuses a submission without it, in a sentence that says
+    what to do (exhibits.services.submission_record)."""
+
+    carried_confirmed = forms.BooleanField(required=False)

@@ -460,6 +460,12 @@ class AnswerReuse(models.Model):
     answers = models.JSONField(help_text="The copied answers, in the shape of Submission.answers.")
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
+    # The vendor's word, on the submit form, that the answers still as copied hold as of that day (issue 16.2): the
+    # district then reads them as confirmed that day, not as another district's answers of an earlier date.
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         constraints = [models.CheckConstraint(condition=~Q(source=models.F("agreement")), name="reuse_not_self")]

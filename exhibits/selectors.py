@@ -4,6 +4,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from itertools import groupby
 
+from django.utils import dateformat, timezone
+
 from agreements.models import Agreement, StatusChange
 
 from . import bill_of_rights, crosswalk, places
@@ -45,6 +47,38 @@ def c1_crosswalk(reuse) -> dict:
     for identifier in record.get("unmapped", []):
         notes[identifier]["unmapped"] = True
     return {"source": record.get("source", {}), "notes": dict(notes)}
+
+
+class CarriedAnswers(frozenset):
+    """(section, key) of the answers still as copied from another agreement (answers.carried_over), with what their
+    badge says (agreements/templatetags/portal.py carried_badge): where they came from, or, once the vendor confirmed
+    them on the submit form (issue 16.2), that they hold as of that day."""
+
+    badge = "carried over"
+    title = ""
+    origin = ""  # "Elsewhere UFSD, executed June 3, 2026"
+    confirmed_on = None
+
+
+def _day(moment) -> str:
+    return dateformat.format(timezone.localtime(moment), "F j, Y")
+
+
+def carried_answers(reuse, answers: dict) -> CarriedAnswers:
+    """The carried-over answers of an agreement and their badge. No query once the reuse's source and its agency
+    are loaded."""
+    if reuse is None:
+        return CarriedAnswers()
+    carried = CarriedAnswers(carried_over(reuse.answers, answers))
+    source = reuse.source
+    carried.origin = str(source.agency) + (f", executed {_day(source.posted_at)}" if source.posted_at else "")
+    if reuse.confirmed_at:
+        carried.confirmed_on = _day(reuse.confirmed_at)
+        carried.badge = f"carried over, confirmed by the vendor on {carried.confirmed_on}"
+        carried.title = f"Copied from the agreement with {carried.origin}"
+    else:
+        carried.badge = f"carried over from {carried.origin}"
+    return carried
 
 
 def csf_responses(agreement) -> list:
@@ -116,6 +150,7 @@ class ReviewRow:
     now: list = field(default_factory=list)  # lines of text
     changes: list = field(default_factory=list)  # exhibits.answers.Change
     comments: list = field(default_factory=list)
+    carried: bool = False  # an answer here is still as copied from another agreement (issue 16.2)
 
     @property
     def anchor(self) -> str:
@@ -151,7 +186,23 @@ def review_rows(exhibits: dict) -> list[ReviewRow]:
     for change in exhibits["changes"] or []:
         key = _change_key(change, sub_keys)
         rows.get(key, rows[change.section]).changes.append(change)
+    for section, key in exhibits.get("carried", ()):
+        row = rows.get(_carried_place(section, key, sub_keys))
+        if row is not None:
+            row.carried = True
     return list(rows.values())
+
+
+def _carried_place(section: str, key: str, sub_keys: dict) -> str:
+    """The review page's place of a carried-over answer: Exhibit B answers sit in their item ("storage_other" in
+    "exhibit_b:storage"), a subcontractor by its id, a question of C and a C.1 category by their keys."""
+    if section == Section.EXHIBIT_B:
+        return f"{section}:{places.B_ITEM_OF_ANSWER.get(key, key)}"
+    if section == Section.SUBCONTRACTORS:
+        return sub_keys.get(key, section)
+    if section == Section.EXHIBIT_C1:
+        return f"c1:{key}"
+    return f"{section}:{key}"
 
 
 def changes_with_comments(changes, comments: dict, subcontractors) -> list[tuple]:
@@ -218,6 +269,7 @@ def agreement_exhibits(agreement, *, side: str = "district") -> dict:
     for place in all_places:
         section_places[place.section].append(place)
     changes = answers_diff(submissions[1].answers, submissions[0].answers) if len(submissions) == 2 else None
+    carried = carried_answers(reuse, answers)
     return {
         "info": info,
         "plan": plan,
@@ -233,7 +285,9 @@ def agreement_exhibits(agreement, *, side: str = "district") -> dict:
         # The same, with the comments on each change's place (templates/exhibits/_changes.html; issue 14.5).
         "change_rows": changes_with_comments(changes, comments, info.subcontractors.all()),
         "reuse": reuse,
-        "carried": carried_over(reuse.answers, answers) if reuse else set(),
+        "carried": carried,
+        # The vendor confirms on the submit form that the carried answers hold as of today (issue 16.2).
+        "confirm_carried": bool(carried) and reuse.confirmed_at is None,
         "c1_crosswalk": c1_crosswalk(reuse),
         "bill_of_rights": bill,
         "acknowledged": bool(ack and bill and ack.bill_of_rights_id == bill.pk),

@@ -4,13 +4,13 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from agreements.access import DISTRICT_REVIEWERS, require_district_staff
+from agreements.access import DISTRICT_REVIEWERS, require_district_staff, require_vendor_staff
 from agreements.models import statuses
 from dpa_portal.errors import INVALID, STATE, ApplicationError
 from vendors.models import Subcontractor
 
 from . import bill_of_rights, crosswalk, places
-from .answers import EXHIBIT_B_FIELDS, EXHIBIT_C_FIELDS, agreement_answers
+from .answers import EXHIBIT_B_FIELDS, EXHIBIT_C_FIELDS, agreement_answers, carried_over
 from .models import (
     CSF_NARRATIVE_LENGTH,
     AnswerReuse,
@@ -101,6 +101,41 @@ def reuse_source_for(agreement):
     )
 
 
+def executed_source_for(agreement):
+    """The fast track's source (issue 16.2): the contractor's most recently executed agreement for one of the same
+    products in another district, that is in effect and was executed through the portal (its last submission holds
+    the answers both parties signed; one signed outside the portal has none).
+
+    Not reuse_source_for: that one is the vendor's latest submission anywhere, a draft under review included, which
+    the vendor may choose to start from; the district's fast track starts only from answers another district signed."""
+    from agreements.models import Agreement
+
+    return (
+        Agreement.objects.filter(
+            contractor=agreement.contractor_id,
+            products__in=agreement.products.values("pk"),
+            status=Agreement.Status.EXECUTED,
+            posted_at__isnull=False,
+            submissions__isnull=False,
+        )
+        .exclude(agency=agreement.agency_id)
+        .exclude(pk=agreement.pk)
+        .order_by("-posted_at", "-pk")
+        .select_related("agency")
+        .first()
+    )
+
+
+def answers_fast_track(*, agreement, actor) -> AnswerReuse | None:
+    """Start the agreement's Exhibits B, C, C.1 and subcontractors from the vendor's latest executed answers for the
+    product in another district (executed_source_for), if there are any; the vendor confirms or changes them before
+    submitting (submission_record). Exhibit A and the contract term stay the agreement's own."""
+    source = executed_source_for(agreement)
+    if source is None:
+        return None
+    return answers_reuse(agreement=agreement, source=source, actor=actor)
+
+
 def answers_reuse(*, agreement, source, actor) -> AnswerReuse:
     """Copy the answers `source` last submitted into `agreement` (Exhibits B, C, C.1 and the subcontractors).
 
@@ -135,7 +170,14 @@ def answers_reuse(*, agreement, source, actor) -> AnswerReuse:
             **({crosswalk.C1_CROSSWALK: mapping} if mapping else {}),
         }
         reuse, _ = AnswerReuse.objects.update_or_create(
-            agreement=agreement, defaults={"source": source, "answers": copied, "actor": actor}
+            agreement=agreement,
+            defaults={
+                "source": source,
+                "answers": copied,
+                "actor": actor,
+                "confirmed_at": None,  # new copies: nobody has confirmed them yet
+                "confirmed_by": None,
+            },
         )
     return reuse
 
@@ -174,13 +216,56 @@ def _c1_reuse(*, agreement, source, previous: dict) -> tuple[dict, dict]:
     return copied, record
 
 
+CARRIED_NOT_CONFIRMED = (
+    'Nothing was submitted: {count} answer{plural} marked "carried over" from your agreement with {source} '
+    "{verb} unchanged. Tick the box above the Submit button to confirm that they still hold as of today, or change "
+    "them first. Your answers are kept."
+)
+
+
+def carried_answers_confirm(*, agreement, actor) -> AnswerReuse | None:
+    """The vendor confirms, on the submit form, that the answers still as copied from another agreement hold as of
+    today (issue 16.2). Recorded once, with the day and the person; None when nothing was carried over."""
+    require_vendor_staff(actor, agreement.contractor_id)
+    if agreement.status != statuses.S.WITH_VENDOR:
+        raise ApplicationError("The answers cannot be confirmed now: the agreement is not with you.", code=STATE)
+    reuse = AnswerReuse.objects.select_for_update().filter(agreement=agreement).first()
+    if reuse is None or reuse.confirmed_at is not None:
+        return reuse
+    reuse.confirmed_at, reuse.confirmed_by = timezone.now(), actor
+    reuse.save(update_fields=["confirmed_at", "confirmed_by"])
+    return reuse
+
+
+def _carried_require_confirmed(agreement, answers: dict) -> None:
+    """Refuse a submission while answers copied from another agreement are unchanged and unconfirmed: the district
+    must not read another district's answers of an earlier date as today's (issue 16.2)."""
+    reuse = AnswerReuse.objects.filter(agreement=agreement, confirmed_at__isnull=True).select_related("source__agency")
+    reuse = reuse.first()
+    kept = carried_over(reuse.answers, answers) if reuse else set()
+    if kept:
+        count = len(kept)
+        raise ApplicationError(
+            CARRIED_NOT_CONFIRMED.format(
+                count=count,
+                plural="" if count == 1 else "s",
+                source=reuse.source.agency,
+                verb="is" if count == 1 else "are",
+            ),
+            code=STATE,
+        )
+
+
 def submission_record(*, agreement, actor) -> Submission:
-    """Snapshot every answer as submitted; numbered 1, 2, ... per agreement."""
+    """Snapshot every answer as submitted; numbered 1, 2, ... per agreement. Refused while carried-over answers are
+    unconfirmed (inside agreements.services.agreement_submit's transaction, so the agreement stays with the vendor)."""
+    answers = agreement_answers(agreement)
+    _carried_require_confirmed(agreement, answers)
     last = Submission.objects.filter(agreement=agreement).order_by("-number").values_list("number", flat=True).first()
     return Submission.objects.create(
         agreement=agreement,
         number=(last or 0) + 1,
-        answers=agreement_answers(agreement),
+        answers=answers,
         submitted_by=actor,
         submitted_at=timezone.now(),
     )

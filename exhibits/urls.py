@@ -14,4 +14,6 @@ urlpatterns = [
     path("agreements/<int:pk>/exhibit-c/", views.exhibit_c, name="exhibit_c"),
     path("agreements/<int:pk>/exhibit-c1/", views.exhibit_c1, name="exhibit_c1"),
     path("agreements/<int:pk>/subcontractors/", views.subcontractors, name="exhibit_subcontractors"),
+    # The submit form when answers were carried over from another agreement: with the vendor's confirmation.
+    path("agreements/<int:pk>/submit/carried/", views.submit_carried, name="agreement_submit_carried"),
 ]

@@ -10,10 +10,12 @@ from django.views.decorators.http import require_POST
 
 from agreements.access import DISTRICT_REVIEWERS, member_required
 from agreements.models import Agreement, statuses
+from agreements.services import agreement_submit
 from dpa_portal.errors import refusal_message
 
 from . import places
 from .forms import (
+    CarriedConfirmForm,
     CommentStateForm,
     CsfResponseFormSet,
     ReviewCommentForm,
@@ -24,7 +26,13 @@ from .forms import (
 )
 from .models import AnswerReuse, CsfResponse, ReviewComment, Section, SecurityPlan, SupplementalInformation
 from .selectors import agreement_exhibits, c1_crosswalk, comments_by_place, review_rows
-from .services import bill_of_rights_acknowledge, review_comment_add, review_comment_place, review_comment_resolve
+from .services import (
+    bill_of_rights_acknowledge,
+    carried_answers_confirm,
+    review_comment_add,
+    review_comment_place,
+    review_comment_resolve,
+)
 
 NOT_SAVED = "Nothing was saved: correct what is marked below. What you typed is kept."
 NOT_ADDED = "The comment was not added: there is no such place to comment on."
@@ -158,6 +166,23 @@ def acknowledge_bill_of_rights(request, agreement, side, role):
     return redirect("agreement_detail", pk=agreement.pk)
 
 
+@vendor_only
+@require_POST
+def submit_carried(request, agreement, side, role):
+    """The submit form of an agreement whose answers were carried over from another (issue 16.2): the vendor's box
+    saying that those still unchanged hold as of today, recorded with the submission or not at all. Without it the
+    submission is refused (exhibits.services.submission_record) and nothing changes: the answers are drafts, kept."""
+    form = CarriedConfirmForm(request.POST)
+    confirmed = form.is_valid() and form.cleaned_data["carried_confirmed"]
+    with refusal_message(request):
+        with transaction.atomic():
+            if confirmed:
+                carried_answers_confirm(agreement=agreement, actor=request.user)
+            agreement_submit(agreement=agreement, actor=request.user)
+        messages.success(request, "Submitted to the district for review.")
+    return redirect("agreement_detail", pk=agreement.pk)
+
+
 reviewers_only = member_required("agreement", side="district", roles=DISTRICT_REVIEWERS)
 
 
@@ -242,6 +267,8 @@ def review(request, agreement, side, role):
             "latest_submission": exhibits["latest_submission"],
             "changes": exhibits["changes"],
             "change_rows": exhibits["change_rows"],
+            "reuse": exhibits["reuse"],
+            "carried": exhibits["carried"],
             "can_comment": role in DISTRICT_REVIEWERS and agreement.status in statuses.IN_REVIEW,
             "page_title": "Review, field by field",
         },

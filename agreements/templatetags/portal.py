@@ -14,9 +14,14 @@ def get_item(mapping, key):
 
 @register.simple_tag
 def carried_badge(carried, section, *keys):
-    """A "carried over" badge when any of the answers `keys` of `section` still holds a carried-over value."""
+    """A "carried over" badge when any of the answers `keys` of `section` still holds a carried-over value: where it
+    came from, or that the vendor confirmed it (exhibits.selectors.carried_answers; issue 16.2)."""
     if any((str(section), key) in carried for key in keys):
-        return format_html('<span class="badge text-bg-info">{}</span>', "carried over")
+        badge = getattr(carried, "badge", "carried over")
+        title = getattr(carried, "title", "")
+        if title:
+            return format_html('<span class="badge text-bg-info text-wrap" title="{}">{}</span>', title, badge)
+        return format_html('<span class="badge text-bg-info text-wrap">{}</span>', badge)
     return ""
 
 
