@@ -229,11 +229,12 @@ def carried_answers_confirm(*, agreement, actor) -> AnswerReuse | None:
     require_vendor_staff(actor, agreement.contractor_id)
     if agreement.status != statuses.S.WITH_VENDOR:
         raise ApplicationError("The answers cannot be confirmed now: the agreement is not with you.", code=STATE)
-    reuse = AnswerReuse.objects.select_for_update().filter(agreement=agreement).first()
-    if reuse is None or reuse.confirmed_at is not None:
-        return reuse
-    reuse.confirmed_at, reuse.confirmed_by = timezone.now(), actor
-    reuse.save(update_fields=["confirmed_at", "confirmed_by"])
+    with transaction.atomic():
+        reuse = AnswerReuse.objects.select_for_update().filter(agreement=agreement).first()
+        if reuse is None or reuse.confirmed_at is not None:
+            return reuse
+        reuse.confirmed_at, reuse.confirmed_by = timezone.now(), actor
+        reuse.save(update_fields=["confirmed_at", "confirmed_by"])
     return reuse
 
 

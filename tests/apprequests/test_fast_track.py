@@ -346,3 +346,25 @@ def test_changed_answers_need_no_confirmation(fast_tracked, people):
     agreement_submit(agreement=agreement, actor=editor)
     agreement.refresh_from_db()
     assert agreement.status == S.SUBMITTED and agreement.answer_reuse.confirmed_at is None
+
+
+def test_a_renewals_carried_answers_are_confirmed_too(catalogues, district, vendor, product, district_admin, people):
+    """The rule is about carried answers, whatever carried them: a renewal starts from the executed agreement's
+    answers (agreements.services.agreement_amend), and its vendor confirms them as of today as well."""
+    from agreements.services import agreement_amend
+
+    admin = with_totp(district_admin)
+    executed = _executed_elsewhere(district, vendor, product)
+    renewal = agreement_amend(agreement=executed, actor=admin, kind=Agreement.Kind.RENEWAL)
+    agreement_send_to_vendor(agreement=renewal, actor=admin)
+    editor = people["vendor_editor"]
+    bill_of_rights_acknowledge(agreement=renewal, actor=editor)
+    with pytest.raises(ApplicationError, match="Tick the box above the Submit button") as refused:
+        agreement_submit(agreement=renewal, actor=editor)
+    assert refused.value.code == "state"
+    renewal.refresh_from_db()
+    assert renewal.status == S.WITH_VENDOR
+    carried_answers_confirm(agreement=renewal, actor=editor)
+    agreement_submit(agreement=renewal, actor=editor)
+    renewal.refresh_from_db()
+    assert renewal.status == S.SUBMITTED and renewal.answer_reuse.confirmed_by == editor
