@@ -1,7 +1,11 @@
 """Reads of the app requests: who is a requester where, and their own requests."""
 
+from datetime import timedelta
+
 from django.db.models import Count, Min
 from django.http import Http404
+from django.utils import timezone
+from django.utils.timesince import timesince
 
 from agreements.models.statuses import AgreementStatus
 from vendors.models import Product
@@ -76,7 +80,17 @@ def queue_summary(agency) -> list[dict]:
     )
     found = {row["status"]: row for row in rows}
     labels = dict(AppRequest.Status.choices)
-    return [{"status": s, "label": labels[s], **found[s]} for s in OPEN if s in found]
+    now = timezone.now()
+    return [
+        {"status": s, "label": labels[s], "waited": _waited(found[s]["oldest"], now), **found[s]}
+        for s in OPEN
+        if s in found
+    ]
+
+
+def _waited(since, now) -> str:
+    """ "3 days, 2 hours"; "under a minute" where timesince would say "0 minutes"."""
+    return timesince(since, now) if now - since >= timedelta(minutes=1) else "under a minute"
 
 
 def approved_products(agency):

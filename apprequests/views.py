@@ -78,7 +78,11 @@ def new(request, slug):
     if request.method == "POST" and form.is_valid():
         with refusal_message(request, form):
             app_request = services.app_request_submit(requester=requester, **form.cleaned_data)
-            messages.success(request, f"Your request for {app_request.app_name} was sent to {requester.agency}.")
+            if app_request.status == app_request.Status.APPROVED:
+                said = f"{app_request.app_name} is approved: {requester.agency} has a data privacy agreement for it."
+            else:
+                said = f"Your request for {app_request.app_name} was sent to {requester.agency}."
+            messages.success(request, said)
             return redirect("apprequests_mine", slug)
     return render(request, "apprequests/new.html", {"agency": requester.agency, "form": form})
 

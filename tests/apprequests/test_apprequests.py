@@ -222,6 +222,18 @@ def test_a_teachers_pages_offer_their_requests_not_the_reviewers_menus(client, r
             assert f'href="{menu}"' not in header
 
 
+def test_the_teacher_is_told_at_once_whether_the_app_is_approved_or_sent(client, requester, sunrise):
+    client.force_login(requester.user)
+    new_url = reverse("apprequests_new", args=[requester.agency.slug])
+    sent = client.post(new_url, {**FIELDS, "app_name": "Pixel Paint", "website": "https://pixel.example"}, follow=True)
+    page = sent.content.decode()
+    assert "Your request for Pixel Paint was sent to" in page
+    assert "The district's technology office looks at it next" in page
+    make_agreement(agency=requester.agency, contractor=sunrise.contractor, products=[sunrise])
+    approved = client.post(new_url, FIELDS, follow=True).content.decode()
+    assert f"{FIELDS['app_name']} is approved: {requester.agency} has a data privacy agreement for it." in approved
+
+
 def test_the_staff_domains_page(client, district, district_admin, with_totp):
     with_totp(district_admin)
     client.force_login(district_admin)

@@ -2,8 +2,11 @@
 (who answers by editing), decline with a reason and an approved alternative; each refused in a state that does not
 allow it, each change e-mailed to the teachers concerned; hostile text escaped; the dashboard's counts."""
 
+from datetime import timedelta
+
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from agreements.models import Agreement, OutboundEmail
 from apprequests import selectors, triage
@@ -183,7 +186,11 @@ def test_the_dashboard_shows_counts_and_the_oldest_wait_from_one_query(
     client.force_login(with_totp(district_admin))
     page = client.get(reverse("district_dashboard", args=[district.slug])).content.decode()
     assert reverse("apprequests_queue", args=[district.slug]) in page
-    assert "Submitted: <strong>2</strong>" in page and "More information asked: <strong>1</strong>" in page
+    assert "Submitted: <strong>2</strong>, the oldest waiting under a minute" in page
+    assert "More information asked: <strong>1</strong>" in page
+    AppRequest.objects.filter(pk=_first.pk).update(status_changed_at=timezone.now() - timedelta(days=3, hours=2))
+    page = client.get(reverse("district_dashboard", args=[district.slug])).content.decode()
+    assert "Submitted: <strong>2</strong>, the oldest waiting 3\xa0days, 2\xa0hours" in page
     client.force_login(district_viewer)  # a viewer neither triages nor sees the queue's link
     page = client.get(reverse("district_dashboard", args=[district.slug])).content.decode()
     assert reverse("apprequests_queue", args=[district.slug]) not in page

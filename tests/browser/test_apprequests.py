@@ -55,7 +55,7 @@ def test_a_teacher_signs_up_and_an_app_the_district_approved_is_approved_at_once
 
     expect(page.get_by_role("heading", level=1)).to_contain_text("My app requests")
     assert_accessible(page)
-    page.get_by_role("link", name="Request an app").click()
+    page.get_by_role("main").get_by_role("link", name="Request an app").click()
     page.get_by_label("App name").fill("Sunrise Math")
     page.get_by_label("Website").fill("https://www.sunrisemath.com")
     page.get_by_label("What it is for").fill("Fractions practice for my fourth graders")
