@@ -4,6 +4,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from itertools import groupby
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.utils import dateformat, timezone
 
 from agreements.models import Agreement, StatusChange
@@ -57,11 +58,20 @@ class CarriedAnswers(frozenset):
     badge = "carried over"
     title = ""
     origin = ""  # "Elsewhere UFSD, executed June 3, 2026"
+    copied = ""  # which exhibits were copied: "Exhibits B, C, C.1 and the subcontractors"
     confirmed_on = None
 
 
 def _day(moment) -> str:
     return dateformat.format(timezone.localtime(moment), "F j, Y")
+
+
+def _signed_outside(agreement) -> bool:
+    """As agreements.outside.is_outside, which selectors cannot import (it builds on the services)."""
+    try:
+        return agreement.outside_signing is not None
+    except ObjectDoesNotExist:
+        return False
 
 
 def carried_answers(reuse, answers: dict) -> CarriedAnswers:
@@ -71,7 +81,13 @@ def carried_answers(reuse, answers: dict) -> CarriedAnswers:
         return CarriedAnswers()
     carried = CarriedAnswers(carried_over(reuse.answers, answers))
     source = reuse.source
-    carried.origin = str(source.agency) + (f", executed {_day(source.posted_at)}" if source.posted_at else "")
+    if _signed_outside(source):  # its posted_at is when the district uploaded it; the PDF bears the signing date
+        carried.origin = f"{source.agency}, signed outside the portal"
+    else:
+        carried.origin = str(source.agency) + (f", executed {_day(source.posted_at)}" if source.posted_at else "")
+    # An agreement signed outside the portal gives its Exhibit B and subcontractors only (agreements.outside).
+    whole = Section.EXHIBIT_C in reuse.answers
+    carried.copied = "Exhibits B, C, C.1 and the subcontractors" if whole else "Exhibit B and the subcontractors"
     if reuse.confirmed_at:
         carried.confirmed_on = _day(reuse.confirmed_at)
         carried.badge = f"carried over, confirmed by the vendor on {carried.confirmed_on}"
@@ -259,7 +275,8 @@ def agreement_exhibits(agreement, *, side: str = "district") -> dict:
     responses = csf_responses(agreement)
     answers = agreement_answers(agreement, info=info, plan=plan, responses=responses)
     submissions = list(Submission.objects.filter(agreement=agreement).order_by("-number")[:2])
-    reuse = AnswerReuse.objects.filter(agreement=agreement).select_related("source__agency").first()
+    reuse = AnswerReuse.objects.filter(agreement=agreement).select_related("source__agency", "source__outside_signing")
+    reuse = reuse.first()
     bill = BillOfRights.objects.filter(agency=agreement.agency_id).order_by("-version").first()
     ack = getattr(agreement, "bill_of_rights_acknowledgement", None)
     comments = comments_by_place(agreement, for_vendor=side == "vendor")

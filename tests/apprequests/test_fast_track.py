@@ -5,11 +5,13 @@ latest executed answers (never from a later draft elsewhere); the vendor confirm
 agreement is executed with its own dates, the teacher's request approved and the teacher e-mailed. Then the wrong
 personas on the new POST, hostile text in the new sentences, and where the prefill does not happen."""
 
+import io
 from datetime import UTC, date, datetime
 
 import pytest
 from django.urls import reverse
 from django.utils import dateformat, timezone
+from pypdf import PdfReader
 
 from agreements.consent import CURRENT_CONSENT_VERSION
 from agreements.models import Agreement, AgreementDocument, OutboundEmail
@@ -34,7 +36,6 @@ from exhibits.services import (
 from .. import factories, personas
 from ..helpers import ESCAPED, HOSTILE, TERM, activate_totp, fill_complete, with_totp
 from ..public_helpers import move
-from ..test_signing import text_of
 
 S = Agreement.Status
 R = AppRequest.Status
@@ -46,6 +47,10 @@ SOURCE_TERM = {
     "contract_end": date(2026, 6, 30),
 }
 SOURCE_EXECUTED = datetime(2025, 9, 15, 16, 0, tzinfo=UTC)
+
+
+def text_of(pdf: bytes) -> str:
+    return " ".join(" ".join((page.extract_text() or "").split()) for page in PdfReader(io.BytesIO(pdf)).pages)
 
 
 def _day(moment) -> str:
@@ -368,3 +373,20 @@ def test_a_renewals_carried_answers_are_confirmed_too(catalogues, district, vend
     agreement_submit(agreement=renewal, actor=editor)
     renewal.refresh_from_db()
     assert renewal.status == S.SUBMITTED and renewal.answer_reuse.confirmed_by == editor
+
+
+def test_a_renewal_of_an_agreement_signed_outside_the_portal_says_so(client, catalogues, district, vendor, people):
+    """Carried from an agreement signed outside the portal (agreements.outside): Exhibit B and the subcontractors
+    only, and no execution date, as the portal has only the day the district uploaded it."""
+    from agreements.services import agreement_amend
+
+    from ..test_outside import record
+
+    admin = people["district_admin"]
+    old = record(district, admin, vendor, None)
+    renewal = agreement_amend(agreement=old, actor=admin, kind=Agreement.Kind.RENEWAL)
+    client.force_login(admin)
+    page = client.get(reverse("agreement_detail", args=[renewal.pk])).text
+    origin = f"{district.name}, signed outside the portal"
+    assert f"started from its agreement with {origin}: Exhibit B and the subcontractors were copied" in page
+    assert f">carried over from {origin}</span>" in page and "executed" not in origin
