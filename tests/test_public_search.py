@@ -106,6 +106,24 @@ def test_the_search_page_groups_results_by_district(client, state, district, oth
     assert 'value="codehs"' in page  # the box keeps what was typed
 
 
+def test_names_on_the_index_and_in_results_are_escaped_and_counted_in_each_language(client, catalogues, district):
+    """The index's list and the search's results are written by tags (public_records.district_list, search_results):
+    every name escaped, each district's count in the page's language."""
+    hostile = '<script>alert("x")</script> & Sons'
+    vendor = factories.ContractorFactory(legal_name=f"Zorblax {hostile}")
+    product = factories.ProductFactory(contractor=vendor, name=f"Zorblax Reader {hostile}")
+    district.name = f"Hometown {hostile}"
+    district.save()
+    for _ in range(2):
+        make_agreement(agency=district, contractor=vendor, products=[product])
+    escaped = "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; Sons"
+    for page in (client.get("/public/").text, client.get("/public/search/", {"q": "zorblax"}).text):
+        assert "<script>alert" not in page and escaped in page
+    assert f'<a href="/public/{district.slug}/">Hometown {escaped}</a>' in client.get("/public/").text
+    assert "(2 agreements posted)" in client.get("/public/").text
+    assert "(2 acuerdos publicados)" in client.get("/public/", HTTP_ACCEPT_LANGUAGE="es").text
+
+
 def test_the_search_page_says_when_nothing_matches(client, state):
     page = client.get("/public/search/", {"q": "zebra"}).text
     assert "No posted agreement matches &ldquo;zebra&rdquo;." in page

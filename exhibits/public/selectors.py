@@ -222,7 +222,7 @@ def bill_of_rights_current(agency) -> BillOfRights | None:
 def districts_with_counts():
     """All districts by name, each with the number of its posted agreements: one query over the districts, the count
     stored (EducationalAgency.posted_count, kept by exhibits/signals.py), never counted over the agreements."""
-    return EducationalAgency.objects.only("name", "slug", "posted_count").order_by("name")
+    return EducationalAgency.objects.order_by("name").values_list("name", "slug", "posted_count")
 
 
 # --- a district's list: filtered, counted and paginated in SQL, bounded by the district's own agreements ---------

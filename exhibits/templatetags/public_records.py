@@ -1,20 +1,22 @@
 """The status and the contract term of a public record, as one tag each: a district's list shows both on each of its
 fifty cards, where an include with its translated sentences and date filters was most of a cold page's time. The
 sentences are the ones the templates had (the same messages in the translations). The cards of a district's list
-are one tag too (agreement_cards), and so are a statewide search's hits (search_hits): a dozen template nodes per card,
-and a {% url %} per hit, were most of what was left of those pages' time."""
+are one tag too (agreement_cards), and so are a statewide search's results (search_results) and the index's list of
+districts (district_list): a dozen template nodes per card, and a {% url %} per hit or district, were most of what was
+left of those pages' time."""
 
 from django import template
 from django.template.defaultfilters import truncatewords
+from django.urls import reverse
 from django.utils import dateformat
 from django.utils.formats import get_format
 from django.utils.functional import cached_property
 from django.utils.html import conditional_escape, escape, format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from agreements.models import Agreement
-from dpa_portal.links import Links
 from exhibits.public.labels import PII_LABELS, STATUS_LABELS
 
 register = template.Library()
@@ -179,25 +181,69 @@ def agreement_cards(cards):
     return mark_safe("".join(html))  # noqa: S308 -- each card made by format_html
 
 
-# A hit of the statewide search, as templates/public/search.html had it (the same whitespace, so the same page).
+# A statewide search's results, as templates/public/search.html had them: a section per district, a line per hit.
+_DISTRICT_HITS = """
+    <section class="mb-3" aria-labelledby="district-{slug}">
+      <h3 id="district-{slug}" class="h5"><a href="{url}">{name}</a></h3>
+      <ul>{hits}
+      </ul>
+    </section>"""
 _HIT = """
           <li><a href="{url}">{heading}</a>
-            <span class="status-text">({status})</span></li>
-        """
+            <span class="status-text">({status})</span></li>"""
+# A slug no district has, put in a reversed URL where each district's own goes: one reverse for every district.
+_SLUG_MARK = "slug-mark"
+
+
+def _per_district(view: str, *args) -> str:
+    """The URL of `view` for any district, with "{slug}" where the slug goes (and "{pk}" for an id given as 0)."""
+    url = reverse(view, args=[_SLUG_MARK, *args]).replace(_SLUG_MARK, "{slug}")
+    return url.replace("/0/", "/{pk}/") if args else url
 
 
 @register.simple_tag
-def search_hits(group):
-    """The hits of one district in a statewide search (search.DistrictHits): each its vendor and products, linked to
-    its public page, and its status. Every value escaped (conditional_escape; format_html's work, without its cost
-    for each of up to 200 hits)."""
-    links, labels = Links(), _Texts().status_labels
-    html = [
-        _HIT.format(
-            url=conditional_escape(links.url("public_agreement", group.slug, hit.pk)),
-            heading=_heading(hit.vendor, hit.products),
-            status=labels[hit.status],
+def search_results(groups):
+    """Every district's hits in a statewide search (search.DistrictHits, up to 200 hits in as many districts): each
+    district linked to its page, each hit its vendor and products linked to its public page, and its status. One tag
+    for all, the URLs reversed and the labels translated once (a url tag and a tag per district were most of the
+    page's time). Every value escaped (conditional_escape; format_html's work, without its cost per hit)."""
+    labels = _Texts().status_labels
+    district_url, agreement_url = _per_district("public_district"), _per_district("public_agreement", 0)
+    html = []
+    for group in groups:
+        slug = conditional_escape(group.slug)
+        hits = "".join(
+            _HIT.format(
+                url=agreement_url.format(slug=slug, pk=int(hit.pk)),
+                heading=_heading(hit.vendor, hit.products),
+                status=labels[hit.status],
+            )
+            for hit in group.hits
         )
-        for hit in group.hits
-    ]
+        url = district_url.format(slug=slug)
+        html.append(_DISTRICT_HITS.format(slug=slug, url=url, name=conditional_escape(group.name), hits=hits))
+    return mark_safe("".join(html))  # noqa: S308 -- every value escaped above
+
+
+# A district on the index, as templates/public/index.html had it.
+_DISTRICT = """
+      <li><a href="{url}">{name}</a>
+        <span class="text-body-secondary">({posted})</span></li>"""
+
+
+@register.simple_tag
+def district_list(districts):
+    """The index's districts ((name, slug, posted_count) rows: a thousand statewide), each linked to its page with
+    the number of agreements it posted. One tag, the URL reversed once and each count's sentence translated once
+    (the message the template's blocktranslate had)."""
+    district_url = _per_district("public_district")
+    posted = {}
+    html = []
+    for name, slug, count in districts:
+        if count not in posted:
+            posted[count] = escape(
+                ngettext("%(counter)s agreement posted", "%(counter)s agreements posted", count) % {"counter": count}
+            )
+        url = district_url.format(slug=conditional_escape(slug))
+        html.append(_DISTRICT.format(url=url, name=conditional_escape(name), posted=posted[count]))
     return mark_safe("".join(html))  # noqa: S308 -- every value escaped above
