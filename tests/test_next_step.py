@@ -14,10 +14,13 @@ from django.utils import timezone
 
 from agreements import render_jobs
 from agreements.models import Agreement, AgreementDocument, RenderJob, StatusChange
-from agreements.services import agreement_transition
+from agreements.services import agreement_create, agreement_transition
 from agreements.views.next_step import next_step
+from exhibits.models import AnswerReuse
+from exhibits.services import answers_reuse, submission_record
 
-from .helpers import activate_totp
+from .factories import csf
+from .helpers import activate_totp, fill_complete
 from .public_helpers import move, small_pdf
 
 S = Agreement.Status
@@ -125,6 +128,30 @@ def test_changes_requested_the_vendor_is_told_to_make_them(client, agreement, ve
     found = box(client.get(reverse("agreement_detail", args=[agreement.pk])).text)
     assert found["todo"].startswith(f"{VENDOR} changes its answers as you asked")
     assert found["since"].endswith("(3 hours ago)")  # since the district sent it back
+
+
+def test_answers_carried_over_the_vendor_is_told_to_check_them(
+    client, agreement, other_district, vendor, product, vendor_editor
+):
+    """A fast-tracked (or reused, or renewed) agreement starts with answers copied from another: the vendor's step is
+    to check them, not to fill in exhibits already filled; once confirmed, the usual step."""
+    source = agreement_create(agency=other_district, contractor=vendor, products=[product], framework=csf("1.1"))
+    fill_complete(source)
+    submission_record(agreement=source, actor=None)
+    move(source, S.EXECUTED)
+    move(agreement, S.WITH_VENDOR)
+    answers_reuse(agreement=agreement, source=source, actor=vendor_editor)
+    client.force_login(vendor_editor)
+    found = box(client.get(reverse("agreement_detail", args=[agreement.pk])).text)
+    assert re.fullmatch(
+        rf'Check the \d+ answers marked "carried over" from your agreement with {re.escape(other_district.name)}, '
+        r"executed [A-Z][a-z]+ \d+, \d{4}: change what differs for this agreement, fill in what is missing, then "
+        r"submit them to the district\.",
+        html.unescape(found["todo"]),
+    ), found["todo"]
+    AnswerReuse.objects.filter(agreement=agreement).update(confirmed_at=timezone.now(), confirmed_by=vendor_editor)
+    found = box(client.get(reverse("agreement_detail", args=[agreement.pk])).text)
+    assert found["todo"] == "Fill in Exhibits B, C and C.1 and the subcontractors, then submit them to the district."
 
 
 def test_each_role_reads_its_own_part(client, agreement, district_reviewer, vendor_admin, with_totp):

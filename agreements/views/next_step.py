@@ -33,6 +33,17 @@ class NextStep:
         return self.since is not None and timezone.now() - self.since < timedelta(minutes=1)
 
 
+def _check_carried(carried) -> str:
+    """The vendor's step when its answers start from another agreement (the fast track, a reuse, a renewal)."""
+    origin = getattr(carried, "origin", "")
+    count = f"{len(carried)} answer{'s' if len(carried) != 1 else ''}"
+    source = f" from your agreement with {origin}" if origin else ""
+    return (
+        f'Check the {count} marked "carried over"{source}: change what differs for this agreement, fill in what is '
+        "missing, then submit them to the district."
+    )
+
+
 def last_change(agreement: Agreement, timeline):
     """The change that brought the agreement to its current status, from its timeline (oldest first), or None (an
     agreement entered by import may have none)."""
@@ -43,10 +54,11 @@ def last_change(agreement: Agreement, timeline):
 
 
 def next_step(
-    agreement: Agreement, *, side: str, role: str, timeline, signatures, signing_copy: str = READY
+    agreement: Agreement, *, side: str, role: str, timeline, signatures, signing_copy: str = READY, carried=()
 ) -> NextStep:
-    """What the box says to the reader (`side`, `role`), from the page's timeline and signatures (lists), and the state
-    of the copy to sign's panel (`signing_copy`: views/progress.py's WORKING, RETRYING, FAILED or READY)."""
+    """What the box says to the reader (`side`, `role`), from the page's timeline and signatures (lists), the state
+    of the copy to sign's panel (`signing_copy`: views/progress.py's WORKING, RETRYING, FAILED or READY), and the
+    answers still as carried over from another agreement (`carried`: exhibits.selectors.CarriedAnswers)."""
     district, vendor = agreement.agency, agreement.contractor
     change = last_change(agreement, timeline)
     since = change.created_at if change else agreement.status_changed_at
@@ -74,6 +86,8 @@ def next_step(
                 f"Make the changes that {district} asked for (the note in the timeline, the comments beside the "
                 "answers), then submit again."
                 if sent_back
+                else _check_carried(carried)
+                if carried and not getattr(carried, "confirmed_on", None)
                 else "Fill in Exhibits B, C and C.1 and the subcontractors, then submit them to the district."
             )
         else:
