@@ -8,6 +8,7 @@ from datetime import timedelta
 
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef
 from django.urls import reverse
 from django.utils import timezone
 
@@ -16,6 +17,7 @@ from agreements.mail import email_enqueue
 from agreements.models import Agreement
 from agreements.models.statuses import BEFORE_EXECUTION, AgreementStatus
 from dpa_portal.errors import EXISTS, INVALID, STATE, ApplicationError
+from exhibits.models import Submission
 from vendors.matching import FREE_MAIL, domain_of, name_key
 from vendors.models import Product
 
@@ -165,19 +167,32 @@ def instant_answer(app_request: AppRequest) -> None:
     others = (
         Agreement.objects.filter(products__in=products, status=AgreementStatus.EXECUTED, agency__state="NY")
         .exclude(agency=app_request.agency)
-        .values_list("agency__name", "products")
+        .annotate(answered=Exists(Submission.objects.filter(agreement=OuterRef("pk"))))
+        .values_list("agency__name", "products", "answered")
         .distinct()
         .order_by("agency__name")[:CANDIDATES]
     )
-    names = sorted({name for name, product in others if product in products})
-    if names:
+    others = [row for row in others if row[1] in products]
+    # The fast track starts from answers another district signed in the portal (exhibits.services
+    # executed_source_for); a DPA signed outside it has none to start from, so it is named, not offered.
+    answered = sorted({name for name, _, has_answers in others if has_answers})
+    outside = sorted({name for name, _, has_answers in others if not has_answers} - set(answered))
+    if answered:
         app_request.status = AppRequest.Status.FAST_TRACK_OFFERED
-        app_request.product_id = next(product for _, product in others if product in products)
-        shown = ", ".join(names[:10]) + (f" and {len(names) - 10} more" if len(names) > 10 else "")
+        app_request.product_id = next(product for _, product, has_answers in others if has_answers)
         app_request.answer = (
-            f"Other New York districts have a signed data privacy agreement for this app: {shown}. "
-            "The district can start its own from theirs (the fast track)."
+            f"Other New York districts have a signed data privacy agreement for this app: {_names(answered)}. "
+            "The district can start its own from the answers the vendor gave them (the fast track)."
         )
+    elif outside:
+        app_request.answer = (
+            f"Other New York districts signed a data privacy agreement for this app outside the portal: "
+            f"{_names(outside)}. The district's technology office looks at your request next."
+        )
+
+
+def _names(names: list[str]) -> str:
+    return ", ".join(names[:10]) + (f" and {len(names) - 10} more" if len(names) > 10 else "")
 
 
 def app_request_submit(*, requester: Requester, **fields) -> AppRequest:

@@ -17,9 +17,10 @@ from apprequests import services
 from apprequests.models import APP_REQUEST_LENGTHS, AppRequest, Requester, SignUpLink, StaffDomain
 from dpa_portal.errors import ApplicationError
 from dpa_portal.lengths import max_lines
+from exhibits.services import submission_record
 
 from .. import factories
-from ..helpers import ESCAPED, HOSTILE
+from ..helpers import ESCAPED, HOSTILE, fill_complete
 from ..public_helpers import make_agreement
 
 FIELDS = {
@@ -174,12 +175,21 @@ def test_an_agreement_under_way_is_in_review(requester, sunrise):
 
 
 def test_other_new_york_districts_signatures_offer_the_fast_track(requester, sunrise, other_district):
-    make_agreement(agency=other_district, contractor=sunrise.contractor, products=[sunrise])
+    outside = factories.EducationalAgencyFactory(name="Outside Signing CSD")
+    make_agreement(agency=outside, contractor=sunrise.contractor, products=[sunrise])  # no answers in the portal
+    app_request = services.app_request_submit(requester=requester, **FIELDS)
+    # Named, but no fast track: there are no answers to start from.
+    assert app_request.status == AppRequest.Status.SUBMITTED
+    assert "outside the portal: Outside Signing CSD." in app_request.answer
+    signed = make_agreement(agency=other_district, contractor=sunrise.contractor, products=[sunrise])
+    fill_complete(signed)
+    submission_record(agreement=signed, actor=None)  # answered and signed through the portal
     far = factories.EducationalAgencyFactory(name="Far Away District", state="VT")
     make_agreement(agency=far, contractor=sunrise.contractor, products=[sunrise])
     app_request = services.app_request_submit(requester=requester, **FIELDS)
     assert app_request.status == AppRequest.Status.FAST_TRACK_OFFERED and app_request.product == sunrise
-    assert other_district.name in app_request.answer and "Far Away" not in app_request.answer
+    assert f"this app: {other_district.name}. The district can start its own" in app_request.answer
+    assert "Far Away" not in app_request.answer and "Outside Signing" not in app_request.answer
 
 
 def test_an_app_nobody_has_waits_for_the_director(requester, sunrise):

@@ -199,9 +199,9 @@ def test_the_dashboard_shows_counts_and_the_oldest_wait_from_one_query(
 def test_the_fast_track_starts_for_the_same_vendor_and_product_whose_answers_the_vendor_is_offered(
     catalogues, district, other_district, district_admin
 ):
-    """Issue 16.2's fast track from the queue: the agreement is for the product the portal matched, so that on the
-    vendor's side the agreement offers to start from their executed answers with the other district
-    (exhibits.services.reuse_source_for), which the vendor confirms or updates; the district never reads them first."""
+    """Issue 16.2's fast track from the queue: the agreement is for the product the portal matched, the vendor's and
+    product's, so that its answers start from the vendor's executed ones with the other district (the whole story,
+    confirmation and all, is tests/apprequests/test_fast_track.py)."""
     from exhibits.services import reuse_source_for, submission_record
 
     vendor = factories.ContractorFactory(legal_name="Sunrise Learning, Inc.")
