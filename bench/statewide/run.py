@@ -419,6 +419,12 @@ def report(args, results: dict[int, dict], started: datetime) -> str:
                 # The same growth counted in bare pages of the moment: a machine busier in one half does not count.
                 in_rows = lambda p: median(p.cold) / statistics.median(p.row_times)  # noqa: E731
                 growth += f" ({in_rows(last) / in_rows(first):.1f}x in bare pages)"
+            else:
+                # A page that lists more at the larger size (the index's districts, a search's hits, a district's
+                # open data): its growth at the same size in bytes, the "same page size", is the growth of its
+                # ratio to the bare page of its own size.
+                at_size = lambda p: ratio(p.cold, p.bare_times)  # noqa: E731
+                growth += f" ({at_size(last) / at_size(first):.1f}x at the same size)"
             cells.append(growth)
         lines.append("| " + " | ".join(cells) + " |")
     if any(results[n].get("sweep") for n in sizes):
