@@ -1,5 +1,7 @@
 """Reads that views need, with their related rows fetched up front."""
 
+from typing import NamedTuple
+
 from django.contrib.auth import get_user_model
 from django.core.exceptions import EmptyResultSet
 from django.core.paginator import Paginator
@@ -17,6 +19,7 @@ from .models import (
     DistrictMembership,
     EducationalAgency,
     Obligation,
+    OutboundEmail,
     OutsideSigning,
     StatusChange,
     statuses,
@@ -403,31 +406,46 @@ def outside_review_duties(*, agency=None, agreement=None, limit: int = 20) -> li
 # The district dashboard's counts, written out: Django took longer to build the query from the ORM (about 0.7 ms) than
 # PostgreSQL takes to answer it (issue 13). The counts per status from the index on (district, status) alone; the
 # drafts lacking their term (as TERM_INCOMPLETE says: tests/test_dashboard_rows.py checks that the count and
-# agreements_missing_term agree) and the agreements signed outside the portal counted once each, beside them (the
-# whole district's rows read for these two took twice as long). The tables' names from the models.
+# agreements_missing_term agree), the agreements signed outside the portal counted once each, and the e-mails that did
+# not go out (through the outbox's index on status: few rows), beside them (the whole district's rows read for these
+# took twice as long). The tables' names from the models.
 _DISTRICT_COUNTS = f"""
 SELECT a.status, COUNT(*),
     (SELECT COUNT(*) FROM {Agreement._meta.db_table} d WHERE d.agency_id = %(agency)s AND d.status = %(draft)s
         AND (d.service_agreement_date IS NULL OR d.contract_start IS NULL
              OR (d.contract_end IS NULL AND NOT d.runs_until_terminated))),
     (SELECT COUNT(*) FROM {OutsideSigning._meta.db_table} o JOIN {Agreement._meta.db_table} s ON s.id = o.agreement_id
-        WHERE s.agency_id = %(agency)s)
+        WHERE s.agency_id = %(agency)s),
+    (SELECT COUNT(*) FROM {OutboundEmail._meta.db_table} e JOIN {Agreement._meta.db_table} g ON g.id = e.agreement_id
+        WHERE e.status = ANY(%(undelivered)s) AND g.agency_id = %(agency)s)
 FROM {Agreement._meta.db_table} a
 WHERE a.agency_id = %(agency)s
 GROUP BY a.status
 """  # noqa: S608 -- table names from the models, nothing a person typed
 
 
-def district_counts(*, agency) -> tuple[list[tuple[str, str, int]], int, int]:
-    """The district dashboard's counts, in one query: `status_counts`; how many drafts lack their term
-    (`agreements_missing_term` lists them); how many agreements were signed outside the portal (`outside_to_complete`
-    looks at them). The dashboard reads those lists only when there is something to list, as few districts have."""
+class DistrictCounts(NamedTuple):
+    statuses: list[tuple[str, str, int]]  # (status, label, count) for every status, in lifecycle order
+    missing_term: int  # drafts lacking their term (agreements_missing_term lists them)
+    signed_outside: int  # agreements signed outside the portal (outside_to_complete looks at them)
+    undelivered: int  # e-mails about its agreements that did not go out (outbox_status.district_undelivered)
+
+
+def district_counts(*, agency) -> DistrictCounts:
+    """The district dashboard's counts, in one query. The dashboard reads the lists behind the last three only when
+    there is something to list, as few districts have."""
+    params = {
+        "agency": agency.pk,
+        "draft": statuses.AgreementStatus.DRAFT.value,
+        "undelivered": [str(status) for status in OutboundEmail.UNDELIVERED],
+    }
     with connection.cursor() as cursor:
-        cursor.execute(_DISTRICT_COUNTS, {"agency": agency.pk, "draft": statuses.AgreementStatus.DRAFT.value})
+        cursor.execute(_DISTRICT_COUNTS, params)
         rows = cursor.fetchall()
-    counts = {status: n for status, n, _, _ in rows}
-    missing_term, signed_outside = rows[0][2:] if rows else (0, 0)
-    return [(s.value, s.label, counts.get(s.value, 0)) for s in Agreement.Status], missing_term, signed_outside
+    counts = {row[0]: row[1] for row in rows}
+    missing_term, signed_outside, undelivered = rows[0][2:] if rows else (0, 0, 0)
+    listed = [(s.value, s.label, counts.get(s.value, 0)) for s in Agreement.Status]
+    return DistrictCounts(listed, missing_term, signed_outside, undelivered)
 
 
 def status_counts(*, agency=None, contractor=None) -> list[tuple[str, str, int]]:

@@ -7,6 +7,8 @@ import re
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -103,7 +105,7 @@ def test_the_vendor_dashboard_lists_the_same_rows_with_their_district(client, di
 
 
 def test_the_district_counts_say_what_the_lists_behind_them_hold(district, rows):
-    counts, missing_term, signed_outside = selectors.district_counts(agency=district)
+    counts, missing_term, signed_outside, _ = selectors.district_counts(agency=district)
     assert counts == selectors.status_counts(agency=district)
     assert (missing_term, signed_outside) == (0, 0)
     # Drafts lacking a term: counted as the dashboard's list finds them; a complete draft and one sent are not.
@@ -114,9 +116,29 @@ def test_the_district_counts_say_what_the_lists_behind_them_hold(district, rows)
         contract_end=None, runs_until_terminated=True, review_on=date(2027, 5, 1)
     )
     Agreement.objects.filter(pk=rows[5].pk).update(service_agreement_date=None)  # not a draft
-    counts, missing_term, _ = selectors.district_counts(agency=district)
+    counts, missing_term, _, _ = selectors.district_counts(agency=district)
     assert counts == selectors.status_counts(agency=district)
     assert missing_term == len(selectors.agreements_missing_term(agency=district)) == 1
+
+
+def test_the_undelivered_emails_are_counted_and_listed_only_when_there_are_some(client, district, district_admin, rows):
+    from agreements.models import OutboundEmail
+
+    client.force_login(with_totp(district_admin))
+    url = reverse("district_dashboard", args=[district.slug])
+    with CaptureQueriesContext(connection) as read:
+        client.get(url)
+    # None to list: the count says so, and the outbox is not read again (the ORM names its table in quotes).
+    assert not [q["sql"] for q in read.captured_queries if '"agreements_outboundemail"' in q["sql"]]
+    Status = OutboundEmail.Status
+    for n, status in enumerate([Status.FAILED, Status.GIVEN_UP, Status.SENT, Status.QUEUED]):
+        OutboundEmail.objects.create(to=["v@example.org"], subject=f"Mail {n}", status=status, agreement=rows[n])
+    OutboundEmail.objects.create(to=["o@example.org"], subject="Theirs", status=Status.FAILED, agreement=rows[-1])
+    OutboundEmail.objects.filter(subject="Theirs").update(agreement=Agreement.objects.exclude(agency=district).first())
+    assert selectors.district_counts(agency=district).undelivered == 2
+    page = client.get(url).text
+    assert "E-mails that did not go out" in page and "Mail 0" in page and "Mail 1" in page
+    assert "Mail 2" not in page and "Theirs" not in page
 
 
 def test_agreements_signed_outside_the_portal_are_counted_once_each(district, rows):
@@ -124,13 +146,13 @@ def test_agreements_signed_outside_the_portal_are_counted_once_each(district, ro
 
     for n, agreement in enumerate(rows[4:7]):
         OutsideSigning.objects.create(agreement=agreement, uploaded_by_name="Admin", source_key=f"{n:064x}")
-    counts, _, signed_outside = selectors.district_counts(agency=district)
+    counts, _, signed_outside, _ = selectors.district_counts(agency=district)
     assert signed_outside == 3 and sum(n for _, _, n in counts) == len(rows)  # the join repeats no agreement
 
 
 def test_the_counts_and_a_page_of_rows_with_their_products_take_a_query_each(district, rows, django_assert_num_queries):
     with django_assert_num_queries(1):
-        counts, _, _ = selectors.district_counts(agency=district)
+        counts = selectors.district_counts(agency=district).statuses
     with django_assert_num_queries(1):  # unfiltered: how many there are is read from the counts
         page = selectors.dashboard_page(
             selectors.agreement_list(agency=district), counts=counts, filters={}, number=2, per_page=25

@@ -25,7 +25,7 @@ def dashboard(request, agency, membership):
     filter_form = AgreementFilterForm(request.GET)
     filters = filter_form.filters()
     filters.pop("district", None)
-    counts, missing_term, signed_outside = selectors.district_counts(agency=agency)
+    counts, missing_term, signed_outside, undelivered = selectors.district_counts(agency=agency)
     agreements = selectors.agreement_list(agency=agency, **filters)
     page = selectors.dashboard_page(
         agreements, counts=counts, filters=filters, number=request.GET.get("page"), per_page=PAGE_SIZE
@@ -54,7 +54,9 @@ def dashboard(request, agency, membership):
             "outside_listed": outside_listed,
             "outside_review": selectors.outside_review_duties(agency=agency) if outside_all else [],
             # E-mails that did not go out (issue 15): the admins may send them again.
-            "undelivered": outbox_status.district_undelivered(agency=agency) if membership.role == "admin" else [],
+            "undelivered": (
+                outbox_status.district_undelivered(agency=agency) if undelivered and membership.role == "admin" else []
+            ),
         },
     )
 
