@@ -208,6 +208,9 @@ class Page:
     bare: int = 0  # the rows of the bare page of the page's own size in bytes, the last measured
     bare_times: list[float] = field(default_factory=list)  # the bare page of each response's size, beside it
     row_times: list[float] = field(default_factory=list)  # the bare page of as many rows as the page lists
+    # A signed-in page: the bare page of its size requested with the same session too (Django reads the session and
+    # the user, and the portal's MFA middleware asks its one question, for any signed-in request).
+    signed_bare_times: list[float] = field(default_factory=list)
     memory: dict = field(default_factory=dict)
 
     def path_for(self, run: int) -> str:
@@ -235,6 +238,8 @@ def measure(fetch, clear, page: Page, runs: int):
         page.bare = rows_of(response.size)
         page.bare_times.append(fetch(f"/bench/bare/?size={page.bare}", "").total)
         page.row_times.append(fetch(same_rows, "").total)
+        if page.cookie:
+            page.signed_bare_times.append(fetch(f"/bench/bare/?size={page.bare}", page.cookie).total)
 
     # The worker's first request of each is not counted.
     fetch(f"/bench/bare/?size={rows_of(fetch(page.path_for(0), page.cookie).size)}", "")
@@ -406,6 +411,8 @@ def report(args, results: dict[int, dict], started: datetime) -> str:
             if failed:
                 extra += f"; {len(failed)} of {len(page.cold) + len(page.warm)} failed ({', '.join(map(str, failed))})"
             rows = statistics.median(page.row_times)
+            if page.signed_bare_times:
+                extra += f"; {ratio(page.cold, page.signed_bare_times):.1f}x the bare page signed in"
             cells += [
                 f"{cold * 1000:.0f} ms ({ratio(page.cold, page.bare_times):.1f}x; {cold / rows:.1f}x rows){extra}",
                 f"{warm * 1000:.0f} ms ({ratio(page.warm, page.bare_times[len(page.cold) :]):.1f}x)",
