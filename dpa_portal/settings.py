@@ -108,9 +108,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Server settings for the portal's connections. JIT off: its queries are short, and PostgreSQL's JIT compiled any
-    # plan past its cost threshold first (190 ms for a district's open data at a million agreements: issue 13).
+    # plan past its cost threshold first (190 ms for a district's open data at a million agreements: issue 13). No
+    # parallel workers: starting one took longer (2-3 ms) than the whole of a page's query it helped (a district's
+    # list at a million agreements: 5.3 ms with a worker, 1.7 ms without), and they take the cores other requests need.
     # Behind PgBouncer, which refuses startup options, set them in postgresql.conf and this to "".
-    DATABASES["default"]["OPTIONS"] = {"options": env_str("DATABASE_PG_OPTIONS", "-c jit=off")}
+    DATABASES["default"]["OPTIONS"] = {
+        "options": env_str("DATABASE_PG_OPTIONS", "-c jit=off -c max_parallel_workers_per_gather=0")
+    }
 
 AUTH_USER_MODEL = "accounts.User"
 

@@ -18,9 +18,10 @@ from django.test.utils import CaptureQueriesContext
 from agreements.models import Agreement, EducationalAgency
 from agreements.services import agreement_transition
 from dpa_portal.links import Links
-from exhibits.models import SupplementalInformation
+from exhibits.models import PublicSearchEntry, SupplementalInformation
 from exhibits.public import cache, opendata, selectors
 from exhibits.public.records import listings, public_records
+from exhibits.public.search_index import entries_refresh
 from exhibits.public.services import public_pages_held
 from vendors.models import Contractor
 
@@ -149,6 +150,32 @@ def test_every_page_in_turn_is_the_whole_list_in_its_order(client, template, mon
     assert listed_pks(client.get(f"/public/{agency.slug}/", {"page": 99})) == pages[-1]
     expired = client.get(f"/public/{agency.slug}/", {"status": "expired"})
     assert "3 of 14 agreements match." in expired.text and sorted(listed_pks(expired)) == sorted(pks[:3])
+
+
+def test_the_order_by_vendor_reads_the_search_entries_and_holds_without_one(client, template, monkeypatch):
+    """The list orders by the vendor's name as the statewide search's entry keeps it (selectors._search_entry); a
+    vendor renamed reorders it; an agreement whose entry is missing sorts by its vendor's own name all the same."""
+    monkeypatch.setattr("exhibits.public.views.PER_PAGE", 50)
+    pks = clone_posted(template, 14)
+    entries_refresh()  # the bulk rows' entries, as the benchmark and a merge write them
+    agency = template.agency
+
+    def expected():
+        records = public_records(selectors.posted_agreements().filter(agency=agency))
+        return [r.pk for r in sorted(records, key=lambda r: r.sort_key)]
+
+    def listed():
+        django_cache.clear()
+        return listed_pks(client.get(f"/public/{agency.slug}/"))
+
+    assert listed() == expected()
+    renamed = Agreement.objects.get(pk=pks[0]).contractor
+    renamed.legal_name = "AAA First Now"
+    renamed.save()  # the entries follow (search_index's receivers)
+    assert PublicSearchEntry.objects.get(agreement_id=pks[0]).vendor == "AAA First Now"
+    assert listed()[:2] == [pk for pk in expected() if pk in pks[::7]] == expected()[:2]
+    PublicSearchEntry.objects.filter(agreement_id__in=pks[1:3]).delete()
+    assert listed() == expected()
 
 
 def test_the_search_box_never_finds_a_withheld_purpose(client, template, district_admin):

@@ -129,3 +129,5 @@ def test_postgresql_connections_run_without_jit():
     with connection.cursor() as cursor:
         cursor.execute("SHOW jit")
         assert cursor.fetchone()[0] == "off"
+        cursor.execute("SHOW max_parallel_workers_per_gather")  # no worker started for a page's short query
+        assert cursor.fetchone()[0] == "0"
