@@ -128,8 +128,12 @@ def agreement_data(r: PublicAgreement, links: Links) -> dict:
 
 
 def _chunks(agency):
-    """The district's posted agreements by id, as public records, CHUNK at a time: a list each."""
-    ids = selectors.posted_ids(agency).iterator(chunk_size=CHUNK)
+    """The district's posted agreements by id, as public records, CHUNK at a time: a list each.
+
+    The ids are read whole (an int each, a few thousand for the largest district): through a server-side cursor
+    (.iterator) PostgreSQL planned for the first rows and walked the whole table's primary key in order to find the
+    district's (120 ms before the first byte at a million agreements, 1 ms at ten thousand)."""
+    ids = iter(list(selectors.posted_ids(agency)))
     if connection.vendor != "postgresql":
         # SQLite (`make run`) has no arrays for the related rows: the model instances, as the public pages read them.
         while chunk := list(islice(ids, CHUNK)):

@@ -408,7 +408,7 @@ def public_copy(*, slug: str, pk: int) -> AgreementDocument | None:
 
 
 def posted_ids(agency):
-    """The ids of the district's posted agreements in order, to iterate with .iterator(chunk_size=...)."""
+    """The ids of the district's posted agreements in order (through the index on district and status, then sorted)."""
     return _district_posted(agency).order_by("pk").values_list("pk", flat=True)
 
 
