@@ -82,17 +82,6 @@ def test_a_vendor_name_ranks_above_a_district_name(catalogues, district):
     assert district_names(statewide_search("reading")) == [district.name, reading_district.name]
 
 
-def test_the_last_word_is_a_prefix_and_the_words_before_it_whole(catalogues, district):
-    """What is being typed is the last word: "cobalt lab" finds Cobalt Labs; a word before it is matched whole (a prefix
-    of every word made the GIN index read every entry of each: 50-115 ms at a million agreements)."""
-    make_agreement(agency=district, contractor=factories.ContractorFactory(legal_name="Cobalt Labs"))
-    assert [h.vendor for g in statewide_search("cobalt lab") for h in g.hits] == ["Cobalt Labs"]
-    assert [h.vendor for g in statewide_search("cob") for h in g.hits] == ["Cobalt Labs"]
-    assert statewide_search("cob labs") == []
-    assert search.ranked_sql(["cob", "labs"])[1]["query"] == "cob & labs:*"
-    assert search.ranked_sql(["a", "b"])[1]["query"] == "a & b"  # one or two letters: whole words
-
-
 def test_search_words_are_letters_and_digits_only():
     assert search_words("  Code-HS & <b>K12</b> niño_s ") == ["code", "hs", "b", "k12", "b", "niño", "s"]
     assert len(search_words("a " * 50)) == 8

@@ -10,8 +10,7 @@ first; shown grouped by district. Each tier is its own column with its own GIN i
 the newest agreements first, and a GIN index only for a rare word, one index at most (see _RANKED); ranking never
 reads every match. Newest first rather than by district name: the matches of a word of district names lie together
 in that order ("New Paltz", "New Rochelle"), where what many districts and vendors share is spread out in the order
-agreements were posted. The last word is matched as a prefix from three letters, so that "code" finds "CodeHS" as it
-is typed; the words before it whole (PREFIX_FROM). On SQLite (`make run`) a
+agreements were posted. Prefix matching from three letters, so that "code" finds "CodeHS". On SQLite (`make run`) a
 case-insensitive match of each word in the entry's text stands in for it.
 """
 
@@ -58,11 +57,9 @@ def search_words(q: str) -> list[str]:
 # (a vendor's name is also among the suppliers, and both are in the document), so a row's tier is the first column
 # that matches.
 TIERS = ("names", "suppliers", "document")
-# The last word, the one being typed, is matched as a prefix ("code" finds "CodeHS", "cobalt lab" finds "Cobalt
-# Labs") from this many letters; a shorter one, and every word before it, as a whole word. A prefix makes its GIN index
-# read every entry of every word it starts (a list, where whole words are intersected by skipping): one of one or two
-# letters stands for thousands of words ("a b c" took 200 ms at a million agreements), and two common prefixes
-# together took 50-115 ms ("meadow classroom", "harbor math"), against 25-40 ms with the last word alone a prefix.
+# A word is matched as a prefix ("code" finds "CodeHS") from this many letters; a shorter one as a whole word. A
+# prefix of one or two letters stands for thousands of words, and their GIN posting lists together cost hundreds of
+# milliseconds ("a b c" took 200 ms at a million agreements).
 PREFIX_FROM = 3
 # The newest WINDOW entries are read in order first: a word most documents hold finds its matches there at once.
 # Reading them costs about a microsecond each; a match found by the GIN index several (its page is read out of order).
@@ -129,8 +126,7 @@ ORDER BY ranked.tier, ranked.agreement_id DESC
 
 def ranked_sql(words: list[str]) -> tuple[str, dict]:
     """The PostgreSQL query of the ranked agreement ids, and its parameters (the scale test EXPLAINs it)."""
-    *whole, last = words
-    query = " & ".join([*whole, f"{last}:*" if len(last) >= PREFIX_FROM else last])
+    query = " & ".join(f"{word}:*" if len(word) >= PREFIX_FROM else word for word in words)
     return _RANKED, {"query": query, "limit": MAX_RESULTS, "window": WINDOW}
 
 
