@@ -79,6 +79,24 @@ class AgreementCreateForm(SimilarVendorsMixin, TermFields):
         self.fields["framework"].initial = first.pk if first else None
         self.similar_vendors_ask()
 
+    # What agreements.services.agreement_start takes from the form (its cleaned data also holds the similar-vendor
+    # question's answer, which clean() has resolved into contractor or new_vendor_name).
+    STARTS_WITH = (
+        "contractor",
+        "new_vendor_name",
+        "product_name",
+        "framework",
+        "service_agreement_date",
+        "contract_start",
+        "contract_end",
+        "runs_until_terminated",
+        "review_on",
+    )
+
+    def agreement_fields(self) -> dict:
+        """agreement_start's arguments from the cleaned form: the new-agreement page and the app-request queue's."""
+        return {name: self.cleaned_data[name] for name in self.STARTS_WITH}
+
     def clean(self):
         data = self.similar_vendors_resolve(super().clean())
         if not data.get("contractor") and not (data.get("new_vendor_name") or "").strip():

@@ -51,21 +51,9 @@ def start(request, agency, membership, pk):
         initial["new_vendor_name"] = next((r.vendor_name for r in group["requests"] if r.vendor_name), "")
     form = AgreementCreateForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
         with refusal_message(request, form):
             agreement = triage.app_requests_start(
-                agency=agency,
-                actor=request.user,
-                key=group["key"],
-                contractor=data["contractor"],
-                new_vendor_name=data["new_vendor_name"],
-                product_name=data["product_name"],
-                framework=data["framework"],
-                service_agreement_date=data["service_agreement_date"],
-                contract_start=data["contract_start"],
-                contract_end=data["contract_end"],
-                runs_until_terminated=data["runs_until_terminated"],
-                review_on=data["review_on"],
+                agency=agency, actor=request.user, key=group["key"], **form.agreement_fields()
             )
             count = len(group["requests"])
             messages.success(

@@ -93,21 +93,8 @@ def suggest_products(request, agency, membership):
 def agreement_new(request, agency, membership):
     form = AgreementCreateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
         with refusal_message(request):
-            agreement = agreement_start(
-                agency=agency,
-                actor=request.user,
-                contractor=data["contractor"],
-                new_vendor_name=data["new_vendor_name"],
-                product_name=data["product_name"],
-                framework=data["framework"],
-                service_agreement_date=data["service_agreement_date"],
-                contract_start=data["contract_start"],
-                contract_end=data["contract_end"],
-                runs_until_terminated=data["runs_until_terminated"],
-                review_on=data["review_on"],
-            )
+            agreement = agreement_start(agency=agency, actor=request.user, **form.agreement_fields())
             messages.success(request, "Agreement created as a draft. Check it, then send it to the vendor.")
             return redirect("agreement_detail", pk=agreement.pk)
     return render(request, "agreements/agreement_new.html", {"agency": agency, "form": form})
