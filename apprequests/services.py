@@ -1,7 +1,6 @@
 """The writes of the app requests (issue 16): the district's staff domains, sign-up by e-mail domain, and a request
 with the answer the portal can give at once."""
 
-import hashlib
 import re
 import secrets
 from datetime import timedelta
@@ -12,6 +11,7 @@ from django.db.models import Exists, OuterRef
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.models import token_hash
 from agreements.access import DISTRICT_ADMIN, district_emails, require_district_staff
 from agreements.mail import email_enqueue
 from agreements.models import Agreement
@@ -56,10 +56,6 @@ def staff_domain_remove(*, agency, pk: int, actor) -> None:
 # --- sign-up ----------------------------------------------------------------------------------------------------
 
 
-def token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
 def sign_up_request(*, email: str) -> SignUpLink | None:
     """E-mail a single-use sign-up link if the address is at one of a district's staff domains; else nothing. The
     caller answers alike either way, so that nobody learns which addresses or domains the portal knows."""
@@ -85,9 +81,11 @@ def sign_up_request(*, email: str) -> SignUpLink | None:
 def sign_up_link_for(token: str) -> SignUpLink | None:
     """The link if it may still be used: known, unused, unexpired."""
     link = SignUpLink.objects.select_related("agency").filter(token_hash=token_hash(token)).first()
-    if link is None or link.used_at is not None or link.expires_at <= timezone.now():
-        return None
-    return link
+    return link if _usable(link) else None
+
+
+def _usable(link: SignUpLink | None) -> bool:
+    return link is not None and link.used_at is None and link.expires_at > timezone.now()
 
 
 def sign_up_complete(*, token: str, password: str | None = None, first_name: str = "", last_name: str = ""):
@@ -98,7 +96,7 @@ def sign_up_complete(*, token: str, password: str | None = None, first_name: str
     with transaction.atomic():
         link = SignUpLink.objects.select_for_update().select_related("agency").filter(token_hash=token_hash(token))
         link = link.first()
-        if link is None or link.used_at is not None or link.expires_at <= timezone.now():
+        if not _usable(link):
             raise ApplicationError("This sign-up link was used already or has expired: ask for a new one.", code=STATE)
         User = get_user_model()
         user = User.objects.filter(email__iexact=link.email).first()
