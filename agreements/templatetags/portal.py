@@ -14,15 +14,21 @@ def get_item(mapping, key):
 
 @register.simple_tag
 def carried_badge(carried, section, *keys):
-    """A "carried over" badge when any of the answers `keys` of `section` still holds a carried-over value: where it
-    came from, or that the vendor confirmed it (exhibits.selectors.carried_answers; issue 16.2)."""
+    """A "carried over" badge when any of the answers `keys` of `section` still holds a carried-over value."""
     if any((str(section), key) in carried for key in keys):
-        badge = getattr(carried, "badge", "carried over")
-        title = getattr(carried, "title", "")
-        if title:
-            return format_html('<span class="badge text-bg-info text-wrap" title="{}">{}</span>', title, badge)
-        return format_html('<span class="badge text-bg-info text-wrap">{}</span>', badge)
+        return carried_label(carried)
     return ""
+
+
+@register.simple_tag
+def carried_label(carried):
+    """The badge of answers still as copied (exhibits.selectors.carried_answers): where they came from, or that the
+    vendor confirmed them (issue 16.2). The review page puts it on each row holding one."""
+    if carried.title:
+        return format_html(
+            '<span class="badge text-bg-info text-wrap" title="{}">{}</span>', carried.title, carried.badge
+        )
+    return format_html('<span class="badge text-bg-info text-wrap">{}</span>', carried.badge)
 
 
 @register.filter
