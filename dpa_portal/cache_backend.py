@@ -39,12 +39,15 @@ class ClientPerPool(RedisCacheClient):
     agreements). One redis.Redis per connection pool serves every call: it holds no connection itself (each command
     takes one from the pool), so threads may share it as they share the pool."""
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._clients = {}  # connection pool -> its redis.Redis
+
     def get_client(self, key=None, *, write=False):
         pool = self._get_connection_pool(write)
-        clients = self.__dict__.setdefault("clients", {})
-        if id(pool) not in clients:
-            clients[id(pool)] = self._client(connection_pool=pool)
-        return clients[id(pool)]
+        if pool not in self._clients:
+            self._clients[pool] = self._client(connection_pool=pool)
+        return self._clients[pool]
 
 
 class FailOpenRedisCache(RedisCache):

@@ -108,7 +108,7 @@ def detail(request, agreement, side, role):
         timeline=context["timeline"],
         signatures=context["signatures"],
         signing_copy=copy.state if copy else READY,
-        carried=context.get("carried", ()),
+        carried=context.get("carried"),
     )
     context["termination_progress"] = progress.pop(AgreementDocument.Kind.TERMINATION_RECORD, None)
     context["progress"] = progress

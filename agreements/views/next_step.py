@@ -35,7 +35,7 @@ class NextStep:
 
 def _check_carried(carried) -> str:
     """The vendor's step when its answers start from another agreement (the fast track, a reuse, a renewal)."""
-    origin = getattr(carried, "origin", "")
+    origin = carried.origin
     count = f"{len(carried)} answer{'s' if len(carried) != 1 else ''}"
     source = f" from your agreement with {origin}" if origin else ""
     return (
@@ -54,7 +54,7 @@ def last_change(agreement: Agreement, timeline):
 
 
 def next_step(
-    agreement: Agreement, *, side: str, role: str, timeline, signatures, signing_copy: str = READY, carried=()
+    agreement: Agreement, *, side: str, role: str, timeline, signatures, signing_copy: str = READY, carried=None
 ) -> NextStep:
     """What the box says to the reader (`side`, `role`), from the page's timeline and signatures (lists), the state
     of the copy to sign's panel (`signing_copy`: views/progress.py's WORKING, RETRYING, FAILED or READY), and the
@@ -87,7 +87,7 @@ def next_step(
                 "answers), then submit again."
                 if sent_back
                 else _check_carried(carried)
-                if carried and not getattr(carried, "confirmed_on", None)
+                if carried and not carried.confirmed_on
                 else "Fill in Exhibits B, C and C.1 and the subcontractors, then submit them to the district."
             )
         else:
