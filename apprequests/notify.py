@@ -22,10 +22,10 @@ from agreements.models import Agreement, StatusChange
 from agreements.models.statuses import AgreementStatus as S
 
 from .models import AppRequest
+from .services import APPROVED_ANSWER
 
 # What the teacher is told, per status the agreement moved to.
 ENDINGS = {S.EXPIRED: "expired", S.TERMINATED: "ended early", S.WITHDRAWN: "was withdrawn"}
-APPROVED_ANSWER = "Approved: the district has a data privacy agreement in effect for this app."
 
 
 def tell_teachers(app_requests, agency) -> None:
@@ -52,7 +52,8 @@ def agreement_executed(*, agreement_id: int) -> int:
     )
     now = timezone.now()
     for app_request in waiting:
-        app_request.status, app_request.answer, app_request.status_changed_at = "approved", APPROVED_ANSWER, now
+        app_request.status, app_request.answer = AppRequest.Status.APPROVED, APPROVED_ANSWER
+        app_request.status_changed_at = now
         app_request.save(update_fields=["status", "answer", "status_changed_at", "updated_at"])
         tell_teachers([app_request], app_request.agency)
     return len(waiting)

@@ -29,6 +29,8 @@ DOMAIN = re.compile(r"^(?=.{3,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-
 # How many products whose name or web domain might be the app are checked by name key: enough for one app's
 # namesakes, bounded so that a one-word name never reads the whole catalogue.
 CANDIDATES = 200
+# The answer of a request whose app has an agreement in effect: at once, or when the agreement it waited on executes.
+APPROVED_ANSWER = "Approved: the district has a data privacy agreement in effect for this app."
 
 
 # --- the district's staff domains ------------------------------------------------------------------------------
@@ -154,7 +156,7 @@ def instant_answer(app_request: AppRequest) -> None:
     if in_effect:
         pk, _, product = in_effect[0]
         app_request.status, app_request.agreement_id, app_request.product_id = AppRequest.Status.APPROVED, pk, product
-        app_request.answer = "Approved: the district has a data privacy agreement in effect for this app."
+        app_request.answer = APPROVED_ANSWER
         return
     if own:
         pk, _, product = own[0]
