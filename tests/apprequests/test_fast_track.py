@@ -25,6 +25,7 @@ from exhibits.answers import EXHIBIT_B_FIELDS, EXHIBIT_C_FIELDS
 from exhibits.models import AnswerReuse, BillOfRightsAcknowledgement, Section, Submission
 from exhibits.places import anchor
 from exhibits.services import (
+    answers_reuse,
     bill_of_rights_acknowledge,
     bill_of_rights_publish,
     carried_answers_confirm,
@@ -297,10 +298,9 @@ def test_hostile_names_are_escaped_in_the_new_sentences(client, fast_tracked, pe
     other_district.name = HOSTILE
     other_district.save()
     client.force_login(people["vendor_editor"])
-    for url in (reverse("agreement_detail", args=[agreement.pk]),):
-        page = client.get(url).text
-        assert HOSTILE not in page and f"carried over from {ESCAPED}" in page
-        assert f"our agreement with {ESCAPED} still hold as of today" in page
+    page = client.get(reverse("agreement_detail", args=[agreement.pk])).text
+    assert HOSTILE not in page and f"carried over from {ESCAPED}" in page
+    assert f"our agreement with {ESCAPED} still hold as of today" in page
     refused = client.post(reverse("agreement_submit", args=[agreement.pk]), follow=True)
     assert HOSTILE not in refused.text and ESCAPED in refused.text
     client.force_login(people["district_admin"])
@@ -330,9 +330,9 @@ def test_the_source_is_the_latest_executed_agreement_in_another_district(
     assert not AnswerReuse.objects.filter(agreement=alone).exists()
 
 
-def test_changed_answers_need_no_confirmation(fast_tracked, people):
+def test_changed_answers_need_no_confirmation(client, fast_tracked, people):
     """Once the vendor has changed every copied answer, submitting asks for no confirmation: nothing carried over is
-    left to vouch for."""
+    left to vouch for; the district reads that every copied answer was changed."""
     agreement, _ = fast_tracked
     editor = people["vendor_editor"]
     bill_of_rights_acknowledge(agreement=agreement, actor=editor)
@@ -351,6 +351,27 @@ def test_changed_answers_need_no_confirmation(fast_tracked, people):
     agreement_submit(agreement=agreement, actor=editor)
     agreement.refresh_from_db()
     assert agreement.status == S.SUBMITTED and agreement.answer_reuse.confirmed_at is None
+    client.force_login(people["district_admin"])
+    page = client.get(reverse("agreement_review", args=[agreement.pk])).text
+    assert "The vendor has changed every copied answer since." in page and "carried over from" not in page
+
+
+def test_the_confirmation_is_given_once_while_with_the_vendor_and_new_copies_need_a_new_one(fast_tracked, people):
+    """Confirmed once (a second confirmation keeps the first day and person); answers copied again are unconfirmed;
+    once the agreement has left the vendor, nothing is confirmed."""
+    agreement, source = fast_tracked
+    editor, admin = people["vendor_editor"], people["vendor_admin"]
+    first = carried_answers_confirm(agreement=agreement, actor=editor)
+    again = carried_answers_confirm(agreement=agreement, actor=admin)
+    assert (again.confirmed_at, again.confirmed_by) == (first.confirmed_at, editor)
+    recopied = answers_reuse(agreement=agreement, source=source, actor=admin)
+    assert (recopied.confirmed_at, recopied.confirmed_by) == (None, None)
+    move(agreement, S.SUBMITTED, start=S.WITH_VENDOR)
+    agreement.refresh_from_db()
+    with pytest.raises(ApplicationError, match="not with you") as refused:
+        carried_answers_confirm(agreement=agreement, actor=editor)
+    assert refused.value.code == "state"
+    assert AnswerReuse.objects.get(agreement=agreement).confirmed_at is None
 
 
 def test_a_renewals_carried_answers_are_confirmed_too(catalogues, district, vendor, product, district_admin, people):
