@@ -50,12 +50,16 @@ def agreement_executed(*, agreement_id: int) -> int:
         .select_related("requester__user", "agency")
         .order_by("pk")
     )
+    if not waiting:
+        return 0
     now = timezone.now()
+    approved = {"status": AppRequest.Status.APPROVED, "answer": APPROVED_ANSWER, "status_changed_at": now}
+    # One UPDATE for all (a request grouped with its duplicates is one of many), the rows kept in step for the mail.
+    AppRequest.objects.filter(pk__in=[r.pk for r in waiting]).update(**approved, updated_at=now)
     for app_request in waiting:
-        app_request.status, app_request.answer = AppRequest.Status.APPROVED, APPROVED_ANSWER
-        app_request.status_changed_at = now
-        app_request.save(update_fields=["status", "answer", "status_changed_at", "updated_at"])
-        tell_teachers([app_request], app_request.agency)
+        for name, value in approved.items():
+            setattr(app_request, name, value)
+    tell_teachers(waiting, waiting[0].agency)  # one agreement, one district
     return len(waiting)
 
 
