@@ -7,7 +7,6 @@ left of those pages' time."""
 
 from django import template
 from django.template.defaultfilters import truncatewords
-from django.urls import reverse
 from django.utils import dateformat
 from django.utils.formats import get_format
 from django.utils.functional import cached_property
@@ -17,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from agreements.models import Agreement
+from dpa_portal.links import Links
 from exhibits.public.labels import PII_LABELS, STATUS_LABELS
 
 register = template.Library()
@@ -191,36 +191,29 @@ _DISTRICT_HITS = """
 _HIT = """
           <li><a href="{url}">{heading}</a>
             <span class="status-text">({status})</span></li>"""
-# A slug no district has, put in a reversed URL where each district's own goes: one reverse for every district.
-_SLUG_MARK = "slug-mark"
-
-
-def _per_district(view: str, *args) -> str:
-    """The URL of `view` for any district, with "{slug}" where the slug goes (and "{pk}" for an id given as 0)."""
-    url = reverse(view, args=[_SLUG_MARK, *args]).replace(_SLUG_MARK, "{slug}")
-    return url.replace("/0/", "/{pk}/") if args else url
 
 
 @register.simple_tag
 def search_results(groups):
     """Every district's hits in a statewide search (search.DistrictHits, up to 200 hits in as many districts): each
     district linked to its page, each hit its vendor and products linked to its public page, and its status. One tag
-    for all, the URLs reversed and the labels translated once (a url tag and a tag per district were most of the
-    page's time). Every value escaped (conditional_escape; format_html's work, without its cost per hit)."""
+    for all, each view's URL reversed once (dpa_portal.links) and the labels translated once (a url tag and a tag per
+    district were most of the page's time). Every value escaped (conditional_escape; format_html's work, without its
+    cost per hit)."""
     labels = _Texts().status_labels
-    district_url, agreement_url = _per_district("public_district"), _per_district("public_agreement", 0)
+    links = Links()
     html = []
     for group in groups:
         slug = conditional_escape(group.slug)
         hits = "".join(
             _HIT.format(
-                url=agreement_url.format(slug=slug, pk=int(hit.pk)),
+                url=conditional_escape(links.url("public_agreement", group.slug, hit.pk)),
                 heading=_heading(hit.vendor, hit.products),
                 status=labels[hit.status],
             )
             for hit in group.hits
         )
-        url = district_url.format(slug=slug)
+        url = conditional_escape(links.url("public_district", group.slug))
         html.append(_DISTRICT_HITS.format(slug=slug, url=url, name=conditional_escape(group.name), hits=hits))
     return mark_safe("".join(html))  # noqa: S308 -- every value escaped above
 
@@ -236,7 +229,7 @@ def district_list(districts):
     """The index's districts ((name, slug, posted_count) rows: a thousand statewide), each linked to its page with
     the number of agreements it posted. One tag, the URL reversed once and each count's sentence translated once
     (the message the template's blocktranslate had)."""
-    district_url = _per_district("public_district")
+    links = Links()
     posted = {}
     html = []
     for name, slug, count in districts:
@@ -244,6 +237,6 @@ def district_list(districts):
             posted[count] = escape(
                 ngettext("%(counter)s agreement posted", "%(counter)s agreements posted", count) % {"counter": count}
             )
-        url = district_url.format(slug=conditional_escape(slug))
+        url = conditional_escape(links.url("public_district", slug))
         html.append(_DISTRICT.format(url=url, name=conditional_escape(name), posted=posted[count]))
     return mark_safe("".join(html))  # noqa: S308 -- every value escaped above
