@@ -28,6 +28,7 @@ PRECEDENCE = (APPROVED, IN_REVIEW, ENDED, NOT_APPROVED)
 # is a teacher's free text that nobody at the district has read yet, and the app is not in use. One the teacher
 # withdrew is not either.
 _ACTED_ON = (AppRequest.Status.APPROVED, AppRequest.Status.IN_REVIEW, AppRequest.Status.MORE_INFO_ASKED)
+_DECLINED = AppRequest.Status.DECLINED
 
 
 @dataclass(frozen=True)
@@ -42,12 +43,7 @@ class PublicApp:
 
 def _listed_requests(agency):
     """The requests that may put an app on the list, with only the columns the list may show."""
-    acted_on = (
-        Q(agreement__isnull=False)
-        | Q(product__isnull=False)
-        | Q(status__in=_ACTED_ON)
-        | Q(status=AppRequest.Status.DECLINED)
-    )
+    acted_on = Q(agreement__isnull=False) | Q(product__isnull=False) | Q(status__in=[*_ACTED_ON, _DECLINED])
     return (
         AppRequest.objects.filter(agency=agency)
         .exclude(status=AppRequest.Status.WITHDRAWN)
@@ -64,6 +60,7 @@ def _listed_requests(agency):
             "reason_shown",
             "alternative_id",
             "alternative__name",
+            named=True,
         )
     )
 
@@ -72,8 +69,8 @@ def approved_apps(agency) -> list[PublicApp]:
     """The district's list, by name: the apps its staff asked for, and every product of an agreement in effect (an
     app the district signed for before anyone asked, or before the portal had requests, is in use too)."""
     requests = list(_listed_requests(agency))
-    products = {r[3] for r in requests if r[3]} | {r[8] for r in requests if r[8]}
-    linked = {r[5] for r in requests if r[5]}
+    products = {pk for r in requests for pk in (r.product_id, r.alternative_id) if pk}
+    linked = {r.agreement_id for r in requests if r.agreement_id}
     # The district's agreements for these apps: the ones the requests are linked to, any other covering the same
     # product (a renewal signed later, or one signed before anyone asked), and every one in effect.
     rows = (
@@ -91,8 +88,8 @@ def approved_apps(agency) -> list[PublicApp]:
 
     groups: dict = {}
     for request in requests:
-        product = request[3]
-        key = ("product", product) if product else ("name", request[2] or request[1].casefold())
+        product = request.product_id
+        key = ("product", product) if product else ("name", request.name_key or request.app_name.casefold())
         groups.setdefault(key, []).append(request)
     # The products in effect that nobody asked for, each its own app.
     for product, pks in by_product.items():
@@ -100,7 +97,7 @@ def approved_apps(agency) -> list[PublicApp]:
             groups[("product", product)] = []
     # A request without a product whose name is that of a product on the list joins it.
     keys = {name_key(product_names[k[1]]): k for k in groups if k[0] == "product" and product_names.get(k[1])}
-    keys.update({r[2]: ("product", r[3]) for r in requests if r[3] and r[2]})
+    keys.update({r.name_key: ("product", r.product_id) for r in requests if r.product_id and r.name_key})
     for key in [k for k in groups if k[0] == "name" and k[1] in keys]:
         groups[keys[key[1]]].extend(groups.pop(key))
 
@@ -115,34 +112,40 @@ def _newest(pks, by_pk, statuses):
 
 def _row(key, requests, by_pk, by_product, product_names) -> PublicApp | None:
     product = key[1] if key[0] == "product" else None
-    name = product_names.get(product) or next((r[4] for r in requests if r[4]), None) or requests[0][1]
-    pks = {r[5] for r in requests if r[5]} | by_product.get(product, set())
+    name = (
+        product_names.get(product)
+        or next((r.product__name for r in requests if r.product__name), None)
+        or requests[0].app_name
+    )
+    pks = {r.agreement_id for r in requests if r.agreement_id} | by_product.get(product, set())
     for r in requests:
-        pks |= by_product.get(r[3], set())
+        pks |= by_product.get(r.product_id, set())
 
     executed = _newest(pks, by_pk, (AgreementStatus.EXECUTED,))
     if executed:
         return PublicApp(name, APPROVED, agreement_id=executed)
-    if _newest(pks, by_pk, BEFORE_EXECUTION) or any(r[0] in _ACTED_ON[1:] and not r[5] for r in requests):
+    if _newest(pks, by_pk, BEFORE_EXECUTION) or any(r.status in _ACTED_ON[1:] and not r.agreement_id for r in requests):
         # The request's own status counts only while no agreement answers for it: one linked to an agreement that
         # ended stays "in review" in the director's queue, but the app is not.
         return PublicApp(name, IN_REVIEW)
     ended = _newest(pks, by_pk, ENDED_OR_CLOSED)
     if ended:
         return PublicApp(name, ENDED, agreement_id=ended)
-    declined = [r for r in requests if r[0] == AppRequest.Status.DECLINED]
+    declined = [r for r in requests if r.status == _DECLINED]
     withdrawn_agreement = _newest(pks, by_pk, (AgreementStatus.WITHDRAWN,))
     if not declined and not withdrawn_agreement:
         return None  # only requests the district has not answered yet
     # The newest reason the district chose to show (a duplicate declined without one does not hide it).
-    reason = next((r[6] for r in reversed(declined) if r[7] and r[6]), "")
-    alternative = next((r for r in reversed(declined) if r[8]), None)
+    reason = next((r.reason for r in reversed(declined) if r.reason_shown and r.reason), "")
+    alternative = next((r for r in reversed(declined) if r.alternative_id), None)
+    if alternative is None:
+        return PublicApp(name, NOT_APPROVED, reason=reason)
     return PublicApp(
         name,
         NOT_APPROVED,
         reason=reason,
-        alternative=alternative[9] if alternative else "",
-        alternative_agreement_id=_alternative_agreement(alternative[8], by_pk, by_product) if alternative else None,
+        alternative=alternative.alternative__name,
+        alternative_agreement_id=_alternative_agreement(alternative.alternative_id, by_pk, by_product),
     )
 
 
