@@ -5,7 +5,7 @@ district's staff are not requesters; the staff domains are the district admins' 
 import pytest
 from django.urls import reverse
 
-from apprequests.models import Requester
+from apprequests.models import AppRequest, Requester
 from apprequests.services import app_request_submit
 
 from .. import factories
@@ -53,14 +53,18 @@ def test_a_requesters_pages_are_theirs_alone(client, people, district, other_dis
         else:
             assert response.status_code == 404, persona  # the district's own staff are not requesters
         assert client.post(reverse("apprequests_new", args=[district.slug]), {"app_name": "X"}).status_code != 200
+    assert not AppRequest.objects.filter(app_name="X").exists()  # nobody but a requester asks
 
 
 def test_a_requester_never_sees_another_requesters_request(client, district, requester):
     other = Requester.objects.create(user=factories.UserFactory(), agency=district)
     fields = {"website": "https://a.example", "purpose": "p", "grades": "1", "student_count": 1}
     app_request_submit(requester=other, app_name="Private Request Name", **fields)
+    app_request_submit(requester=requester, app_name="My Own Request", **fields)
     _as(client, requester.user)
-    assert "Private Request Name" not in client.get(reverse("apprequests_mine", args=[district.slug])).content.decode()
+    response = client.get(reverse("apprequests_mine", args=[district.slug]))
+    page = response.content.decode()
+    assert response.status_code == 200 and "My Own Request" in page and "Private Request Name" not in page
 
 
 @pytest.mark.parametrize("persona", PERSONAS)
