@@ -7,8 +7,6 @@ from dpa_portal.lengths import max_length
 from vendors.forms import SimilarVendorsMixin
 from vendors.models import Contractor
 
-from .signup import NewAccountForm
-
 
 class LoginForm(AllauthLoginForm):
     """allauth's sign-in form with the portal's wording."""
@@ -73,7 +71,3 @@ class VendorInviteForm(SimilarVendorsMixin, forms.Form):
             raise forms.ValidationError("Choose a vendor from the list or type the legal name of a new vendor.")
         cleaned["legal_name"] = legal_name
         return cleaned
-
-
-# The account an invitee creates (its address is the invited one): the same form as a teacher's sign-up (issue 16).
-InvitationSignupForm = NewAccountForm

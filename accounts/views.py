@@ -15,10 +15,11 @@ from dpa_portal.ratelimits import rate_limited
 from dpa_portal.sentences import full_stop
 
 from . import mfa, selectors, services
-from .forms import InvitationSignupForm, RoleForm, StaffInviteForm, VendorInviteForm
+from .forms import RoleForm, StaffInviteForm, VendorInviteForm
 from .middleware import NEXT_SESSION_KEY, mfa_setup_url
 from .models import Invitation
 from .sides import SIDES, VENDOR
+from .signup import NewAccountForm
 
 # --- invitations ---------------------------------------------------------------------------------------------
 
@@ -53,7 +54,8 @@ def invitation_accept(request, token):
 
     if get_user_model().objects.filter(email__iexact=invitation.email).exists():
         return render(request, "accounts/invitation.html", {**context, "account_exists": True})
-    form = InvitationSignupForm(request.POST or None, email=invitation.email)
+    # The account an invitee creates (its address is the invited one): the form of a teacher's sign-up too.
+    form = NewAccountForm(request.POST or None, email=invitation.email)
     if request.method == "POST" and form.is_valid():
         with refusal_message(request, form):
             user = services.invitation_accept_as_new_user(
