@@ -75,8 +75,9 @@ def app_request_ask(*, agency, actor, pk: int, question: str) -> AppRequest:
         raise ApplicationError("Write what you need to know.", code=INVALID)
     with transaction.atomic():
         app_request = (
-            (AppRequest.objects.select_for_update(of=("self",)).select_related("requester__user").filter(agency=agency))
-            .filter(pk=pk)
+            AppRequest.objects.select_for_update(of=("self",))
+            .select_related("requester__user")
+            .filter(agency=agency, pk=pk)
             .first()
         )
         if app_request is None or app_request.status not in OPEN:
@@ -119,8 +120,10 @@ def app_request_answer(*, requester, pk: int, **fields) -> AppRequest:
     if the edit names an app the portal knows), and the admins are told."""
     with transaction.atomic():
         app_request = (
-            AppRequest.objects.select_for_update().filter(requester=requester, pk=pk, status=Status.MORE_INFO_ASKED)
-        ).first()
+            AppRequest.objects.select_for_update()
+            .filter(requester=requester, pk=pk, status=Status.MORE_INFO_ASKED)
+            .first()
+        )
         if app_request is None:
             raise ApplicationError(
                 "The district asked nothing about this request: there is nothing to answer.", code=STATE
