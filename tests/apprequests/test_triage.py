@@ -5,6 +5,8 @@ allow it, each change e-mailed to the teachers concerned; hostile text escaped; 
 from datetime import timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -261,3 +263,25 @@ def test_starting_for_a_vendor_close_to_one_on_the_portal_asks_which_it_is_first
     assert not Agreement.objects.filter(agency=district).exists()
     first.refresh_from_db()
     assert first.status == S.SUBMITTED
+
+
+def test_the_queue_costs_the_same_queries_for_few_apps_or_many(client, catalogues, asked, district, district_admin):
+    """Every request's teacher, matched product and vendor, and the alternatives offered, read once for the page."""
+    make_agreement(agency=district)  # an approved app to offer instead of a declined one
+    client.force_login(with_totp(district_admin))
+    url = reverse("apprequests_queue", args=[district.slug])
+
+    def read():
+        with CaptureQueriesContext(connection) as captured:
+            page = client.get(url).content.decode()
+        return len(captured), page.count('class="card mb-3"')
+
+    read()  # the session's first page
+    few, groups = read()
+    for n in range(5):
+        product = factories.ProductFactory(name=f"Matched App {n}")
+        app_request_submit(
+            requester=_teacher(district, f"t{n}"), app_name=product.name, website="https://m.example", **FIELDS
+        )
+        AppRequest.objects.filter(app_name=product.name).update(product=product)
+    assert groups == 2 and read() == (few, 7)
