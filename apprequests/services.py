@@ -75,7 +75,11 @@ def sign_up_request(*, email: str) -> SignUpLink | None:
     email_enqueue(
         to=[email],
         template="apprequest_sign_up",
-        context={"agency": agency, "path": reverse("apprequests_sign_up_confirm", args=[token]), "hours": 48},
+        context={
+            "agency": agency,
+            "path": reverse("apprequests_sign_up_confirm", args=[token]),
+            "hours": SIGN_UP_LINK_LIFETIME // timedelta(hours=1),
+        },
     )
     return link
 

@@ -97,6 +97,7 @@ def test_sign_up_answers_alike_for_a_known_and_an_unknown_domain(client, domain)
     sent = OutboundEmail.objects.get(template="apprequest_sign_up")
     assert sent.to == ["new.teacher@hometowncsd.org"]  # one e-mail, to the district's address only
     assert SignUpLink.objects.get().token_hash not in sent.body_text  # the raw token is in the link, not its hash
+    assert "The link works once, for 48 hours." in sent.body_text
 
 
 def test_the_link_creates_the_account_and_the_requester_and_signs_in(client, domain, district):
