@@ -20,4 +20,5 @@ class RequesterAdmin(admin.ModelAdmin):
 class AppRequestAdmin(admin.ModelAdmin):
     list_display = ["app_name", "agency", "status", "created_at"]
     list_filter = ["status"]
-    raw_id_fields = ["agency", "requester", "product", "agreement"]
+    # Every foreign key by id: a select would list all the state's products (alternative) and users (decided_by).
+    raw_id_fields = ["agency", "requester", "product", "agreement", "alternative", "decided_by"]

@@ -1,6 +1,7 @@
 """App requests (issue 16, the foundation): staff domains, sign-up by e-mail domain, a requester's pages, and the
 instant answer on submit; with hostile text and the limits of what people type."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -277,3 +278,11 @@ def test_my_requests_costs_the_same_queries_for_one_request_or_many(client, requ
     for _ in range(4):
         services.app_request_submit(requester=requester, **FIELDS)
     assert links == 1 and read() == (queries, 5) and queries <= 8
+
+
+def test_the_admin_names_products_and_people_by_id_not_in_a_list_of_all(admin_client, requester):
+    app_request = services.app_request_submit(requester=requester, **FIELDS)
+    page = admin_client.get(reverse("admin:apprequests_apprequest_change", args=[app_request.pk]))
+    assert page.status_code == 200
+    for name in ("agency", "requester", "product", "agreement", "alternative", "decided_by"):
+        assert re.search(rf'<input[^>]*name="{name}"[^>]*vForeignKeyRawIdAdminField', page.content.decode()), name
