@@ -31,7 +31,7 @@ def requester_for(user, slug: str) -> Requester:
 
 def requests_of(requester: Requester):
     """The requester's own requests, newest first, with what their answers link to."""
-    return AppRequest.objects.filter(requester=requester).select_related("agreement__agency", "product")
+    return AppRequest.objects.filter(requester=requester).select_related("agreement__agency")
 
 
 def staff_domains_of(agency):
