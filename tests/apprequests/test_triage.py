@@ -285,3 +285,22 @@ def test_the_queue_costs_the_same_queries_for_few_apps_or_many(client, catalogue
         )
         AppRequest.objects.filter(app_name=product.name).update(product=product)
     assert groups == 2 and read() == (few, 7)
+
+
+def test_a_decision_costs_the_same_queries_for_two_requests_or_ten_but_the_mails(district, district_admin):
+    """One check and one UPDATE for the group; only each teacher's e-mail is written per request."""
+    small = [_teacher(district, f"s{n}") for n in range(2)]
+    large = [_teacher(district, f"l{n}") for n in range(10)]
+    for teachers, name in ((small, "Pixel Paint"), (large, "Quiz Quest")):
+        for teacher in teachers:
+            app_request_submit(requester=teacher, app_name=name, website="https://x.example", **FIELDS)
+
+    def decline(name):
+        key = AppRequest.objects.filter(app_name=name).values_list("name_key", flat=True).first()
+        with CaptureQueriesContext(connection) as captured:
+            triage.app_requests_decline(agency=district, actor=district_admin, key=key, reason="No", reason_shown=True)
+        mail = ('INSERT INTO "agreements_outboundemail"', "SAVEPOINT", "RELEASE SAVEPOINT")
+        return len([q for q in captured if not q["sql"].startswith(mail)])
+
+    assert decline("Pixel Paint") == decline("Quiz Quest")
+    assert AppRequest.objects.filter(status=S.DECLINED, reason="No", decided_by=district_admin).count() == 12
