@@ -48,14 +48,18 @@ def agency_for_email(email: str):
 # --- triage (issue 16.3) ------------------------------------------------------------------------------------------
 
 
-def queue_groups(agency) -> list[dict]:
+def open_key(agency, pk: int) -> str | None:
+    """The name key of the district's open request `pk` (its group's), or None: decided, or not the district's."""
+    return AppRequest.objects.filter(agency=agency, pk=pk, status__in=OPEN).values_list("name_key", flat=True).first()
+
+
+def queue_groups(agency, *, key: str | None = None) -> list[dict]:
     """The district's open requests, one group per app (the requests sharing a name key), the longest waiting first;
-    each group's requests oldest first. One query."""
-    rows = (
-        AppRequest.objects.filter(agency=agency, status__in=OPEN)
-        .select_related("requester__user", "product__contractor")
-        .order_by("created_at", "pk")[:QUEUE_LIMIT]
-    )
+    each group's requests oldest first; with `key`, that app's alone. One query."""
+    rows = AppRequest.objects.filter(agency=agency, status__in=OPEN)
+    if key is not None:
+        rows = rows.filter(name_key=key)
+    rows = rows.select_related("requester__user", "product__contractor").order_by("created_at", "pk")[:QUEUE_LIMIT]
     groups: dict[str, dict] = {}
     for row in rows:
         group = groups.setdefault(row.name_key or f"#{row.pk}", {"key": row.name_key, "requests": []})

@@ -31,7 +31,9 @@ def queue(request, agency, membership):
 
 def _group_or_404(agency, pk):
     """The open group holding the request `pk` (a request names its group in the URLs: a key may be any text)."""
-    group = next((g for g in selectors.queue_groups(agency) if any(r.pk == pk for r in g["requests"])), None)
+    key = selectors.open_key(agency, pk)
+    groups = selectors.queue_groups(agency, key=key) if key is not None else []
+    group = next((g for g in groups if any(r.pk == pk for r in g["requests"])), None)
     if group is None:
         raise Http404
     return group
@@ -85,8 +87,7 @@ def ask(request, agency, membership, pk):
 @member_required("district", roles=DISTRICT_ADMIN)
 def decline(request, agency, membership, pk):
     # The open request's group; a decided one names nothing to decline (the rest of its app waits for its own row).
-    open_request = AppRequest.objects.filter(agency=agency, pk=pk, status__in=selectors.OPEN)
-    key = open_request.values_list("name_key", flat=True).first()
+    key = selectors.open_key(agency, pk)
     if key is None:
         raise Http404
     form = DeclineForm(request.POST, agency=agency)
