@@ -87,6 +87,27 @@ def test_search_words_are_letters_and_digits_only():
     assert len(search_words("a " * 50)) == 8
 
 
+def test_the_indexes_hold_each_words_prefixes_as_words(db):
+    """public_search_prefixes (migration exhibits 0009), the indexes' expression: a word's first 3 to 10 letters."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT public_search_prefixes(to_tsvector('simple', 'CodeHS Brightbridge io'), 3, 10)")
+        lexemes = set(re.findall(r"'([^']+)'", cursor.fetchone()[0]))
+    bright = {"brightbridge"[:n] for n in range(3, 11)}
+    assert lexemes == {"codehs", "cod", "code", "codeh", "io", "brightbridge"} | bright
+
+
+@pytest.mark.parametrize(
+    ("words", "query", "indexed"),
+    [
+        (["a", "cod", "codehs"], "a & cod:* & codehs:*", "a & cod & codehs"),
+        (["brightbrid", "brightbridg"], "brightbrid:* & brightbridg:*", "brightbrid & brightbridg:*"),
+    ],
+)
+def test_a_prefix_is_a_word_of_the_index_up_to_its_longest(words, query, indexed):
+    _, params = search.ranked_sql(words)
+    assert (params["query"], params["indexed"]) == (query, indexed)
+
+
 def test_the_sqlite_fallback_finds_the_same_districts(state, district, other_district, monkeypatch):
     monkeypatch.setattr("exhibits.public.search.connection", SimpleNamespace(vendor="sqlite"))
     assert sorted(district_names(statewide_search("codeh"))) == sorted([district.name, other_district.name])

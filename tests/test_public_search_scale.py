@@ -208,9 +208,11 @@ def ranked_by_reading_every_match(words) -> list[int]:
 
 
 # A rare vendor, a prefix, subcontractors common and rare, words in every district's name, a one-letter word (whole,
-# not a prefix), a three-letter prefix, a vendor with a district, a product word, nothing, short words together.
+# not a prefix), a three-letter prefix, a vendor with a district, a product word, nothing, short words together;
+# prefixes together (each found in the indexes as a word of its own), prefixes longer than the indexes' (PREFIX_TO).
 QUERIES = ["codehs", "code", "aws", "amazon web", "google cloud", "rare host 3", "central", "school", "liverpool",
-           "a", "sch", "learn", "codehs lakeview", "reader", "zebra", "a b c"]  # fmt: skip
+           "a", "sch", "learn", "codehs lakeview", "reader", "zebra", "a b c", "code cla", "learnbr tut",
+           "brightbridg", "technologi", "sciencesc ass liv"]  # fmt: skip
 
 
 def test_the_documents_were_written_for_posted_agreements_only(statewide):

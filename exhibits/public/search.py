@@ -21,7 +21,7 @@ from django.db import connection
 from django.db.models import Case, IntegerField, Q, Value, When
 
 from agreements.models import Agreement, statuses
-from exhibits.models import PublicSearchEntry
+from exhibits.models import PREFIX_FROM, PREFIX_TO, PublicSearchEntry
 
 from .labels import STATUS_LABELS
 
@@ -57,10 +57,6 @@ def search_words(q: str) -> list[str]:
 # (a vendor's name is also among the suppliers, and both are in the document), so a row's tier is the first column
 # that matches.
 TIERS = ("names", "suppliers", "document")
-# A word is matched as a prefix ("code" finds "CodeHS") from this many letters; a shorter one as a whole word. A
-# prefix of one or two letters stands for thousands of words, and their GIN posting lists together cost hundreds of
-# milliseconds ("a b c" took 200 ms at a million agreements).
-PREFIX_FROM = 3
 # The newest WINDOW entries are read in order first: a word most documents hold finds its matches there at once.
 # Reading them costs about a microsecond each; a match found by the GIN index several (its page is read out of order).
 WINDOW = 20_000
@@ -71,10 +67,18 @@ WINDOW = 20_000
 # never one per tier (three took 180 ms where two common words seldom meet, "meadow classroom"). What the window
 # adds after it is of a worse tier, and the window has enough of those, so the union is the true first MAX_RESULTS.
 # A branch not needed is cut by its one-time filter before it reads anything. "+ 0": never the key's index, which
-# would walk the whole table. The tsquery is a constant in each branch, so the planner estimates it with the column's
-# statistics.
+# would walk the whole table. The tsquery is a constant in each branch, so the planner estimates it with the index's
+# statistics. Two tsqueries of the same words (ranked_sql): %(query)s matches a row's words, with prefixes;
+# %(indexed)s the index's expression (exhibits.models.SearchPrefixes), whose prefixes are words of their own.
 _TIER_OF = """CASE WHEN names @@ to_tsquery('simple'::regconfig, %(query)s) THEN 1
     WHEN suppliers @@ to_tsquery('simple'::regconfig, %(query)s) THEN 2 ELSE 3 END"""
+
+
+def _indexed(column: str) -> str:
+    """The expression of the column's GIN index (exhibits.models.SearchPrefixes), as the index has it."""
+    return f"public_search_prefixes({column}, {PREFIX_FROM}, {PREFIX_TO})"
+
+
 _RANKED = f"""
 WITH newest AS (
     SELECT agreement_id, {_TIER_OF} AS tier FROM (
@@ -92,24 +96,24 @@ SELECT agreement_id, min(tier) AS tier FROM (
     SELECT agreement_id, tier FROM newest
     UNION ALL
     (SELECT agreement_id, {_TIER_OF} FROM exhibits_publicsearchentry
-        WHERE document @@ to_tsquery('simple'::regconfig, %(query)s)
+        WHERE {_indexed("document")} @@ to_tsquery('simple'::regconfig, %(indexed)s)
         AND (SELECT document FROM found) < %(limit)s
         ORDER BY 2, agreement_id + 0 DESC LIMIT %(limit)s)
     UNION ALL
     (SELECT agreement_id, {_TIER_OF} FROM exhibits_publicsearchentry
-        WHERE suppliers @@ to_tsquery('simple'::regconfig, %(query)s)
+        WHERE {_indexed("suppliers")} @@ to_tsquery('simple'::regconfig, %(indexed)s)
         AND (SELECT document FROM found) >= %(limit)s AND (SELECT suppliers FROM found) < %(limit)s
         ORDER BY 2, agreement_id + 0 DESC LIMIT %(limit)s)
     UNION ALL
     (SELECT agreement_id, 1 FROM exhibits_publicsearchentry
-        WHERE names @@ to_tsquery('simple'::regconfig, %(query)s)
+        WHERE {_indexed("names")} @@ to_tsquery('simple'::regconfig, %(indexed)s)
         AND (SELECT suppliers FROM found) >= %(limit)s AND (SELECT names FROM found) < %(limit)s
         ORDER BY agreement_id + 0 DESC LIMIT %(limit)s)
 ) AS hits
 GROUP BY agreement_id
 ORDER BY min(tier), agreement_id DESC
 LIMIT %(limit)s
-"""  # noqa: S608 -- built at import from constants; the words reach it only as the %(query)s parameter
+"""  # noqa: S608 -- built at import from constants; the words reach it only as the %(query)s and %(indexed)s parameters
 # What a result shows of each ranked agreement, in the ranking's order: one query with the ranking. The status is the
 # agreement's own (the entry does not copy it), and only a posted one is shown, whatever the entry says.
 _HITS = f"""
@@ -127,7 +131,8 @@ ORDER BY ranked.tier, ranked.agreement_id DESC
 def ranked_sql(words: list[str]) -> tuple[str, dict]:
     """The PostgreSQL query of the ranked agreement ids, and its parameters (the scale test EXPLAINs it)."""
     query = " & ".join(f"{word}:*" if len(word) >= PREFIX_FROM else word for word in words)
-    return _RANKED, {"query": query, "limit": MAX_RESULTS, "window": WINDOW}
+    indexed = " & ".join(word if len(word) <= PREFIX_TO else f"{word}:*" for word in words)
+    return _RANKED, {"query": query, "indexed": indexed, "limit": MAX_RESULTS, "window": WINDOW}
 
 
 def _full_text(words) -> list[tuple]:
