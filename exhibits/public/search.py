@@ -10,8 +10,10 @@ first; shown grouped by district. Each tier is its own column with its own GIN i
 the newest agreements first, and a GIN index only for a rare word, one index at most (see _RANKED); ranking never
 reads every match. Newest first rather than by district name: the matches of a word of district names lie together
 in that order ("New Paltz", "New Rochelle"), where what many districts and vendors share is spread out in the order
-agreements were posted. Prefix matching from three letters, so that "code" finds "CodeHS". On SQLite (`make run`) a
-case-insensitive match of each word in the entry's text stands in for it.
+agreements were posted. Prefix matching from three letters, so that "code" finds "CodeHS"; the GIN indexes hold each
+word's first letters as words of their own, so that a prefix is read from them as a whole word is (see
+exhibits.models.PREFIX_FROM). On SQLite (`make run`) a case-insensitive match of each word in the entry's text stands
+in for it.
 """
 
 import re
