@@ -539,21 +539,12 @@ def outside_answers_carry(*, agreement, source, actor) -> None:
         )
 
 
-def is_outside(agreement) -> bool:
-    """Whether the agreement was signed outside the portal (one query unless its OutsideSigning is loaded)."""
-    try:
-        return agreement.outside_signing is not None
-    except OutsideSigning.DoesNotExist:
-        return False
-
-
 __all__ = [
     "FIELD_LABELS",
     "ITEMS",
     "MAX_PDF_BYTES",
     "OUTSIDE_TEXT_LENGTHS",
     "OutsideTerms",
-    "is_outside",
     "outside_agreement_complete",
     "outside_agreement_record",
     "outside_answers_carry",

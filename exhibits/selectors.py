@@ -4,7 +4,6 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from itertools import groupby
 
-from django.core.exceptions import ObjectDoesNotExist
 from django.utils import dateformat, timezone
 
 from agreements.models import Agreement, StatusChange
@@ -66,14 +65,6 @@ def _day(moment) -> str:
     return dateformat.format(timezone.localtime(moment), "F j, Y")
 
 
-def _signed_outside(agreement) -> bool:
-    """As agreements.outside.is_outside, which selectors cannot import (it builds on the services)."""
-    try:
-        return agreement.outside_signing is not None
-    except ObjectDoesNotExist:
-        return False
-
-
 def carried_answers(reuse, answers: dict) -> CarriedAnswers:
     """The carried-over answers of an agreement and their badge. No query once the reuse's source and its agency
     are loaded."""
@@ -81,7 +72,7 @@ def carried_answers(reuse, answers: dict) -> CarriedAnswers:
         return CarriedAnswers()
     carried = CarriedAnswers(carried_over(reuse.answers, answers))
     source = reuse.source
-    if _signed_outside(source):  # its posted_at is when the district uploaded it; the PDF bears the signing date
+    if source.signed_outside:  # its posted_at is when the district uploaded it; the PDF bears the signing date
         carried.origin = f"{source.agency}, signed outside the portal"
     else:
         carried.origin = str(source.agency) + (f", executed {_day(source.posted_at)}" if source.posted_at else "")

@@ -131,6 +131,15 @@ class Agreement(models.Model):
         return missing
 
     @property
+    def signed_outside(self) -> bool:
+        """Whether it was signed outside the portal and uploaded (issue 12): one query unless its OutsideSigning is
+        loaded (select_related("outside_signing"))."""
+        try:
+            return self.outside_signing is not None
+        except models.ObjectDoesNotExist:
+            return False
+
+    @property
     def term_end_day(self):
         """The day the end-of-term reminders count to: the end date, or the next review date."""
         return self.review_on if self.runs_until_terminated else self.contract_end
