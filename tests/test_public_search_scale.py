@@ -232,15 +232,21 @@ def test_a_rare_word_reads_the_gin_index_of_each_tier(statewide):
     assert "Gather" not in explain(sql, params)  # no parallel workers started for branches a search skips
 
 
+# (window, further): the search's own, larger than this table (the window holds every entry), and windows small
+# enough here that a word's matches lie past the window, past what is read on after it, or across both.
+WINDOWS = [(20_000, 40_000), (300, 600), (100, 2_000), (1_000, 300), (50, 50)]
+
+
 @pytest.mark.parametrize("q", QUERIES)
 def test_the_ranking_is_that_of_every_match(statewide, q):
     words = search_words(q)
-    sql, params = ranked_sql(words)
+    every_match = ranked_by_reading_every_match(words)
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        ranked = [row[0] for row in cursor.fetchall()]
-    assert ranked == ranked_by_reading_every_match(words)
-    assert len(ranked) <= MAX_RESULTS
+        for window, further in WINDOWS:
+            sql, params = ranked_sql(words, window=window, further=further)
+            cursor.execute(sql, params)
+            assert [row[0] for row in cursor.fetchall()] == every_match, (window, further)
+    assert len(every_match) <= MAX_RESULTS
 
 
 def test_withheld_subcontractors_are_not_found_at_scale(statewide):

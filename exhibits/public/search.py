@@ -60,14 +60,23 @@ def search_words(q: str) -> list[str]:
 # that matches.
 TIERS = ("names", "suppliers", "document")
 # The newest WINDOW entries are read in order first: a word most documents hold finds its matches there at once.
-# Reading them costs about a microsecond each; a match found by the GIN index several (its page is read out of order).
+# Reading them costs about a microsecond each; a match found by the GIN index several (its page is read out of order,
+# and each match is on a page of its own: 9,000 matches of a word in 1% of a million entries took 15 ms from memory,
+# 80-130 ms from a cold PostgreSQL).
 WINDOW = 20_000
-# The first MAX_RESULTS by tier, newest first within a tier. The window gives each of its matches a tier; a tier with
-# at least MAX_RESULTS matches there needs nothing more, for the window holds the newest entries. Otherwise the
-# broadest column with fewer than MAX_RESULTS matches in the window (so that the word is rare: under 1% of the
-# entries, about 10,000 rows at a million) is read through its GIN index, every match given its tier: ONE index scan,
-# never one per tier (three took 180 ms where two common words seldom meet, "meadow classroom"). What the window
-# adds after it is of a worse tier, and the window has enough of those, so the union is the true first MAX_RESULTS.
+# Where the window does not fill a tier (see below) but holds enough of its matches that the next FURTHER entries can
+# be expected to hold the rest (the word is in 0.3-1% of the entries), those are read on in order, up to MAX_RESULTS
+# more matches of that tier or better, before any GIN index. They are the same entries for every search, so they stay
+# in memory, where the pages of a GIN index's matches are new to each (at a million entries, from a cold PostgreSQL:
+# "harbor math" 82-100 -> 38 ms, "meadow classroom" 84-99 -> 11-14 ms).
+FURTHER = 40_000
+# The first MAX_RESULTS by tier, newest first within a tier. The newest entries read (the window, and what was read on
+# after it: every match of the tiers it reads) give each of their matches a tier; a tier with at least MAX_RESULTS
+# matches there needs nothing more, for they are the newest entries. Otherwise the broadest column with fewer than
+# MAX_RESULTS matches there (so that the word is rare) is read through its GIN index, every match given its tier: ONE
+# index scan, never one per tier (three took 180 ms where two common words seldom meet, "meadow classroom"). What the
+# newest entries add after it is of a worse tier, and they have enough of those, so the union is the true first
+# MAX_RESULTS.
 # A branch not needed is cut by its one-time filter before it reads anything. "+ 0": never the key's index, which
 # would walk the whole table. The tsquery is a constant in each branch, so the planner estimates it with the index's
 # statistics. Two tsqueries of the same words (ranked_sql): %(query)s matches a row's words, with prefixes;
@@ -82,20 +91,49 @@ def _indexed(column: str) -> str:
 
 
 _RANKED = f"""
-WITH newest AS (
+WITH window_matches AS (
     SELECT agreement_id, {_TIER_OF} AS tier FROM (
         SELECT agreement_id, names, suppliers, document FROM exhibits_publicsearchentry
         ORDER BY agreement_id DESC LIMIT %(window)s
     ) AS window_
     WHERE document @@ to_tsquery('simple'::regconfig, %(query)s)
 ),
-found AS (
+in_window AS (
     SELECT count(*) FILTER (WHERE tier = 1) AS names, count(*) FILTER (WHERE tier <= 2) AS suppliers,
         count(*) AS document
-    FROM newest
+    FROM window_matches
+),
+read_on AS (
+    SELECT CASE WHEN document < %(limit)s THEN 3 WHEN suppliers < %(limit)s THEN 2 WHEN names < %(limit)s THEN 1 END
+            AS tier,
+        CASE WHEN document < %(limit)s THEN document WHEN suppliers < %(limit)s THEN suppliers
+            WHEN names < %(limit)s THEN names END AS matches
+    FROM in_window
+),
+further_matches AS (
+    SELECT agreement_id, tier FROM (
+        SELECT agreement_id, {_TIER_OF} AS tier FROM (
+            SELECT agreement_id, names, suppliers, document FROM exhibits_publicsearchentry
+            WHERE agreement_id < (SELECT min(agreement_id) FROM window_matches)
+            ORDER BY agreement_id DESC LIMIT %(further)s
+        ) AS further_
+        WHERE document @@ to_tsquery('simple'::regconfig, %(query)s)
+    ) AS matched
+    WHERE tier <= (SELECT tier FROM read_on) AND (SELECT matches FROM read_on) >= %(read_on_from)s
+    ORDER BY agreement_id DESC LIMIT %(limit)s
+),
+found AS (
+    SELECT w.names + f.names AS names, w.suppliers + f.suppliers AS suppliers, w.document + f.document AS document
+    FROM in_window w, (
+        SELECT count(*) FILTER (WHERE tier = 1) AS names, count(*) FILTER (WHERE tier <= 2) AS suppliers,
+            count(*) AS document
+        FROM further_matches
+    ) AS f
 )
 SELECT agreement_id, min(tier) AS tier FROM (
-    SELECT agreement_id, tier FROM newest
+    SELECT agreement_id, tier FROM window_matches
+    UNION ALL
+    SELECT agreement_id, tier FROM further_matches
     UNION ALL
     (SELECT agreement_id, {_TIER_OF} FROM exhibits_publicsearchentry
         WHERE {_indexed("document")} @@ to_tsquery('simple'::regconfig, %(indexed)s)
@@ -130,11 +168,20 @@ ORDER BY ranked.tier, ranked.agreement_id DESC
 """  # noqa: S608 -- as _RANKED
 
 
-def ranked_sql(words: list[str]) -> tuple[str, dict]:
-    """The PostgreSQL query of the ranked agreement ids, and its parameters (the scale test EXPLAINs it)."""
+def ranked_sql(words: list[str], *, window: int = WINDOW, further: int = FURTHER) -> tuple[str, dict]:
+    """The PostgreSQL query of the ranked agreement ids, and its parameters (the scale test EXPLAINs it, and tries
+    smaller windows)."""
     query = " & ".join(f"{word}:*" if len(word) >= PREFIX_FROM else word for word in words)
     indexed = " & ".join(word if len(word) <= PREFIX_TO else f"{word}:*" for word in words)
-    return _RANKED, {"query": query, "indexed": indexed, "limit": MAX_RESULTS, "window": WINDOW}
+    return _RANKED, {
+        "query": query,
+        "indexed": indexed,
+        "limit": MAX_RESULTS,
+        "window": window,
+        "further": further,
+        # Matches of the tier in the window from which the window and the further entries should hold MAX_RESULTS.
+        "read_on_from": -(-MAX_RESULTS * window // (window + further)),
+    }
 
 
 def _full_text(words) -> list[tuple]:
