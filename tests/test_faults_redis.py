@@ -194,7 +194,7 @@ def test_with_redis_killed_people_sign_in_approve_and_sign_out_and_nothing_is_lo
 def test_with_the_broker_at_a_closed_port_an_e_mail_commits_at_once_and_waits_for_the_sweep(
     agreement, django_capture_on_commit_callbacks, client
 ):
-    """The broker alone gone (the cache up): enqueueing gives up in well under a second, the row stays queued."""
+    """The broker alone gone (the cache up): enqueueing gives up within a second, the row stays queued."""
     closed = f"redis://127.0.0.1:{free_port()}/0"  # nothing listens there
     before = app.conf.broker_url, app.conf.result_backend
     point_celery_at(closed, closed)
@@ -206,7 +206,8 @@ def test_with_the_broker_at_a_closed_port_an_e_mail_commits_at_once_and_waits_fo
         report = client.get("/healthz").json()
     finally:
         point_celery_at(*before)
-    assert len(callbacks) == 1 and took < 0.5, took
+    # Within the usual time of a request: redis-py's own timeouts and Celery's retries would take many seconds.
+    assert len(callbacks) == 1 and took < USUAL, took
     email = OutboundEmail.objects.get(pk=email.pk)
     assert email.status == OutboundEmail.Status.QUEUED and email.sent_at is None  # for the outbox sweep
     assert report["broker"]["status"] == "down" and report["cache"] == {"status": "ok"}

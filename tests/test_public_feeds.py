@@ -10,7 +10,7 @@ import pytest
 from django.contrib.syndication.views import Feed
 from django.core.cache import cache as django_cache
 from django.core.cache import caches
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import F
 from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
@@ -138,8 +138,11 @@ def feed_sql(feed, *args) -> str:
     return queries.captured_queries[0]["sql"]
 
 
-def plan_of(sql: str, *, planner_may_sort=True) -> str:
-    with connection.cursor() as cursor:
+def plan_of(sql: str, *, planner_may_sort=True, without=()) -> str:
+    """The plan of `sql`, with the indexes named in `without` set aside: dropped in a savepoint rolled back after."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        for index in without:
+            cursor.execute(f'DROP INDEX "{index}"')
         cursor.execute("SET LOCAL enable_seqscan = off")
         if not planner_may_sort:
             cursor.execute("SET LOCAL enable_sort = off")
@@ -147,17 +150,20 @@ def plan_of(sql: str, *, planner_may_sort=True) -> str:
         plan = "\n".join(row[0] for row in cursor.fetchall())
         cursor.execute("SET LOCAL enable_seqscan = on")
         cursor.execute("SET LOCAL enable_sort = on")
+        transaction.set_rollback(True)
     return plan
 
 
 def test_each_feed_reads_its_index_and_stops(statewide):
     """The statewide feed reads agreement_posted_at in its order. A district's reads agreement_agency_posted_at,
     which gives its order too: at a district of a hundred rows the planner may rather sort them, so it is asked here
-    for a plan without a sort, which exists only if the index fits the query (see test_plans for real sizes)."""
+    for a plan without a sort, which exists only if the index fits the query (see test_plans for real sizes). The
+    statewide index is set aside for that question: read with the district as a filter it gives the order too, and
+    the planner took it in one run of the suite."""
     plan = plan_of(feed_sql(StatewideFeed()))
     assert "agreement_posted_at" in plan and "Sort" not in plan, plan
     district = EducationalAgency.objects.get(slug="sx-district-3")
-    plan = plan_of(feed_sql(DistrictFeed(), district), planner_may_sort=False)
+    plan = plan_of(feed_sql(DistrictFeed(), district), planner_may_sort=False, without=["agreement_posted_at"])
     assert "Index Scan using agreement_agency_posted_at" in plan and "Sort" not in plan, plan
 
 
