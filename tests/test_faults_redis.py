@@ -30,7 +30,9 @@ from .personas import totp_code
 from .public_helpers import move
 
 S = Agreement.Status
-USUAL = 1.0  # seconds: what these requests take with Redis up, on a loaded test machine
+# Seconds: what these requests take with Redis up on a loaded test machine (up to 1.14 s seen in CI with the other
+# worker busy), and less than one wait on Redis's socket timeout would add (settings.REDIS_SOCKET_TIMEOUT, 2 s).
+USUAL = 1.5
 
 
 def free_port() -> int:
@@ -194,7 +196,7 @@ def test_with_redis_killed_people_sign_in_approve_and_sign_out_and_nothing_is_lo
 def test_with_the_broker_at_a_closed_port_an_e_mail_commits_at_once_and_waits_for_the_sweep(
     agreement, django_capture_on_commit_callbacks, client
 ):
-    """The broker alone gone (the cache up): enqueueing gives up within a second, the row stays queued."""
+    """The broker alone gone (the cache up): enqueueing gives up without waiting on a timeout, the row stays queued."""
     closed = f"redis://127.0.0.1:{free_port()}/0"  # nothing listens there
     before = app.conf.broker_url, app.conf.result_backend
     point_celery_at(closed, closed)
@@ -206,7 +208,7 @@ def test_with_the_broker_at_a_closed_port_an_e_mail_commits_at_once_and_waits_fo
         report = client.get("/healthz").json()
     finally:
         point_celery_at(*before)
-    # Within the usual time of a request: redis-py's own timeouts and Celery's retries would take many seconds.
+    # Within the usual time of a request: a wait on a timeout, or Celery's retries, would take longer.
     assert len(callbacks) == 1 and took < USUAL, took
     email = OutboundEmail.objects.get(pk=email.pk)
     assert email.status == OutboundEmail.Status.QUEUED and email.sent_at is None  # for the outbox sweep
