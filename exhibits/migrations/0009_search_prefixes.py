@@ -23,7 +23,8 @@ $$
 
 
 def on_postgresql(operation):
-    """The operation on PostgreSQL; elsewhere the model state has it and the database does not."""
+    """The operation on PostgreSQL; elsewhere the model state has it and the database does not. (0006's
+    AddIndexOnPostgreSQL for any operation: a migration keeps its own copy, so that later code cannot change it.)"""
 
     class OnPostgreSQL(operation):
         def database_forwards(self, app_label, schema_editor, from_state, to_state):
