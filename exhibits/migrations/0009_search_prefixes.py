@@ -9,14 +9,16 @@ from django.db import migrations
 
 import exhibits.models
 
-# The words of a tsvector, with the first `shortest` to `longest` letters of each as lexemes of their own. IMMUTABLE,
-# as an index's expression must be: it reads nothing but its arguments.
+# The words of a tsvector, with the first `shortest` to `longest` letters of each as lexemes of their own (a prefix
+# that is a word already, or another word's prefix too, is kept once: array_to_tsvector merges them). IMMUTABLE, as an
+# index's expression must be: it reads nothing but its arguments. Computed for each of the three indexes when an entry
+# is written (about 16 us a document; the GIN insertions of the prefixes cost more).
 FUNCTION = """
 CREATE OR REPLACE FUNCTION public_search_prefixes(words tsvector, shortest integer, longest integer) RETURNS tsvector
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
     SELECT words || array_to_tsvector(ARRAY(
-        SELECT DISTINCT left(w.lexeme, n) FROM unnest(words) AS w, generate_series(shortest, longest) AS n
-        WHERE length(w.lexeme) > n
+        SELECT left(word, n) FROM unnest(tsvector_to_array(words)) AS word,
+            generate_series(shortest, least(longest, length(word) - 1)) AS n
     ))
 $$
 """
