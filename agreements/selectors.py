@@ -417,7 +417,8 @@ SELECT a.status, COUNT(*),
     (SELECT COUNT(*) FROM {OutsideSigning._meta.db_table} o JOIN {Agreement._meta.db_table} s ON s.id = o.agreement_id
         WHERE s.agency_id = %(agency)s),
     (SELECT COUNT(*) FROM {OutboundEmail._meta.db_table} e JOIN {Agreement._meta.db_table} g ON g.id = e.agreement_id
-        WHERE e.status IN (%(failed)s, %(given_up)s) AND g.agency_id = %(agency)s)
+        WHERE e.status IN ({", ".join(f"%(undelivered_{n})s" for n in range(len(OutboundEmail.UNDELIVERED)))})
+        AND g.agency_id = %(agency)s)
 FROM {Agreement._meta.db_table} a
 WHERE a.agency_id = %(agency)s
 GROUP BY a.status
@@ -437,9 +438,8 @@ def district_counts(*, agency) -> DistrictCounts:
     params = {
         "agency": agency.pk,
         "draft": statuses.AgreementStatus.DRAFT.value,
-        # OutboundEmail.UNDELIVERED, as two parameters (SQLite, make run's database, has no ANY).
-        "failed": OutboundEmail.Status.FAILED.value,
-        "given_up": OutboundEmail.Status.GIVEN_UP.value,
+        # OutboundEmail.UNDELIVERED, a parameter each (SQLite, make run's database, has no ANY).
+        **{f"undelivered_{n}": status.value for n, status in enumerate(OutboundEmail.UNDELIVERED)},
     }
     with connection.cursor() as cursor:
         cursor.execute(_DISTRICT_COUNTS, params)

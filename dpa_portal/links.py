@@ -21,10 +21,8 @@ class Links:
         self.made = {}
 
     def url(self, view: str, *args) -> str:
-        *slugs, last = args if args else ("",)
-        with_id = isinstance(last, int)
-        if not with_id:
-            slugs = list(args)
+        with_id = bool(args) and isinstance(args[-1], int)
+        slugs = args[:-1] if with_id else args
         if not all(_SLUG.fullmatch(slug) for slug in slugs):
             return self.absolute(reverse(view, args=args))
         key = (view, len(slugs), with_id)
@@ -37,4 +35,4 @@ class Links:
         head, tail, marks = self.made[key]
         for mark, slug in zip(marks, slugs, strict=True):
             head = head.replace(mark, slug)
-        return f"{head}/{last}/{tail}" if with_id else head
+        return f"{head}/{args[-1]}/{tail}" if with_id else head

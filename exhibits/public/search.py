@@ -85,6 +85,12 @@ _TIER_OF = """CASE WHEN names @@ to_tsquery('simple'::regconfig, %(query)s) THEN
     WHEN suppliers @@ to_tsquery('simple'::regconfig, %(query)s) THEN 2 ELSE 3 END"""
 
 
+# How many matches each column holds among some rows' (agreement_id, tier): a tier's and the better ones'.
+_TIER_COUNTS = (
+    "count(*) FILTER (WHERE tier = 1) AS names, count(*) FILTER (WHERE tier <= 2) AS suppliers, count(*) AS document"
+)
+
+
 def _indexed(column: str) -> str:
     """The expression of the column's GIN index (exhibits.models.SearchPrefixes), as the index has it."""
     return f"public_search_prefixes({column}, {PREFIX_FROM}, {PREFIX_TO})"
@@ -99,9 +105,7 @@ WITH window_matches AS (
     WHERE document @@ to_tsquery('simple'::regconfig, %(query)s)
 ),
 in_window AS (
-    SELECT count(*) FILTER (WHERE tier = 1) AS names, count(*) FILTER (WHERE tier <= 2) AS suppliers,
-        count(*) AS document
-    FROM window_matches
+    SELECT {_TIER_COUNTS} FROM window_matches
 ),
 read_on AS (
     SELECT CASE WHEN document < %(limit)s THEN 3 WHEN suppliers < %(limit)s THEN 2 WHEN names < %(limit)s THEN 1 END
@@ -125,9 +129,7 @@ further_matches AS (
 found AS (
     SELECT w.names + f.names AS names, w.suppliers + f.suppliers AS suppliers, w.document + f.document AS document
     FROM in_window w, (
-        SELECT count(*) FILTER (WHERE tier = 1) AS names, count(*) FILTER (WHERE tier <= 2) AS suppliers,
-            count(*) AS document
-        FROM further_matches
+        SELECT {_TIER_COUNTS} FROM further_matches
     ) AS f
 )
 SELECT agreement_id, min(tier) AS tier FROM (
