@@ -338,6 +338,10 @@ def run_size(args, agreements: int, static_root: str, today: date) -> dict:
                 log(f"  throughput, {name}: {rate:.1f} requests/s")
     finally:
         server.stop()
+    result["search_sql"] = child("search_sql", db)
+    log(
+        f"  statewide search's query: slowest {max(first for first, _ in result['search_sql']['times'].values()):.3f} s"
+    )
     if args.sweep:
         result["sweep"] = child("sweep", db, "--agreements", str(agreements), "--today", today.isoformat())
         log(f"  sweep: {result['sweep']['median']:.3f} s")
@@ -367,6 +371,25 @@ def commit() -> str:
     done = subprocess.run([*git, "log", "-1", "--format=%h %s"], capture_output=True, text=True)  # noqa: S603
     dirty = subprocess.run([*git, "status", "--porcelain", "--untracked-files=no"], capture_output=True, text=True)  # noqa: S603
     return done.stdout.strip()[:100] + (" (with uncommitted changes in the checkout)" if dirty.stdout.strip() else "")
+
+
+def search_sql_summary(times: dict[int, dict[str, list[float]]]) -> str:
+    """The statewide search's query at each size (search_sql.py): the median and the slowest, asked first and again."""
+    parts = []
+    for n, by_query in times.items():
+        first = {q: t[0] for q, t in by_query.items()}
+        again = [t[1] for t in by_query.values()]
+        slowest = max(first, key=first.get)
+        parts.append(
+            f"at {n:,}: asked first, median {statistics.median(first.values()) * 1000:.1f} ms, slowest "
+            f"{first[slowest] * 1000:.1f} ms ({slowest!r}); asked again, median {statistics.median(again) * 1000:.1f} "
+            f"ms, slowest {max(again) * 1000:.1f} ms"
+        )
+    queries = len(next(iter(times.values())))
+    return (
+        f"The statewide search's query (`statewide_search`, one query: the ranking and its hits), {queries} queries "
+        f"(bench/statewide/search_sql.py; goal: under 100 ms for any query): " + "; ".join(parts) + "."
+    )
 
 
 def report(args, results: dict[int, dict], started: datetime) -> str:
@@ -443,6 +466,11 @@ def report(args, results: dict[int, dict], started: datetime) -> str:
         if len(sizes) > 1:
             cells.append(f"{results[sizes[-1]]['sweep']['median'] / results[sizes[0]]['sweep']['median']:.1f}x")
         lines.append("| " + " | ".join(cells) + " |")
+    if any(results[n].get("search_sql") for n in sizes):
+        lines += [
+            "",
+            search_sql_summary({n: results[n]["search_sql"]["times"] for n in sizes if results[n].get("search_sql")}),
+        ]
     if any(results[n]["throughput"] for n in sizes):
         lines += ["", f"Throughput, {args.clients} concurrent clients for {args.throughput:.0f} s (requests/s):", ""]
         lines += ["| page | " + " | ".join(f"{n:,}" for n in sizes) + " |", "|---|" + "---|" * len(sizes)]
